@@ -1,0 +1,137 @@
+// Types and pure line validation for the hinge recording format, version 1.
+// The contract is documented in docs/recording-format.md. Reading and writing files (I/O) lives in
+// packages/sensor-bridge/src/recording; this module only turns one parsed JSON value into a typed
+// line or a reason why it cannot be used.
+
+export type Vec3 = [number, number, number];
+/** Unit quaternion [w, x, y, z]. */
+export type Quat = [number, number, number, number];
+
+export type Placement = 'sacrum' | 'thoracic' | (string & {});
+
+export interface SensorInfo {
+  id: string;
+  placement: Placement;
+  model?: string;
+  sampleRateHz?: number;
+  [extra: string]: unknown;
+}
+
+export interface RecordingHeader {
+  format: 'hinge-recording';
+  version: 1;
+  /** ISO 8601 UTC time of t = 0. */
+  startedAt: string;
+  sensors: SensorInfo[];
+  exercise?: string;
+  subject?: { painLevel?: number; [extra: string]: unknown };
+  notes?: string;
+  [extra: string]: unknown;
+}
+
+/** One sensor reading. `acc` m/s^2 (specific force), `gyr` rad/s, `mag` uT, all in the sensor's own frame. */
+export interface SampleLine {
+  /** Seconds since header.startedAt, on the file's one shared clock. */
+  t: number;
+  sensor: string;
+  acc?: Vec3;
+  gyr?: Vec3;
+  mag?: Vec3;
+  quat?: Quat;
+  [extra: string]: unknown;
+}
+
+/** Anything that happened at a time: calibrate, disconnect, reconnect, note, or kinds a reader does not know. */
+export interface EventLine {
+  t: number;
+  event: string;
+  sensor?: string;
+  [extra: string]: unknown;
+}
+
+export type RecordingLine = SampleLine | EventLine;
+
+export function isEventLine(line: RecordingLine): line is EventLine {
+  return typeof (line as EventLine).event === 'string';
+}
+
+export type LineResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates the header (line 1). */
+export function validateHeader(value: unknown): LineResult<RecordingHeader> {
+  if (!isObject(value)) return fail('header is not a JSON object');
+  if (value.format !== 'hinge-recording') return fail(`header format is ${JSON.stringify(value.format)}, expected "hinge-recording"`);
+  if (value.version !== 1) return fail(`unsupported version ${JSON.stringify(value.version)} (this reader knows version 1)`);
+  if (typeof value.startedAt !== 'string' || Number.isNaN(Date.parse(value.startedAt))) {
+    return fail('header startedAt is not an ISO 8601 time');
+  }
+  if (!Array.isArray(value.sensors) || value.sensors.length === 0) return fail('header sensors must be a non-empty list');
+  const ids = new Set<string>();
+  for (const [i, s] of value.sensors.entries()) {
+    if (!isObject(s) || typeof s.id !== 'string' || s.id === '') return fail(`header sensors[${i}] has no id`);
+    if (typeof s.placement !== 'string' || s.placement === '') return fail(`header sensors[${i}] ("${s.id}") has no placement`);
+    if (ids.has(s.id)) return fail(`header sensors[${i}] repeats id "${s.id}"`);
+    if (s.sampleRateHz !== undefined && !(typeof s.sampleRateHz === 'number' && s.sampleRateHz > 0)) {
+      return fail(`header sensors[${i}] ("${s.id}") sampleRateHz must be a positive number`);
+    }
+    ids.add(s.id);
+  }
+  return { ok: true, value: value as RecordingHeader };
+}
+
+function checkVector(line: Record<string, unknown>, key: string, length: number): string | undefined {
+  const v = line[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length !== length) return `${key} must be a list of ${length} numbers`;
+  for (let i = 0; i < length; i++) {
+    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) return `${key}[${i}] is not a finite number`;
+  }
+  return undefined;
+}
+
+/**
+ * Per-file state a validator needs across lines: known sensor ids and the last `t` of each sensor.
+ * Create one per file with `createLineValidator(header)`.
+ */
+export interface LineValidator {
+  validate(value: unknown): LineResult<RecordingLine>;
+}
+
+export function createLineValidator(header: RecordingHeader): LineValidator {
+  const lastT = new Map<string, number>(header.sensors.map((s) => [s.id, -Infinity]));
+  return {
+    validate(value: unknown): LineResult<RecordingLine> {
+      if (!isObject(value)) return fail('line is not a JSON object');
+      const t = value.t;
+      if (typeof t !== 'number' || !Number.isFinite(t)) return fail('t is missing or not a finite number');
+      if (typeof value.event === 'string') {
+        if (value.sensor !== undefined && !lastT.has(value.sensor as string)) {
+          return fail(`unknown sensor id ${JSON.stringify(value.sensor)}`);
+        }
+        return { ok: true, value: value as EventLine };
+      }
+      if (value.event !== undefined) return fail('event must be a string');
+      const sensor = value.sensor;
+      if (typeof sensor !== 'string') return fail('line has neither "sensor" nor "event"');
+      const previous = lastT.get(sensor);
+      if (previous === undefined) return fail(`unknown sensor id ${JSON.stringify(sensor)}`);
+      for (const [key, n] of [['acc', 3], ['gyr', 3], ['mag', 3], ['quat', 4]] as const) {
+        const problem = checkVector(value, key, n);
+        if (problem) return fail(problem);
+      }
+      const hasAcc = value.acc !== undefined;
+      const hasGyr = value.gyr !== undefined;
+      if (hasAcc !== hasGyr) return fail(hasAcc ? 'sample has acc but no gyr' : 'sample has gyr but no acc');
+      if (!hasAcc && value.quat === undefined) return fail('sample has neither acc+gyr nor quat');
+      if (t < previous) return fail(`t went backwards for sensor "${sensor}" (${t} after ${previous})`);
+      lastT.set(sensor, t);
+      return { ok: true, value: value as SampleLine };
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// The shape of one `hinge` sub-command. Each command lives in commands/<name>.ts and is listed in
+// main.ts. Commands write results to `io.out` and diagnostics to `io.err`, and return an exit code;
+// they throw `CliError` for a one-line, user-facing failure.
+
+export interface CliIO {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+  /** Resolves when the user asks to stop (Ctrl-C); long-running commands should watch it. */
+  interrupted: Promise<void>;
+}
+
+export interface Command {
+  /** One line for `hinge help`. */
+  summary: string;
+  /** Usage text shown by `hinge help <command>` and on a usage error. */
+  usage: string;
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** Writes to a stream and waits when it is full, so large outputs (CSV, JSON) do not pile up in memory. */
+export async function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+}
