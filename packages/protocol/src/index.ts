@@ -1,3 +1,4 @@
 export * from './recording';
 export * from './analysis';
 export * from './ws';
+export * from './rest';

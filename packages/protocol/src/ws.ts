@@ -1,65 +1,231 @@
 // WebSocket protocol between the bridge and the dashboard, version 1 (docs/websocket-protocol.md).
 // Schemas are TypeBox: one definition gives the JSON Schema the server validates with and the
-// TypeScript type both sides compile against.
+// TypeScript type both sides compile against. REST request/response shapes live in ./rest.ts.
 import { Type, type Static } from 'typebox';
+import type { AnalysisEvent } from './analysis';
+import { SessionState } from './rest';
 
 export const WS_PROTOCOL_VERSION = 1;
+/** Largest inbound WebSocket message the bridge accepts, bytes; larger ones close the socket (1009). */
+export const WS_MAX_MESSAGE_BYTES = 16 * 1024;
+/** Path of the WebSocket endpoint. Query: `token` (clinician access token or a patient display token). */
+export const WS_PATH = '/ws';
 
 const Num = Type.Number();
 const NullableNum = Type.Union([Type.Number(), Type.Null()]);
+/** Client-chosen request id, echoed in the `ack` or `error` reply. */
+const RequestId = Type.Optional(Type.String({ maxLength: 64 }));
+const SessionId = Type.String({ minLength: 1, maxLength: 64 });
 
 // ---- client -> server -------------------------------------------------------------------------
 
-export const ClientMessage = Type.Union([
-  Type.Object({ type: Type.Literal('subscribe'), id: Type.Optional(Type.String()), sessionId: Type.String() }),
-  Type.Object({ type: Type.Literal('unsubscribe'), id: Type.Optional(Type.String()), sessionId: Type.String() }),
-  Type.Object({ type: Type.Literal('calibrate'), id: Type.Optional(Type.String()), sessionId: Type.String() }),
-  Type.Object({ type: Type.Literal('start-set'), id: Type.Optional(Type.String()), sessionId: Type.String() }),
-  Type.Object({ type: Type.Literal('stop-set'), id: Type.Optional(Type.String()), sessionId: Type.String() }),
-  Type.Object({
-    type: Type.Literal('update-settings'),
-    id: Type.Optional(Type.String()),
-    sessionId: Type.String(),
-    settings: Type.Object({
-      lumbarLimitDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 90 })),
-      tempoMinS: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
-      targetReps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-      targetSets: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
-    }),
-  }),
-  Type.Object({ type: Type.Literal('ping'), id: Type.Optional(Type.String()) }),
-]);
-export type ClientMessage = Static<typeof ClientMessage>;
+/** Settings a clinician may change while a session runs (all optional; only given ones change). */
+export const SettingsPatch = Type.Object(
+  {
+    painLevel: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10 }), Type.Null()])),
+    load: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('dowel'), Type.Literal('band'), Type.Literal('weights')])),
+    lumbarLimitDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 90 })),
+    tempoMinS: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
+    targetReps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    targetSets: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type SettingsPatch = Static<typeof SettingsPatch>;
+
+const sessionCommand = <T extends string>(type: T) =>
+  Type.Object({ type: Type.Literal(type), id: RequestId, sessionId: SessionId }, { additionalProperties: false });
+
+/** One schema per client message type; the server looks the schema up by `type` and validates against it. */
+export const CLIENT_MESSAGE_SCHEMAS = {
+  /** Start receiving a session's frames and events; the reply is an `ack` followed by a `session` snapshot. */
+  subscribe: sessionCommand('subscribe'),
+  unsubscribe: sessionCommand('unsubscribe'),
+  /** Mark "standing still now" as the neutral (a `calibrate` event in the recording). Clinician only. */
+  calibrate: sessionCommand('calibrate'),
+  /** Begin the next set. Clinician only. */
+  'start-set': sessionCommand('start-set'),
+  /** End the running set. Clinician only. */
+  'stop-set': sessionCommand('stop-set'),
+  /** End the session: source stopped, recording closed, summary stored. Clinician only. */
+  'stop-session': sessionCommand('stop-session'),
+  /** Change limits and targets for the running session. Clinician only. */
+  'update-settings': Type.Object(
+    { type: Type.Literal('update-settings'), id: RequestId, sessionId: SessionId, settings: SettingsPatch },
+    { additionalProperties: false },
+  ),
+  /** Move a recorded source to time `t` (s). Only when the session's capabilities include `seek`. Clinician only. */
+  seek: Type.Object(
+    { type: Type.Literal('seek'), id: RequestId, sessionId: SessionId, t: Type.Number({ minimum: 0 }) },
+    { additionalProperties: false },
+  ),
+  /** Set a recorded source's playback speed (1 = real time). Only with capability `speed`. Clinician only. */
+  'set-speed': Type.Object(
+    { type: Type.Literal('set-speed'), id: RequestId, sessionId: SessionId, speed: Type.Number({ exclusiveMinimum: 0, maximum: 100 }) },
+    { additionalProperties: false },
+  ),
+  /** Liveness check; the reply is `pong` with the same id. */
+  ping: Type.Object({ type: Type.Literal('ping'), id: RequestId }, { additionalProperties: false }),
+} as const;
+
+export type ClientMessageType = keyof typeof CLIENT_MESSAGE_SCHEMAS;
+export const ClientMessage = Type.Union(Object.values(CLIENT_MESSAGE_SCHEMAS));
+export type ClientMessage = { [K in ClientMessageType]: Static<(typeof CLIENT_MESSAGE_SCHEMAS)[K]> }[ClientMessageType];
+/** Messages that change a session; they need the clinician role. */
+export const CONTROL_MESSAGE_TYPES: readonly ClientMessageType[] = [
+  'calibrate',
+  'start-set',
+  'stop-set',
+  'stop-session',
+  'update-settings',
+  'seek',
+  'set-speed',
+];
 
 // ---- server -> client -------------------------------------------------------------------------
 
+/**
+ * Angle samples of one session, batched (the bridge sends 30-60 frames per second per session).
+ * Columns of equal length: one entry per angle sample, recording time in s, angles in degrees.
+ */
 export const AngleFrame = Type.Object({
   type: Type.Literal('angles'),
   sessionId: Type.String(),
-  /** Columns of equal length: one entry per angle sample, recording time in s, angles in degrees. */
   t: Type.Array(Num),
   pelvisDeg: Type.Array(NullableNum),
   trunkDeg: Type.Array(NullableNum),
   lumbarDeg: Type.Array(NullableNum),
+  /**
+   * Angle samples left out for this client before this frame because it was not reading fast enough
+   * (backpressure). 0 normally. Events are never left out.
+   */
+  droppedSamples: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type AngleFrame = Static<typeof AngleFrame>;
 
+/** What this connection may do. */
+export const CONNECTION_CAPABILITIES = ['control', 'read-all'] as const;
+
+export const SessionListEntry = Type.Object({
+  id: Type.String(),
+  label: Type.String(),
+  status: Type.String(),
+  /** The source's capabilities: `live`, `seek`, `speed`, `loop`, `sensor-status` (see SOURCE_CAPABILITIES). */
+  capabilities: Type.Array(Type.String()),
+});
+export type SessionListEntry = Static<typeof SessionListEntry>;
+
+/** First message on every connection. */
 export const Hello = Type.Object({
   type: Type.Literal('hello'),
   protocol: Type.Literal(WS_PROTOCOL_VERSION),
-  /** What the source behind the sessions can do; the UI reads these instead of asking "is it live?". */
+  /**
+   * What this connection may do: `control` (calibrate, sets, settings, stop: clinician token or
+   * loopback) and `read-all` (may subscribe to any session). A patient display link has neither: it
+   * may only subscribe to `displaySessionId`. What a session's source can do (seek, speed, live) is in
+   * `sessions[].capabilities`.
+   */
   capabilities: Type.Array(Type.String()),
-  sessions: Type.Array(Type.Object({ id: Type.String(), label: Type.String() })),
+  role: Type.Union([Type.Literal('clinician'), Type.Literal('display')]),
+  displaySessionId: Type.Optional(Type.String()),
+  /** Running sessions (status `live`) that this connection may subscribe to. */
+  sessions: Type.Array(SessionListEntry),
+  maxMessageBytes: Type.Integer(),
 });
+export type Hello = Static<typeof Hello>;
 
+/** The list of running sessions changed (one started or ended). */
+export const SessionsMessage = Type.Object({ type: Type.Literal('sessions'), sessions: Type.Array(SessionListEntry) });
+export type SessionsMessage = Static<typeof SessionsMessage>;
+
+/** Full state of one subscribed session: sent after `subscribe` and whenever it changes. */
+export const SessionMessage = Type.Object({ type: Type.Literal('session'), session: SessionState });
+export type SessionMessage = Static<typeof SessionMessage>;
+
+/** One analysis event (rep-started, phase, alert, rep-completed, set-completed, calibrated, warnings). Never dropped. */
+export const EventMessage = Type.Object({
+  type: Type.Literal('event'),
+  sessionId: Type.String(),
+  event: Type.Unsafe<AnalysisEvent>(Type.Object({ type: Type.String(), t: Type.Number() })),
+});
+export type EventMessage = Static<typeof EventMessage>;
+
+export const PRESENCES = ['connecting', 'present', 'reconnecting', 'absent', 'error'] as const;
+export type Presence = (typeof PRESENCES)[number];
+
+export const SensorStatus = Type.Object({
+  id: Type.String(),
+  placement: Type.String(),
+  /** connecting, present, reconnecting, absent (e.g. a replay without this sensor's data yet), error. */
+  presence: Type.Union(PRESENCES.map((p) => Type.Literal(p))),
+  batteryPct: NullableNum,
+  rssiDbm: NullableNum,
+  /** Samples received since the session started. */
+  samples: Type.Integer(),
+  /** Measured sample rate over the last second, Hz. */
+  rateHz: Num,
+  /** Gaps: disconnects and runs of missing samples. */
+  dropouts: Type.Integer(),
+  /** Packets or lines that could not be used. */
+  malformed: Type.Integer(),
+  /** Recording time of the last sample, s. */
+  lastT: NullableNum,
+});
+export type SensorStatus = Static<typeof SensorStatus>;
+
+/** Sensor status of one session, about once per second and on every presence change. */
+export const SensorStatusMessage = Type.Object({
+  type: Type.Literal('sensor-status'),
+  sessionId: Type.String(),
+  sensors: Type.Array(SensorStatus),
+  /** Problems of the source as a whole, human-readable (adapter off, file unreadable ...). */
+  problems: Type.Array(Type.String()),
+});
+export type SensorStatusMessage = Static<typeof SensorStatusMessage>;
+
+/** A control or subscribe request succeeded. */
 export const Ack = Type.Object({ type: Type.Literal('ack'), id: Type.Optional(Type.String()), of: Type.String() });
+export type Ack = Static<typeof Ack>;
+
+export const Pong = Type.Object({ type: Type.Literal('pong'), id: Type.Optional(Type.String()) });
+export type Pong = Static<typeof Pong>;
+
+/** A request failed. `code` is one of ERROR_CODES; `message` is stable text for people. */
 export const ErrorReply = Type.Object({
   type: Type.Literal('error'),
   id: Type.Optional(Type.String()),
   code: Type.String(),
   message: Type.String(),
 });
-
-export type Hello = Static<typeof Hello>;
-export type Ack = Static<typeof Ack>;
 export type ErrorReply = Static<typeof ErrorReply>;
+
+export type ServerMessage =
+  | Hello
+  | SessionsMessage
+  | SessionMessage
+  | AngleFrame
+  | EventMessage
+  | SensorStatusMessage
+  | Ack
+  | Pong
+  | ErrorReply;
+
+/** Error codes shared by REST (`{code, message}` bodies) and WebSocket `error` replies. */
+export const ERROR_CODES = {
+  HINGE_ERR_BAD_JSON: 'message is not valid JSON',
+  HINGE_ERR_BAD_MESSAGE: 'message does not match the protocol',
+  HINGE_ERR_UNKNOWN_TYPE: 'unknown message type',
+  HINGE_ERR_UNAUTHORIZED: 'a valid access token is required',
+  HINGE_ERR_FORBIDDEN: 'this connection may not do that',
+  HINGE_ERR_SESSION_NOT_FOUND: 'no such session',
+  HINGE_ERR_PATIENT_NOT_FOUND: 'no such patient',
+  HINGE_ERR_SESSION_NOT_LIVE: 'the session is not running',
+  HINGE_ERR_SESSION_HAS_SOURCE: 'the session already has a source',
+  HINGE_ERR_SET_RUNNING: 'a set is already running',
+  HINGE_ERR_NO_SET: 'no set is running',
+  HINGE_ERR_NOT_SUPPORTED: "the session's source cannot do that",
+  HINGE_ERR_SOURCE: 'the source could not be started',
+  HINGE_ERR_RECORDING_MISSING: "the session's recording file is missing",
+  HINGE_ERR_TOO_MANY_SESSIONS: 'too many sessions are running',
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;

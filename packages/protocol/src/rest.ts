@@ -1,0 +1,165 @@
+// REST API shapes of the bridge (docs/websocket-protocol.md, section "REST"). TypeBox schemas: the
+// server validates requests with them at the edge; the dashboard compiles against the same types.
+import { Type, type Static } from 'typebox';
+import type { RepReport, SessionSummary, SetSummary, AnalysisDocument } from './analysis';
+
+/** Request bodies larger than this are refused (413). */
+export const REST_MAX_BODY_BYTES = 64 * 1024;
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Load = Type.Union([Type.Literal('none'), Type.Literal('dowel'), Type.Literal('band'), Type.Literal('weights')]);
+
+/** Full per-patient settings (analysis PatientSettings), as stored with a session. */
+export const SettingsSchema = Type.Object({
+  painLevel: Type.Union([Type.Integer({ minimum: 0, maximum: 10 }), Type.Null()]),
+  load: Load,
+  lumbarLimitDeg: Type.Number({ minimum: 0, maximum: 90 }),
+  tempoMinS: Type.Number({ minimum: 0, maximum: 10 }),
+  targetReps: Type.Integer({ minimum: 1, maximum: 100 }),
+  targetSets: Type.Integer({ minimum: 1, maximum: 20 }),
+});
+
+// ---- sources ----------------------------------------------------------------------------------
+
+/**
+ * Where a session's samples come from. The rest of the bridge and the dashboard never branch on
+ * this; they read the session's `capabilities`.
+ * - replay: a recording from the bridge's replay folders (`GET /api/recordings` lists them), by name.
+ * - simulator: the built-in session simulator (seeded).
+ * - ble: two Bluetooth sensors by address.
+ */
+export const SourceSpec = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('replay'),
+      recording: Type.String({ minLength: 1, maxLength: 200 }),
+      speed: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+      loop: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('simulator'), seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('ble'),
+      sacrum: Type.String({ minLength: 1, maxLength: 64 }),
+      thoracic: Type.String({ minLength: 1, maxLength: 64 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type SourceSpec = Static<typeof SourceSpec>;
+
+/** Source capabilities. `live`: real sensors (no seek); `seek`, `speed`, `loop`: recorded data. */
+export const SOURCE_CAPABILITIES = ['live', 'seek', 'speed', 'loop', 'sensor-status'] as const;
+export type SourceCapability = (typeof SOURCE_CAPABILITIES)[number];
+
+// ---- patients ---------------------------------------------------------------------------------
+
+export const CreatePatientBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    notes: Type.Optional(Type.String({ maxLength: 5000 })),
+  },
+  { additionalProperties: false },
+);
+export type CreatePatientBody = Static<typeof CreatePatientBody>;
+
+export const Patient = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  notes: Type.String(),
+  createdAt: Type.String(),
+});
+export type Patient = Static<typeof Patient>;
+
+// ---- sessions ---------------------------------------------------------------------------------
+
+export const SESSION_STATUSES = ['created', 'live', 'stopped', 'interrupted'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const CreateSessionBody = Type.Object(
+  {
+    patientId: Id,
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+    exercise: Type.Optional(Type.Literal('hip-hinge')),
+    /** Pain level, load, limits, targets; missing ones take the analysis defaults. */
+    settings: Type.Optional(Type.Partial(SettingsSchema)),
+    /** Assign the sensors at once; otherwise `PUT /api/sessions/:id/source` later. */
+    source: Type.Optional(SourceSpec),
+  },
+  { additionalProperties: false },
+);
+export type CreateSessionBody = Static<typeof CreateSessionBody>;
+
+/** One set of a session. Times are recording time, s. */
+export const SetRecord = Type.Object({
+  index: Type.Integer(),
+  start: Type.Number(),
+  end: Type.Union([Type.Number(), Type.Null()]),
+  repCount: Type.Integer(),
+  summary: Type.Union([Type.Unsafe<SetSummary>(Type.Object({})), Type.Null()]),
+});
+export type SetRecord = Static<typeof SetRecord>;
+
+/** A stored rep: the analysis RepReport plus the set it fell in (null: outside any set). */
+export type RepRecord = RepReport & { setIndex: number | null };
+
+/** What the server knows about a session, live or stored. Sent as the WebSocket `session` message too. */
+export const SessionState = Type.Object({
+  id: Type.String(),
+  patientId: Type.String(),
+  label: Type.String(),
+  exercise: Type.String(),
+  status: Type.Union(SESSION_STATUSES.map((s) => Type.Literal(s))),
+  settings: SettingsSchema,
+  source: Type.Union([SourceSpec, Type.Null()]),
+  /** The source's capabilities (empty until a source is assigned). */
+  capabilities: Type.Array(Type.String()),
+  createdAt: Type.String(),
+  /** ISO time of recording t = 0, once the source started. */
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  endedAt: Type.Union([Type.String(), Type.Null()]),
+  /** Latest recording time seen, s. */
+  t: Type.Number(),
+  calibration: Type.Union([Type.Object({ start: Type.Number(), end: Type.Number() }), Type.Null()]),
+  /** Index of the running set (from 1), or null between sets. */
+  activeSet: Type.Union([Type.Integer(), Type.Null()]),
+  sets: Type.Array(SetRecord),
+  repCount: Type.Integer(),
+  /** Reps of the running set (or of the last set when none runs). */
+  setRepCount: Type.Integer(),
+  /** Present once stopped (or recovered after an interruption). */
+  summary: Type.Union([Type.Unsafe<SessionSummary>(Type.Object({})), Type.Null()]),
+  warnings: Type.Array(Type.String()),
+});
+export type SessionState = Static<typeof SessionState>;
+
+export const SessionsQuery = Type.Object(
+  { patientId: Type.Optional(Id), status: Type.Optional(Type.Union(SESSION_STATUSES.map((s) => Type.Literal(s)))) },
+  { additionalProperties: false },
+);
+export type SessionsQuery = Static<typeof SessionsQuery>;
+
+/** GET /api/sessions/:id: the state plus its reps. */
+export type SessionDetail = SessionState & { reps: RepRecord[] };
+
+/** POST /api/sessions/:id/display-link: a read-only link for the patient's screen, limited to this session. */
+export const DisplayLink = Type.Object({ token: Type.String(), path: Type.String() });
+export type DisplayLink = Static<typeof DisplayLink>;
+
+/** GET /api/recordings: files a replay source may play. */
+export const RecordingEntry = Type.Object({ name: Type.String(), bytes: Type.Integer() });
+export type RecordingEntry = Static<typeof RecordingEntry>;
+
+/** GET /api/health */
+export type Health = { ok: true; protocol: number; sessionsLive: number; dataDir: string; tokenRequired: boolean };
+
+/** Error body of every failed REST request. */
+export type ErrorBody = { code: string; message: string; statusCode: number };
+
+/** GET /api/sessions/:id/analysis: the offline analysis of the stored recording. */
+export type SessionAnalysis = AnalysisDocument;
