@@ -1,0 +1,98 @@
+// The live state of one session as the dashboard shows it, rebuilt from the analysis events the bridge
+// streams (AnalysisEvent in @hinge/protocol). Pure: `applyAnalysisEvent(state, event)` returns a new state.
+// Angles are not kept here: at 100 Hz they go to a ring buffer outside React (chart/seriesRing.ts).
+import type { AnalysisEvent, Fault, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
+
+export interface AlertItem {
+  /** Recording time, s. */
+  t: number;
+  repIndex: number;
+  fault: Fault;
+  message: string;
+  values: Record<string, number>;
+}
+
+export type CalibrationStatus =
+  | { status: 'waiting' }
+  | { status: 'calibrated'; start: number; end: number }
+  | { status: 'problem'; message: string };
+
+export interface LiveSessionState {
+  calibration: CalibrationStatus;
+  /** The rep in progress (from 1), null while standing between reps. */
+  currentRep: number | null;
+  phase: RepPhase;
+  reps: RepReport[];
+  sets: SetSummary[];
+  /** Newest first, at most MAX_ALERTS. */
+  alerts: AlertItem[];
+  warnings: { t: number; message: string }[];
+  /** Latest recording time seen in an event, s. */
+  lastEventT: number | null;
+}
+
+export const MAX_ALERTS = 50;
+
+export const INITIAL_SESSION_STATE: LiveSessionState = {
+  calibration: { status: 'waiting' },
+  currentRep: null,
+  phase: 'standing',
+  reps: [],
+  sets: [],
+  alerts: [],
+  warnings: [],
+  lastEventT: null,
+};
+
+export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent): LiveSessionState {
+  const next = { ...state, lastEventT: event.t };
+  switch (event.type) {
+    case 'calibrated':
+      return { ...next, calibration: { status: 'calibrated', start: event.start, end: event.end } };
+    case 'calibration-warning':
+      // A warning after a good calibration is kept as a warning; before one, it explains why none happened.
+      if (state.calibration.status === 'calibrated') {
+        return { ...next, warnings: [...state.warnings, { t: event.t, message: event.message }] };
+      }
+      return { ...next, calibration: { status: 'problem', message: event.message } };
+    case 'rep-started':
+      return { ...next, currentRep: event.index, phase: 'descent' };
+    case 'phase':
+      return { ...next, currentRep: event.phase === 'standing' ? null : event.index, phase: event.phase };
+    case 'alert': {
+      const alert: AlertItem = {
+        t: event.t,
+        repIndex: event.index,
+        fault: event.fault,
+        message: event.message,
+        values: event.values,
+      };
+      return { ...next, alerts: [alert, ...state.alerts].slice(0, MAX_ALERTS) };
+    }
+    case 'rep-completed': {
+      // Replace a rep with the same index (a resend after reconnecting) instead of counting it twice.
+      const reps = state.reps.filter((r) => r.index !== event.rep.index);
+      reps.push(event.rep);
+      reps.sort((a, b) => a.index - b.index);
+      return { ...next, reps, currentRep: null, phase: 'standing' };
+    }
+    case 'set-completed': {
+      const sets = state.sets.filter((s) => s.index !== event.set.index);
+      sets.push(event.set);
+      sets.sort((a, b) => a.index - b.index);
+      return { ...next, sets };
+    }
+    case 'warning':
+      return { ...next, warnings: [...state.warnings, { t: event.t, message: event.message }] };
+  }
+}
+
+export function applyAnalysisEvents(state: LiveSessionState, events: readonly AnalysisEvent[]): LiveSessionState {
+  return events.reduce(applyAnalysisEvent, state);
+}
+
+/** Reps without faults over all reps, or null before the first rep. */
+export function cleanRepShare(reps: readonly RepReport[]): number | null {
+  if (reps.length === 0) return null;
+  return reps.filter((r) => r.faults.length === 0).length / reps.length;
+}
