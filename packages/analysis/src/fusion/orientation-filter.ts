@@ -1,0 +1,351 @@
+// 6D orientation filter (accelerometer + gyroscope), written for this project from the published
+// method of D. Laidig and T. Seel, "VQF: Highly accurate IMU orientation estimation with bias
+// estimation and magnetic disturbance rejection", Information Fusion 91 (2023) 187-204:
+//
+//   1. Strapdown integration of the bias-corrected gyroscope gives qGyr: sensor -> a quasi-inertial
+//      frame I that drifts only slowly.
+//   2. The accelerometer is rotated into I and low-pass filtered there (2nd-order Butterworth, time
+//      constant accTauS). In an inertial frame, movement accelerations average out over seconds
+//      (the body does not keep accelerating one way), while gravity stays: this is what lets the
+//      filter ignore the accelerations of a hip hinge, a squat or walking.
+//   3. qInc: I -> earth is corrected each sample so that the filtered acceleration points up.
+//   4. The gyroscope bias is estimated by a Kalman filter: at rest from the low-passed gyroscope;
+//      in motion from the inclination corrections, with the rotation matrix low-passed by the same
+//      filter as the acceleration so the measurement model matches the filter's lag.
+//
+// State is explicit and update is allocation-free (x-io Fusion style): create with
+// createOrientationFilter(), feed with updateOrientation(), read with the getters. The heading
+// (rotation about the vertical) is unobserved without a magnetometer and simply drifts; everything
+// downstream uses only what the 6D filter observes plus gyroscope-integrated relative rotation.
+import type { Quat } from '@hinge/protocol';
+import { createLowpassBank, lowpassCoefficients, resetChannel, stepChannel, type LowpassBank } from './lowpass';
+
+const DEG = Math.PI / 180;
+
+export interface OrientationFilterSettings {
+  /** Nominal sample rate, Hz; sets the low-pass coefficients. The actual dt of each sample is used for integration. */
+  sampleRateHz: number;
+  /** Time constant of the accelerometer low-pass in the quasi-inertial frame, s. */
+  accTauS: number;
+  /** Rest detection: time constant of the short-term mean, s, and largest deviations from it that still count as still. */
+  restFilterTauS: number;
+  restThGyrRadS: number;
+  restThAccMS2: number;
+  /** Time the sensor must be still before it counts as at rest, s. */
+  restMinS: number;
+  /** Bias Kalman filter: initial standard deviation, and the measurement noise at rest, rad/s. */
+  biasSigmaInitRadS: number;
+  biasSigmaRestRadS: number;
+  /**
+   * Noise density of the motion measurement (inclination-correction rate), (rad/s)^2 * s. Chosen as a
+   * density so the filter behaves the same at 50 Hz and at 300 Hz.
+   */
+  biasMotionNoiseDensity: number;
+  /** Bias random walk: the standard deviation grows by biasDriftRadS over biasForgettingS (process noise). */
+  biasDriftRadS: number;
+  biasForgettingS: number;
+  /** Bias estimates are clipped to +- this, rad/s. */
+  biasClipRadS: number;
+  /** A gap longer than this (s) restarts the orientation from the accelerometer; the bias is kept. */
+  maxGapS: number;
+}
+
+export const DEFAULT_ORIENTATION_SETTINGS: Omit<OrientationFilterSettings, 'sampleRateHz'> = {
+  accTauS: 3.0,
+  restFilterTauS: 0.5,
+  restThGyrRadS: 2.0 * DEG,
+  restThAccMS2: 0.5,
+  restMinS: 1.5,
+  biasSigmaInitRadS: 0.5 * DEG,
+  biasSigmaRestRadS: 0.03 * DEG,
+  biasMotionNoiseDensity: 3.5e-7,
+  biasDriftRadS: 0.1 * DEG,
+  biasForgettingS: 100,
+  biasClipRadS: 2.0 * DEG,
+  maxGapS: 0.25,
+};
+
+export interface OrientationFilter {
+  readonly settings: OrientationFilterSettings;
+  /** qGyr: sensor -> quasi-inertial frame. */
+  gw: number; gx: number; gy: number; gz: number;
+  /** qInc: quasi-inertial -> earth (z up). */
+  iw: number; ix: number; iy: number; iz: number;
+  /** Gyroscope bias estimate, rad/s, sensor frame. */
+  bx: number; by: number; bz: number;
+  /** Bias covariance (symmetric 3x3, row-major). */
+  readonly biasP: Float64Array;
+  /** Low-passed acceleration in the quasi-inertial frame (3), m/s^2. */
+  readonly accLp: LowpassBank;
+  /** Low-passed horizontal rows of the sensor -> earth rotation (6) and of R * bias (2). */
+  readonly motionLp: LowpassBank;
+  /** Rest detection: short-term means of the gyroscope (0-2, rad/s) and accelerometer (3-5, m/s^2). */
+  readonly restMean: Float64Array;
+  /** Smoothing factor of those means per sample: 1 - exp(-dt / restFilterTauS). */
+  readonly restAlpha: number;
+  /** Observable internals. */
+  initialised: boolean;
+  restDetected: boolean;
+  restTimeS: number;
+  /** Size of the last inclination correction, rad. */
+  lastCorrectionRad: number;
+  /** Number of restarts after gaps. */
+  gapRestarts: number;
+  /** Variance added per second of process noise, (rad/s)^2 / s. */
+  readonly biasProcessVarPerS: number;
+  /** Squared rest thresholds, (rad/s)^2 and (m/s^2)^2. */
+  readonly restThGyrSq: number;
+  readonly restThAccSq: number;
+}
+
+export function createOrientationFilter(settings: Partial<OrientationFilterSettings> & { sampleRateHz: number }): OrientationFilter {
+  const s: OrientationFilterSettings = { ...DEFAULT_ORIENTATION_SETTINGS, ...settings };
+  const p0 = s.biasSigmaInitRadS ** 2;
+  const accCoefficients = lowpassCoefficients(s.accTauS, s.sampleRateHz);
+  return {
+    settings: s,
+    gw: 1, gx: 0, gy: 0, gz: 0,
+    iw: 1, ix: 0, iy: 0, iz: 0,
+    bx: 0, by: 0, bz: 0,
+    biasP: Float64Array.from([p0, 0, 0, 0, p0, 0, 0, 0, p0]),
+    accLp: createLowpassBank(accCoefficients, 3),
+    motionLp: createLowpassBank(accCoefficients, 8),
+    restMean: new Float64Array(6),
+    restAlpha: 1 - Math.exp(-1 / (s.restFilterTauS * s.sampleRateHz)),
+    initialised: false,
+    restDetected: false,
+    restTimeS: 0,
+    lastCorrectionRad: 0,
+    gapRestarts: 0,
+    biasProcessVarPerS: s.biasDriftRadS ** 2 / s.biasForgettingS,
+    restThGyrSq: s.restThGyrRadS ** 2,
+    restThAccSq: s.restThAccMS2 ** 2,
+  };
+}
+
+/** Starts (or restarts) the orientation from one accelerometer reading: tilt from gravity, heading 0. */
+function initialise(f: OrientationFilter, ax: number, ay: number, az: number, gyr: ArrayLike<number>): void {
+  const n = Math.sqrt(ax * ax + ay * ay + az * az);
+  if (n < 1e-6) return;
+  const ux = ax / n, uy = ay / n, uz = az / n;
+  // qInc takes the measured up direction onto earth z; qGyr starts at identity.
+  f.gw = 1; f.gx = 0; f.gy = 0; f.gz = 0;
+  if (uz < -0.999999) {
+    f.iw = 0; f.ix = 1; f.iy = 0; f.iz = 0;
+  } else {
+    const w = 1 + uz, x = uy, y = -ux; // 1 + dot(u, z), cross(u, z)
+    const m = Math.sqrt(w * w + x * x + y * y);
+    f.iw = w / m; f.ix = x / m; f.iy = y / m; f.iz = 0;
+  }
+  for (let i = 0; i < 3; i++) resetChannel(f.accLp, i, i === 0 ? ax : i === 1 ? ay : az);
+  if (!f.initialised) f.restMean.set([gyr[0]!, gyr[1]!, gyr[2]!, ax, ay, az]);
+  for (let i = 0; i < 8; i++) resetChannel(f.motionLp, i, 0);
+  f.initialised = true;
+}
+
+/**
+ * One sample: gyroscope (rad/s) and accelerometer (m/s^2, specific force) in the sensor frame, and
+ * the time since the previous sample (s).
+ */
+export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<number>, accMS2: ArrayLike<number>, dtS: number): void {
+  const ax = accMS2[0]!, ay = accMS2[1]!, az = accMS2[2]!;
+  if (!f.initialised || dtS > f.settings.maxGapS) {
+    if (f.initialised) f.gapRestarts++;
+    initialise(f, ax, ay, az, gyrRadS);
+    return;
+  }
+  if (!(dtS > 0)) return; // a repeated timestamp carries no time to integrate
+
+  // --- rest detection: raw signals against their own short-term mean (first-order low-pass) ---
+  const s = f.settings;
+  const rm = f.restMean, alpha = f.restAlpha;
+  const gx0 = gyrRadS[0]!, gy0 = gyrRadS[1]!, gz0 = gyrRadS[2]!;
+  const d0 = gx0 - (rm[0] = rm[0]! + alpha * (gx0 - rm[0]!));
+  const d1 = gy0 - (rm[1] = rm[1]! + alpha * (gy0 - rm[1]!));
+  const d2 = gz0 - (rm[2] = rm[2]! + alpha * (gz0 - rm[2]!));
+  const d3 = ax - (rm[3] = rm[3]! + alpha * (ax - rm[3]!));
+  const d4 = ay - (rm[4] = rm[4]! + alpha * (ay - rm[4]!));
+  const d5 = az - (rm[5] = rm[5]! + alpha * (az - rm[5]!));
+  const devGyr = d0 * d0 + d1 * d1 + d2 * d2;
+  const devAcc = d3 * d3 + d4 * d4 + d5 * d5;
+  if (devGyr < f.restThGyrSq && devAcc < f.restThAccSq) {
+    f.restTimeS += dtS;
+  } else {
+    f.restTimeS = 0;
+  }
+  f.restDetected = f.restTimeS >= s.restMinS;
+
+  // --- strapdown integration of the bias-corrected gyroscope: qGyr <- qGyr * exp(w dt / 2) ---
+  const wx = gyrRadS[0]! - f.bx, wy = gyrRadS[1]! - f.by, wz = gyrRadS[2]! - f.bz;
+  const rate = Math.sqrt(wx * wx + wy * wy + wz * wz);
+  if (rate > 1e-12) {
+    const half = (rate * dtS) / 2;
+    let cosHalf: number, sinHalfOverRate: number;
+    if (half < 0.05) {
+      // Taylor series, truncation error < 3e-11: cheaper than Math.sin/cos on this per-sample path.
+      const h2 = half * half;
+      cosHalf = 1 - h2 * (0.5 - h2 / 24);
+      sinHalfOverRate = (dtS / 2) * (1 - h2 * (1 / 6 - h2 / 120));
+    } else {
+      cosHalf = Math.cos(half);
+      sinHalfOverRate = Math.sin(half) / rate;
+    }
+    const dw = cosHalf, dx = wx * sinHalfOverRate, dy = wy * sinHalfOverRate, dz = wz * sinHalfOverRate;
+    const { gw, gx, gy, gz } = f;
+    const nw = gw * dw - gx * dx - gy * dy - gz * dz;
+    const nx = gw * dx + gx * dw + gy * dz - gz * dy;
+    const ny = gw * dy - gx * dz + gy * dw + gz * dx;
+    const nz = gw * dz + gx * dy - gy * dx + gz * dw;
+    const m = 1 / Math.sqrt(nw * nw + nx * nx + ny * ny + nz * nz);
+    f.gw = nw * m; f.gx = nx * m; f.gy = ny * m; f.gz = nz * m;
+  }
+
+  // --- accelerometer into the quasi-inertial frame, low-passed there ---
+  let rx: number, ry: number, rz: number;
+  {
+    const { gw: w, gx: x, gy: y, gz: z } = f;
+    const tx = 2 * (y * az - z * ay), ty = 2 * (z * ax - x * az), tz = 2 * (x * ay - y * ax);
+    rx = ax + w * tx + (y * tz - z * ty);
+    ry = ay + w * ty + (z * tx - x * tz);
+    rz = az + w * tz + (x * ty - y * tx);
+  }
+  const lx = stepChannel(f.accLp, 0, rx), ly = stepChannel(f.accLp, 1, ry), lz = stepChannel(f.accLp, 2, rz);
+
+  // --- into the earth frame with qInc, and the correction that makes it point up ---
+  let ex: number, ey: number, ez: number;
+  {
+    const { iw: w, ix: x, iy: y, iz: z } = f;
+    const tx = 2 * (y * lz - z * ly), ty = 2 * (z * lx - x * lz), tz = 2 * (x * ly - y * lx);
+    ex = lx + w * tx + (y * tz - z * ty);
+    ey = ly + w * ty + (z * tx - x * tz);
+    ez = lz + w * tz + (x * ty - y * tx);
+  }
+  const en = Math.sqrt(ex * ex + ey * ey + ez * ez);
+  let cx = 0, cy = 0; // correction rotation vector (horizontal), rad
+  if (en > 1e-6) {
+    ex /= en; ey /= en; ez /= en;
+    // Rotation about axis (ey, -ex, 0) by acos(ez) takes e onto z. As a quaternion: [1+ez, ey, -ex, 0] normalised.
+    const qw = 1 + ez;
+    if (qw > 1e-9) {
+      const m = 1 / Math.sqrt(qw * qw + ey * ey + ex * ex);
+      const cw = qw * m, cxq = ey * m, cyq = -ex * m;
+      const { iw, ix, iy, iz } = f;
+      const nw = cw * iw - cxq * ix - cyq * iy;
+      const nx = cw * ix + cxq * iw + cyq * iz;
+      const ny = cw * iy - cxq * iz + cyq * iw;
+      const nz = cw * iz + cxq * iy - cyq * ix;
+      const n2 = 1 / Math.sqrt(nw * nw + nx * nx + ny * ny + nz * nz);
+      f.iw = nw * n2; f.ix = nx * n2; f.iy = ny * n2; f.iz = nz * n2;
+      // Per-sample corrections are tiny (the input is low-passed), so the rotation vector is 2 * the
+      // quaternion's vector part to well within floating-point noise of the exact 2*asin form.
+      cx = 2 * cxq;
+      cy = 2 * cyq;
+      f.lastCorrectionRad = 2 * Math.sqrt(cxq * cxq + cyq * cyq);
+    }
+  }
+
+  // --- gyroscope bias (Kalman filter on the 3 bias components) ---
+  // Horizontal rows of R = rotation(qInc * qGyr), sensor -> earth.
+  const qw = f.iw * f.gw - f.ix * f.gx - f.iy * f.gy - f.iz * f.gz;
+  const qx = f.iw * f.gx + f.ix * f.gw + f.iy * f.gz - f.iz * f.gy;
+  const qy = f.iw * f.gy - f.ix * f.gz + f.iy * f.gw + f.iz * f.gx;
+  const qz = f.iw * f.gz + f.ix * f.gy - f.iy * f.gx + f.iz * f.gw;
+  const r00 = 1 - 2 * (qy * qy + qz * qz), r01 = 2 * (qx * qy - qw * qz), r02 = 2 * (qx * qz + qw * qy);
+  const r10 = 2 * (qx * qy + qw * qz), r11 = 1 - 2 * (qx * qx + qz * qz), r12 = 2 * (qy * qz - qw * qx);
+  const m = f.motionLp;
+  const h00 = stepChannel(m, 0, r00), h01 = stepChannel(m, 1, r01), h02 = stepChannel(m, 2, r02);
+  const h10 = stepChannel(m, 3, r10), h11 = stepChannel(m, 4, r11), h12 = stepChannel(m, 5, r12);
+  const rb0 = stepChannel(m, 6, r00 * f.bx + r01 * f.by + r02 * f.bz);
+  const rb1 = stepChannel(m, 7, r10 * f.bx + r11 * f.by + r12 * f.bz);
+
+  const P = f.biasP;
+  const q = f.biasProcessVarPerS * dtS;
+  P[0]! += q; P[4]! += q; P[8]! += q;
+
+  if (f.restDetected) {
+    // Measurement: the low-passed gyroscope is the bias (H = I).
+    const r = s.biasSigmaRestRadS ** 2;
+    kalmanUpdate3(f, f.restMean[0]! - f.bx, f.restMean[1]! - f.by, f.restMean[2]! - f.bz, r);
+  } else {
+    // Measurement z = LP(R)_h * bias_true, observed as LP(R bias_est)_h - c/dt.
+    // The correction rate is white-ish noise with density biasMotionNoiseDensity: variance per sample = density / dt.
+    const r = s.biasMotionNoiseDensity / dtS;
+    const z0 = rb0 - cx / dtS, z1 = rb1 - cy / dtS;
+    kalmanUpdate2(f, h00, h01, h02, h10, h11, h12, z0, z1, r);
+  }
+  const clip = s.biasClipRadS;
+  f.bx = f.bx > clip ? clip : f.bx < -clip ? -clip : f.bx;
+  f.by = f.by > clip ? clip : f.by < -clip ? -clip : f.by;
+  f.bz = f.bz > clip ? clip : f.bz < -clip ? -clip : f.bz;
+}
+
+/** Kalman update with H = I (3D): innovation y = measured bias - estimate, noise variance r. */
+function kalmanUpdate3(f: OrientationFilter, y0: number, y1: number, y2: number, r: number): void {
+  const P = f.biasP;
+  // S = P + rI; K = P S^-1; b += K y; P = (I - K) P = P - K P.
+  const s00 = P[0]! + r, s01 = P[1]!, s02 = P[2]!, s11 = P[4]! + r, s12 = P[5]!, s22 = P[8]! + r;
+  const c00 = s11 * s22 - s12 * s12, c01 = s02 * s12 - s01 * s22, c02 = s01 * s12 - s02 * s11;
+  const c11 = s00 * s22 - s02 * s02, c12 = s01 * s02 - s00 * s12, c22 = s00 * s11 - s01 * s01;
+  const det = s00 * c00 + s01 * c01 + s02 * c02;
+  if (!(Math.abs(det) > 0)) return;
+  const d = 1 / det;
+  const i00 = c00 * d, i01 = c01 * d, i02 = c02 * d, i11 = c11 * d, i12 = c12 * d, i22 = c22 * d;
+  // K = P S^-1 (P and S^-1 symmetric)
+  const p00 = P[0]!, p01 = P[1]!, p02 = P[2]!, p11 = P[4]!, p12 = P[5]!, p22 = P[8]!;
+  const k00 = p00 * i00 + p01 * i01 + p02 * i02, k01 = p00 * i01 + p01 * i11 + p02 * i12, k02 = p00 * i02 + p01 * i12 + p02 * i22;
+  const k10 = p01 * i00 + p11 * i01 + p12 * i02, k11 = p01 * i01 + p11 * i11 + p12 * i12, k12 = p01 * i02 + p11 * i12 + p12 * i22;
+  const k20 = p02 * i00 + p12 * i01 + p22 * i02, k21 = p02 * i01 + p12 * i11 + p22 * i12, k22 = p02 * i02 + p12 * i12 + p22 * i22;
+  f.bx += k00 * y0 + k01 * y1 + k02 * y2;
+  f.by += k10 * y0 + k11 * y1 + k12 * y2;
+  f.bz += k20 * y0 + k21 * y1 + k22 * y2;
+  // P = P - K P
+  const n00 = p00 - (k00 * p00 + k01 * p01 + k02 * p02), n01 = p01 - (k00 * p01 + k01 * p11 + k02 * p12);
+  const n02 = p02 - (k00 * p02 + k01 * p12 + k02 * p22), n11 = p11 - (k10 * p01 + k11 * p11 + k12 * p12);
+  const n12 = p12 - (k10 * p02 + k11 * p12 + k12 * p22), n22 = p22 - (k20 * p02 + k21 * p12 + k22 * p22);
+  P[0] = n00; P[1] = n01; P[2] = n02; P[3] = n01; P[4] = n11; P[5] = n12; P[6] = n02; P[7] = n12; P[8] = n22;
+}
+
+/** Kalman update with a 2x3 H (rows h0, h1) and measurement (z0, z1), noise variance r. */
+function kalmanUpdate2(
+  f: OrientationFilter,
+  h00: number, h01: number, h02: number,
+  h10: number, h11: number, h12: number,
+  z0: number, z1: number, r: number,
+): void {
+  const P = f.biasP;
+  // PHt (3x2)
+  const a00 = P[0]! * h00 + P[1]! * h01 + P[2]! * h02, a01 = P[0]! * h10 + P[1]! * h11 + P[2]! * h12;
+  const a10 = P[3]! * h00 + P[4]! * h01 + P[5]! * h02, a11 = P[3]! * h10 + P[4]! * h11 + P[5]! * h12;
+  const a20 = P[6]! * h00 + P[7]! * h01 + P[8]! * h02, a21 = P[6]! * h10 + P[7]! * h11 + P[8]! * h12;
+  // S = H P Ht + r I (2x2)
+  const s00 = h00 * a00 + h01 * a10 + h02 * a20 + r;
+  const s01 = h00 * a01 + h01 * a11 + h02 * a21;
+  const s11 = h10 * a01 + h11 * a11 + h12 * a21 + r;
+  const det = s00 * s11 - s01 * s01;
+  if (!(det > 0)) return;
+  const i00 = s11 / det, i01 = -s01 / det, i11 = s00 / det;
+  // K = PHt S^-1 (3x2)
+  const k00 = a00 * i00 + a01 * i01, k01 = a00 * i01 + a01 * i11;
+  const k10 = a10 * i00 + a11 * i01, k11 = a10 * i01 + a11 * i11;
+  const k20 = a20 * i00 + a21 * i01, k21 = a20 * i01 + a21 * i11;
+  // innovation
+  const y0 = z0 - (h00 * f.bx + h01 * f.by + h02 * f.bz);
+  const y1 = z1 - (h10 * f.bx + h11 * f.by + h12 * f.bz);
+  f.bx += k00 * y0 + k01 * y1;
+  f.by += k10 * y0 + k11 * y1;
+  f.bz += k20 * y0 + k21 * y1;
+  // P = P - K (H P), where H P = (P H^T)^T because P is symmetric; kept symmetric explicitly.
+  const n00 = P[0]! - (k00 * a00 + k01 * a01), n01 = P[1]! - (k00 * a10 + k01 * a11), n02 = P[2]! - (k00 * a20 + k01 * a21);
+  const n11 = P[4]! - (k10 * a10 + k11 * a11), n12 = P[5]! - (k10 * a20 + k11 * a21), n22 = P[8]! - (k20 * a20 + k21 * a21);
+  P[0] = n00; P[1] = n01; P[2] = n02; P[3] = n01; P[4] = n11; P[5] = n12; P[6] = n02; P[7] = n12; P[8] = n22;
+}
+
+/** Orientation sensor -> earth (z up), [w, x, y, z]: qInc * qGyr. */
+export function getOrientation(f: OrientationFilter): Quat {
+  return [
+    f.iw * f.gw - f.ix * f.gx - f.iy * f.gy - f.iz * f.gz,
+    f.iw * f.gx + f.ix * f.gw + f.iy * f.gz - f.iz * f.gy,
+    f.iw * f.gy - f.ix * f.gz + f.iy * f.gw + f.iz * f.gx,
+    f.iw * f.gz + f.ix * f.gy - f.iy * f.gx + f.iz * f.gw,
+  ];
+}

@@ -1,0 +1,2 @@
+export * from './fusion/orientation-filter';
+export * from './math/quaternion';
