@@ -1,0 +1,6 @@
+// The session simulator: a forward model of a person doing hip hinges (and other things) wearing a
+// sacrum and a thoracic IMU, producing recording lines and the exact ground truth. See docs/simulator.md.
+export { simulateSession, createSimulatorStream, SENSOR_IDS, type SimulatorOptions, type SimulatorStream, type Dropout } from './session';
+export { randomSession, parseScript, SimulatorError, REP_KINDS, type ScriptStep, type ScriptStepInput, type RepKind, type RandomSessionOptions } from './script';
+export { TRUTH_LUMBAR_LIMIT_DEG, TRUTH_TEMPO_MIN_S, type SimulationTruth, type TruthRep } from './truth';
+export { GRAVITY_MS2, type Mounting, type NoiseLevel, type SensorErrors } from './sensors';

@@ -1,0 +1,135 @@
+// Ground truth of a simulated session, computed from the model itself with the definitions of
+// docs/analysis-output.md: angles from standing neutral (the model's zero), reps and their faults
+// judged with the default settings.
+import type { Fault, Quat } from '@hinge/protocol';
+import { bodyPose, sensorPosition, type Motion } from './body';
+import { isRepStep, type RepKind, type ScriptStep } from './script';
+import type { SensorErrors } from './sensors';
+
+/** The lead's default lumbar flexion limit; the truth's `lumbar-rounding` uses it. Defined here only. */
+export const TRUTH_LUMBAR_LIMIT_DEG = 25;
+/** Default tempo threshold: a descent or ascent shorter than this is `too-fast`. */
+export const TRUTH_TEMPO_MIN_S = 1.0;
+/** `knee-dominant`: the sacrum sank at least this far while the pelvis tilted less than TRUTH_KNEE_PELVIS_MAX_DEG. */
+export const TRUTH_KNEE_SINK_M = 0.15;
+export const TRUTH_KNEE_PELVIS_MAX_DEG = 30;
+/** A bend is a rep when the trunk flexes this far or the sacrum sinks this far. */
+export const REP_MIN_TRUNK_DEG = 20;
+export const REP_MIN_SINK_M = 0.1;
+/** A rep starts when the trunk leaves, and ends when it comes back within, this band around standing. */
+export const STANDING_BAND_DEG = 3;
+
+/** Rate of the truth angle series, Hz. */
+export const TRUTH_RATE_HZ = 100;
+/** Time resolution of rep start, bottom and end, s. */
+const EVENT_RESOLUTION_S = 0.001;
+
+const DEG = 180 / Math.PI;
+
+export interface TruthRep {
+  index: number;
+  start: number;
+  bottom: number;
+  end: number;
+  peakTrunkDeg: number;
+  peakPelvisDeg: number;
+  peakLumbarDeg: number;
+  /** Vertical sink of the sacrum sensor at the bottom below where it was standing before the rep, m. */
+  sacrumDropM: number;
+  hipShare: number;
+  descentS: number;
+  ascentS: number;
+  kind: RepKind;
+  faults: Fault[];
+}
+
+export interface SimulationTruth {
+  format: 'hinge-truth';
+  version: 1;
+  seed: number;
+  script: ScriptStep[];
+  /** Sensor id -> mounting (sensor frame -> segment frame) quaternion [w,x,y,z]. */
+  mountings: Record<string, Quat>;
+  /** Sensor id -> every imperfection applied to it. */
+  sensorErrors: Record<string, SensorErrors>;
+  angles: { t: number[]; pelvisDeg: number[]; trunkDeg: number[]; lumbarDeg: number[] };
+  reps: TruthRep[];
+}
+
+const round = (v: number, decimals: number): number => Math.round(v * 10 ** decimals) / 10 ** decimals;
+
+function anglesAt(motion: Motion, tS: number): { pelvisDeg: number; trunkDeg: number } {
+  const pose = bodyPose(motion, tS);
+  return { pelvisDeg: pose.pelvisPitchRad * DEG, trunkDeg: pose.trunkPitchRad * DEG };
+}
+
+export function truthAngles(motion: Motion, endS: number): SimulationTruth['angles'] {
+  const angles: SimulationTruth['angles'] = { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
+  for (let k = 0; k / TRUTH_RATE_HZ <= endS; k++) {
+    const tS = k / TRUTH_RATE_HZ;
+    const { pelvisDeg, trunkDeg } = anglesAt(motion, tS);
+    angles.t.push(round(tS, 2));
+    angles.pelvisDeg.push(round(pelvisDeg, 4));
+    angles.trunkDeg.push(round(trunkDeg, 4));
+    angles.lumbarDeg.push(round(trunkDeg - pelvisDeg, 4));
+  }
+  return angles;
+}
+
+function sacrumHeightM(motion: Motion, tS: number): number {
+  return sensorPosition(motion.body, bodyPose(motion, tS), 'sacrum')[2];
+}
+
+/** Measures every rep step of the script on the model and keeps those that are reps by the spec's definition. */
+export function truthReps(motion: Motion): TruthRep[] {
+  const reps: TruthRep[] = [];
+  for (const placed of motion.steps) {
+    const { step } = placed;
+    if (!isRepStep(step)) continue;
+    // Sample the step finely; find the deepest trunk flexion, then walk out to the standing band.
+    const samples: { tS: number; pelvisDeg: number; trunkDeg: number }[] = [];
+    for (let k = 0; placed.startS + k * EVENT_RESOLUTION_S <= placed.endS; k++) {
+      const tS = placed.startS + k * EVENT_RESOLUTION_S;
+      samples.push({ tS, ...anglesAt(motion, tS) });
+    }
+    let bottom = 0;
+    samples.forEach((s, i) => {
+      if (s.trunkDeg > samples[bottom]!.trunkDeg) bottom = i;
+    });
+    let start = bottom;
+    while (start > 0 && samples[start]!.trunkDeg > STANDING_BAND_DEG) start--;
+    let end = bottom;
+    while (end < samples.length - 1 && samples[end]!.trunkDeg > STANDING_BAND_DEG) end++;
+    const during = samples.slice(start, end + 1);
+    const peakTrunkDeg = Math.max(...during.map((s) => s.trunkDeg));
+    const peakPelvisDeg = Math.max(...during.map((s) => s.pelvisDeg));
+    const peakLumbarDeg = Math.max(...during.map((s) => s.trunkDeg - s.pelvisDeg));
+    const b = samples[bottom]!;
+    const sacrumDropM = sacrumHeightM(motion, placed.startS) - sacrumHeightM(motion, b.tS);
+    if (peakTrunkDeg < REP_MIN_TRUNK_DEG && sacrumDropM < REP_MIN_SINK_M) continue;
+    const startS = samples[start]!.tS;
+    const endS = samples[end]!.tS;
+    const descentS = b.tS - startS;
+    const ascentS = endS - b.tS;
+    const faults: Fault[] = [];
+    if (peakLumbarDeg > TRUTH_LUMBAR_LIMIT_DEG) faults.push('lumbar-rounding');
+    if (sacrumDropM >= TRUTH_KNEE_SINK_M && peakPelvisDeg < TRUTH_KNEE_PELVIS_MAX_DEG) faults.push('knee-dominant');
+    if (descentS < TRUTH_TEMPO_MIN_S || ascentS < TRUTH_TEMPO_MIN_S) faults.push('too-fast');
+    reps.push({
+      index: reps.length + 1,
+      start: round(startS, 3),
+      bottom: round(b.tS, 3),
+      end: round(endS, 3),
+      peakTrunkDeg: round(peakTrunkDeg, 3),
+      peakPelvisDeg: round(peakPelvisDeg, 3),
+      peakLumbarDeg: round(peakLumbarDeg, 3),
+      sacrumDropM: round(sacrumDropM, 4),
+      hipShare: round(b.pelvisDeg / b.trunkDeg, 4),
+      descentS: round(descentS, 3),
+      ascentS: round(ascentS, 3),
+      kind: step.kind,
+      faults,
+    });
+  }
+  return reps;
+}
