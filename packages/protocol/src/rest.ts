@@ -19,6 +19,10 @@ export const SettingsSchema = Type.Object({
   targetSets: Type.Integer({ minimum: 1, maximum: 20 }),
 });
 
+/** Route parameters `:id` (patients, sessions). */
+export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+export type IdParams = Static<typeof IdParams>;
+
 // ---- sources ----------------------------------------------------------------------------------
 
 /**
@@ -80,6 +84,7 @@ export type Patient = Static<typeof Patient>;
 
 export const SESSION_STATUSES = ['created', 'live', 'stopped', 'interrupted'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
+const Status = Type.Union([Type.Literal('created'), Type.Literal('live'), Type.Literal('stopped'), Type.Literal('interrupted')]);
 
 export const CreateSessionBody = Type.Object(
   {
@@ -114,7 +119,7 @@ export const SessionState = Type.Object({
   patientId: Type.String(),
   label: Type.String(),
   exercise: Type.String(),
-  status: Type.Union(SESSION_STATUSES.map((s) => Type.Literal(s))),
+  status: Status,
   settings: SettingsSchema,
   source: Type.Union([SourceSpec, Type.Null()]),
   /** The source's capabilities (empty until a source is assigned). */
@@ -139,7 +144,7 @@ export const SessionState = Type.Object({
 export type SessionState = Static<typeof SessionState>;
 
 export const SessionsQuery = Type.Object(
-  { patientId: Type.Optional(Id), status: Type.Optional(Type.Union(SESSION_STATUSES.map((s) => Type.Literal(s)))) },
+  { patientId: Type.Optional(Id), status: Type.Optional(Status) },
   { additionalProperties: false },
 );
 export type SessionsQuery = Static<typeof SessionsQuery>;

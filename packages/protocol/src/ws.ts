@@ -2,6 +2,7 @@
 // Schemas are TypeBox: one definition gives the JSON Schema the server validates with and the
 // TypeScript type both sides compile against. REST request/response shapes live in ./rest.ts.
 import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
 import type { AnalysisEvent } from './analysis';
 import { SessionState } from './rest';
 
@@ -157,7 +158,13 @@ export const SensorStatus = Type.Object({
   id: Type.String(),
   placement: Type.String(),
   /** connecting, present, reconnecting, absent (e.g. a replay without this sensor's data yet), error. */
-  presence: Type.Union(PRESENCES.map((p) => Type.Literal(p))),
+  presence: Type.Union([
+    Type.Literal('connecting'),
+    Type.Literal('present'),
+    Type.Literal('reconnecting'),
+    Type.Literal('absent'),
+    Type.Literal('error'),
+  ]),
   batteryPct: NullableNum,
   rssiDbm: NullableNum,
   /** Samples received since the session started. */
@@ -227,5 +234,39 @@ export const ERROR_CODES = {
   HINGE_ERR_SOURCE: 'the source could not be started',
   HINGE_ERR_RECORDING_MISSING: "the session's recording file is missing",
   HINGE_ERR_TOO_MANY_SESSIONS: 'too many sessions are running',
+  HINGE_ERR_TOO_LARGE: 'request body is too large',
+  HINGE_ERR_INTERNAL: 'internal error',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+export type ParsedClientMessage = { ok: true; message: ClientMessage } | { ok: false; code: ErrorCode; message: string; id?: string };
+
+/**
+ * Parses and validates one inbound text message: JSON, then `type`, then that type's schema.
+ * Never throws; the error says what is wrong and where (JSON path).
+ */
+export function parseClientMessage(text: string): ParsedClientMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'HINGE_ERR_BAD_JSON', message: ERROR_CODES.HINGE_ERR_BAD_JSON };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: 'HINGE_ERR_BAD_MESSAGE', message: `${ERROR_CODES.HINGE_ERR_BAD_MESSAGE}: not a JSON object` };
+  }
+  const record = value as Record<string, unknown>;
+  const id = typeof record.id === 'string' && record.id.length <= 64 ? record.id : undefined;
+  const withId = <T extends object>(reply: T) => (id === undefined ? reply : { ...reply, id });
+  const type = record.type;
+  if (typeof type !== 'string' || !Object.hasOwn(CLIENT_MESSAGE_SCHEMAS, type)) {
+    return withId({ ok: false as const, code: 'HINGE_ERR_UNKNOWN_TYPE' as const, message: `${ERROR_CODES.HINGE_ERR_UNKNOWN_TYPE}: ${JSON.stringify(type)}` });
+  }
+  const schema = CLIENT_MESSAGE_SCHEMAS[type as ClientMessageType];
+  if (!Value.Check(schema, value)) {
+    const first = Value.Errors(schema, value)[0];
+    const where = first ? `${first.instancePath || '/'} ${first.message}` : 'invalid';
+    return withId({ ok: false as const, code: 'HINGE_ERR_BAD_MESSAGE' as const, message: `${ERROR_CODES.HINGE_ERR_BAD_MESSAGE}: ${where}` });
+  }
+  return { ok: true, message: value as ClientMessage };
+}

@@ -1,0 +1,146 @@
+// The bridge server, built by a function and listened on elsewhere (cli/commands/serve.ts), so tests
+// drive it with `app.inject()` and real WebSocket clients. Plugins, one job each: access control,
+// REST routes, the WebSocket stream, the static dashboard.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import fastifyStatic from '@fastify/static';
+import { REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type PatientSettings } from '@hinge/protocol';
+import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS } from '@hinge/analysis';
+import { prepareDataDir, type DataDirLayout } from '../storage/data-dir';
+import { Store } from '../storage/store';
+import { createSourceFactory } from '../sources/factory';
+import type { SensorSource } from '../sources/source';
+import type { SourceSpec } from '@hinge/protocol';
+import { isLoopbackHost, loadOrCreateAccessToken, type AccessPolicy } from './auth';
+import { HingeError } from './errors';
+import { restRoutes } from './rest-routes';
+import { wsRoute } from './ws-route';
+import { SessionHub } from './session-hub';
+import type { AnalyzerFactory } from './live-session';
+import type { OfflineAnalyzer } from './recovery';
+
+export interface BuildAppOptions {
+  dataDir: string;
+  /** The interface the app will listen on; anything but loopback requires the access token. */
+  host?: string;
+  /** Override: require the token even on loopback (tests). */
+  tokenRequired?: boolean;
+  /** The built dashboard (`packages/dashboard/dist`). */
+  dashboardDir?: string;
+  /** Folders whose `.jsonl`/`.jsonl.gz` files a replay source may play by name. */
+  replayDirs?: string[];
+  /** Browser origins allowed besides the bridge's own (e.g. a vite dev server). */
+  allowedOrigins?: string[];
+  /** Replaces the source factory (benchmarks feed their own source). */
+  createSource?: (spec: SourceSpec) => SensorSource;
+  /** Replaces the analysis (tests of the server's own mechanics); default: @hinge/analysis. */
+  analysis?: AnalysisFunctions;
+  maxLiveSessions?: number;
+  logger?: boolean;
+}
+
+export interface Bridge {
+  hub: SessionHub;
+  store: Store;
+  layout: DataDirLayout;
+  policy: AccessPolicy;
+  /** True when this start created the access token (print it). */
+  tokenCreated: boolean;
+  /** Sessions found open at start-up and closed as interrupted. */
+  recovered: string[];
+  replayDirs: string[];
+  analysis: AnalysisFunctions;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    bridge: Bridge;
+  }
+}
+
+export interface AnalysisFunctions {
+  createAnalyzer: AnalyzerFactory;
+  analyzeOffline: OfflineAnalyzer;
+  /** With the angle series, for exports. */
+  analyzeWithAngles: OfflineAnalyzer;
+  defaultSettings: PatientSettings;
+}
+
+export const realAnalysis: AnalysisFunctions = {
+  createAnalyzer: (header, settings) => createSessionAnalyzer(header, settings),
+  analyzeOffline: (header, lines, settings) => analyzeRecordingLines(header, lines, settings, { angles: false }),
+  analyzeWithAngles: (header, lines, settings) => analyzeRecordingLines(header, lines, settings, { angles: true }),
+  defaultSettings: DEFAULT_SETTINGS,
+};
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const analysis = options.analysis ?? realAnalysis;
+  const layout = prepareDataDir(options.dataDir);
+  const store = new Store(layout.database);
+  const { token, created } = loadOrCreateAccessToken(layout.accessToken);
+  const replayDirs = (options.replayDirs ?? []).map((d) => path.resolve(d));
+  const early: string[] = [];
+  let log: (message: string) => void = (message) => early.push(message);
+  const hub = new SessionHub({
+    store,
+    recordingsDir: layout.recordings,
+    defaultSettings: analysis.defaultSettings,
+    createAnalyzer: analysis.createAnalyzer,
+    analyzeOffline: analysis.analyzeOffline,
+    createSource: options.createSource ?? createSourceFactory({ replayDirs }),
+    ...(options.maxLiveSessions !== undefined ? { maxLiveSessions: options.maxLiveSessions } : {}),
+    log: (m) => log(m),
+  });
+  const recovered = await hub.recover();
+
+  const app: FastifyInstance = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: REST_MAX_BODY_BYTES,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  const policy: AccessPolicy = {
+    tokenRequired: options.tokenRequired ?? !isLoopbackHost(options.host ?? '127.0.0.1'),
+    accessToken: token,
+    displaySession: (t) => hub.displayTokenSession(t),
+  };
+  app.decorate('bridge', { hub, store, layout, policy, tokenCreated: created, recovered, replayDirs, analysis });
+  log = (m) => app.log.info(m);
+  for (const m of early) log(m);
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
+    if (error instanceof HingeError) return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, message: error.message });
+    if (error.validation) return reply.code(400).send({ statusCode: 400, code: 'HINGE_ERR_BAD_MESSAGE', message: error.message });
+    const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (statusCode === 500) app.log.error(error);
+    const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'HINGE_ERR_TOO_LARGE' : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'HINGE_ERR_BAD_JSON' : 'HINGE_ERR_INTERNAL';
+    return reply.code(statusCode).send({ statusCode, code, message: statusCode === 500 ? 'internal error' : error.message });
+  });
+
+  await app.register(websocket, { options: { maxPayload: WS_MAX_MESSAGE_BYTES } });
+  await app.register(restRoutes, { prefix: '/api' });
+  await app.register(wsRoute, { allowedOrigins: options.allowedOrigins ?? [] });
+
+  const dashboardDir = options.dashboardDir;
+  if (dashboardDir && existsSync(path.join(dashboardDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: path.resolve(dashboardDir), index: 'index.html' });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><meta charset="utf-8"><title>Hinge bridge</title><h1>The dashboard is not built</h1>' +
+            '<p>The bridge is running (REST under <code>/api</code>, stream at <code>/ws</code>), but ' +
+            '<code>packages/dashboard/dist</code> is missing. Build it with</p>' +
+            '<pre>pnpm --filter @hinge/dashboard build</pre><p>and reload this page.</p>',
+        ),
+    );
+  }
+
+  app.addHook('onClose', async () => {
+    await hub.stopAll();
+    store.close();
+  });
+  return app;
+}

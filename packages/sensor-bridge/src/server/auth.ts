@@ -1,0 +1,69 @@
+// Who is asking. On loopback (the default) every local request is the clinician. On any other
+// interface the access token is required (`Authorization: Bearer TOKEN` or `?token=TOKEN`). A
+// patient display token (`d_...`) gives a read-only view of one session, wherever the bridge listens.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { FastifyRequest } from 'fastify';
+
+export type Access = { role: 'clinician' } | { role: 'display'; sessionId: string };
+
+export interface AccessPolicy {
+  tokenRequired: boolean;
+  accessToken: string;
+  displaySession(token: string): string | null;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+export const isLoopbackHost = (host: string): boolean => LOOPBACK.has(host) || host.startsWith('127.');
+
+/** Reads the access token from the data dir, creating it (owner-only) at first start. */
+export function loadOrCreateAccessToken(file: string): { token: string; created: boolean } {
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token.length >= 16) return { token, created: false };
+  }
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return { token, created: true };
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function tokenOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim();
+  const query = request.query as Record<string, unknown> | undefined;
+  return typeof query?.token === 'string' ? query.token : null;
+}
+
+/** The caller's access, or null when a token is required and missing or wrong. */
+export function accessOf(request: FastifyRequest, policy: AccessPolicy): Access | null {
+  const token = tokenOf(request);
+  if (token !== null) {
+    const sessionId = policy.displaySession(token);
+    if (sessionId !== null) return { role: 'display', sessionId };
+    if (sameSecret(token, policy.accessToken)) return { role: 'clinician' };
+    return policy.tokenRequired ? null : { role: 'clinician' };
+  }
+  return policy.tokenRequired ? null : { role: 'clinician' };
+}
+
+/**
+ * A browser's WebSocket Origin must be this bridge (same host:port as the Host header) or an
+ * allowed origin. Clients that send no Origin (command-line tools) are not browsers and pass; the
+ * token rules still apply to them.
+ */
+export function originAllowed(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  if (allowedOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,399 @@
+// One running session: source -> recording (append, flushed every 250 ms) -> streaming analysis ->
+// database and subscribers. The session lifecycle lives here: assign a source, calibrate, start and
+// stop sets, change settings, stop. Control actions are written into the recording as event lines
+// (`calibrate`, `set-start`, `set-stop`, `settings`) so a replay of the file reproduces the session.
+import path from 'node:path';
+import {
+  isEventLine,
+  type AngleFrame,
+  type AnalysisEvent,
+  type EventLine,
+  type PatientSettings,
+  type RecordingHeader,
+  type RecordingLine,
+  type RepReport,
+  type SessionState,
+  type SettingsPatch,
+  type SourceSpec,
+} from '@hinge/protocol';
+import type { SessionAnalyzer } from '@hinge/analysis';
+import { RecordingWriter } from '../recording/writer';
+import type { SensorSource, SourceStatus } from '../sources/source';
+import type { SessionRow, SetRow, Store } from '../storage/store';
+import type { ClientChannel } from './client-channel';
+import { HingeError } from './errors';
+
+/** Shortest time between two angle frames of one session, ms (at most 50 frames per second). */
+export const MIN_FRAME_INTERVAL_MS = 20;
+/** Sensor status is pushed to subscribers this often, ms. */
+export const STATUS_INTERVAL_MS = 1000;
+
+export type AnalyzerFactory = (header: RecordingHeader, settings: PatientSettings) => SessionAnalyzer;
+
+export interface LiveSessionDeps {
+  store: Store;
+  recordingsDir: string;
+  createAnalyzer: AnalyzerFactory;
+  /** Called when the session stops by itself (its source ended) or is stopped. */
+  onStopped(session: LiveSession): void;
+  log(message: string): void;
+}
+
+/** The set index a rep belongs to: the set whose [start, end] holds the rep's start. */
+export function setIndexAt(sets: readonly SetRow[], t: number): number | null {
+  for (const s of sets) if (t >= s.start && (s.end === null || t <= s.end)) return s.index;
+  return null;
+}
+
+export class LiveSession {
+  private source: SensorSource | null = null;
+  private analyzer: SessionAnalyzer | null = null;
+  private writer: RecordingWriter | null = null;
+  private readonly subscribers = new Set<ClientChannel>();
+  private sets: SetRow[];
+  private repCount: number;
+  private pending: { t: number[]; pelvisDeg: (number | null)[]; trunkDeg: (number | null)[]; lumbarDeg: (number | null)[] } = {
+    t: [],
+    pelvisDeg: [],
+    trunkDeg: [],
+    lumbarDeg: [],
+  };
+  private lastFrameAtMs = 0;
+  private frameTimer: NodeJS.Timeout | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+  /** The row changed (latest t) since it was last written to the database. */
+  private dirty = false;
+
+  constructor(
+    private row: SessionRow,
+    private readonly deps: LiveSessionDeps,
+  ) {
+    this.sets = deps.store.listSets(row.id);
+    this.repCount = deps.store.listReps(row.id).length;
+  }
+
+  get id(): string {
+    return this.row.id;
+  }
+
+  get status(): SessionRow['status'] {
+    return this.row.status;
+  }
+
+  get capabilities(): readonly string[] {
+    return this.source?.capabilities ?? [];
+  }
+
+  get label(): string {
+    return this.row.label;
+  }
+
+  state(): SessionState {
+    const active = this.sets.find((s) => s.end === null) ?? null;
+    const current = active ?? this.sets[this.sets.length - 1] ?? null;
+    const reps = this.deps.store.listReps(this.row.id);
+    return {
+      id: this.row.id,
+      patientId: this.row.patientId,
+      label: this.row.label,
+      exercise: this.row.exercise,
+      status: this.row.status,
+      settings: this.row.settings,
+      source: this.row.source,
+      capabilities: [...this.capabilities],
+      createdAt: this.row.createdAt,
+      startedAt: this.row.startedAt,
+      endedAt: this.row.endedAt,
+      t: this.row.lastT,
+      calibration: this.row.calibration,
+      activeSet: active?.index ?? null,
+      sets: this.sets.map((s) => ({ ...s, repCount: reps.filter((r) => r.setIndex === s.index).length })),
+      repCount: this.repCount,
+      setRepCount: current ? reps.filter((r) => r.setIndex === current.index).length : 0,
+      summary: this.row.summary,
+      warnings: this.row.warnings,
+    };
+  }
+
+  sourceStatus(): SourceStatus {
+    return this.source?.status() ?? { sensors: [], problems: [] };
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  /** Assigns the sensors and starts streaming, recording and analysing. */
+  async attachSource(spec: SourceSpec, source: SensorSource): Promise<void> {
+    if (this.row.status !== 'created' || this.source) throw new HingeError('HINGE_ERR_SESSION_HAS_SOURCE', 409);
+    this.source = source;
+    let sourceHeader: RecordingHeader;
+    try {
+      sourceHeader = await source.start({
+        lines: (batch) => this.onLines(batch),
+        statusChanged: () => this.broadcastStatus(),
+        ended: (reason) => {
+          this.deps.log(`session ${this.row.id}: ${reason}`);
+          void this.stop();
+        },
+      });
+    } catch (error) {
+      this.source = null;
+      throw new HingeError('HINGE_ERR_SOURCE', 422, (error as Error).message);
+    }
+    const header: RecordingHeader = {
+      ...sourceHeader,
+      exercise: this.row.exercise,
+      subject: { ...sourceHeader.subject, ...(this.row.settings.painLevel !== null ? { painLevel: this.row.settings.painLevel } : {}) },
+      session: { id: this.row.id, patientId: this.row.patientId, load: this.row.settings.load },
+    };
+    const file = path.join(this.deps.recordingsDir, `${header.startedAt.slice(0, 10)}_${this.row.id}.jsonl`);
+    this.writer = new RecordingWriter(file, header, {
+      onError: (error) => this.warn(error.message),
+    });
+    this.analyzer = this.deps.createAnalyzer(header, this.row.settings);
+    this.row = { ...this.row, status: 'live', source: spec, recordingPath: file, startedAt: header.startedAt };
+    this.deps.store.updateSession(this.row);
+    this.statusTimer = setInterval(() => {
+      this.broadcastStatus();
+      if (this.dirty) this.persist();
+    }, STATUS_INTERVAL_MS);
+    this.statusTimer.unref();
+    this.broadcastState();
+  }
+
+  private requireLive(): void {
+    if (this.row.status !== 'live' || !this.analyzer) throw new HingeError('HINGE_ERR_SESSION_NOT_LIVE', 409);
+  }
+
+  /** A control action as an event line: into the recording and the analysis, in time order. */
+  private control(event: string, detail: Record<string, unknown>): void {
+    const line: EventLine = { t: this.row.lastT, event, detail };
+    this.writer?.append(line);
+    this.analyzer?.push(line);
+    this.drainAnalysis();
+  }
+
+  calibrate(): void {
+    this.requireLive();
+    this.control('calibrate', { kind: 'standing' });
+  }
+
+  startSet(): void {
+    this.requireLive();
+    if (this.sets.some((s) => s.end === null)) throw new HingeError('HINGE_ERR_SET_RUNNING', 409);
+    const set: SetRow = { index: this.sets.length + 1, start: this.row.lastT, end: null, summary: null };
+    this.sets.push(set);
+    this.deps.store.upsertSet(this.row.id, set);
+    this.control('set-start', { index: set.index });
+    this.broadcastState();
+  }
+
+  stopSet(): void {
+    this.requireLive();
+    const set = this.sets.find((s) => s.end === null);
+    if (!set) throw new HingeError('HINGE_ERR_NO_SET', 409);
+    this.control('set-stop', { index: set.index });
+    set.end = this.row.lastT;
+    this.deps.store.upsertSet(this.row.id, set);
+    this.broadcastState();
+  }
+
+  updateSettings(patch: SettingsPatch): void {
+    if (this.row.status === 'stopped' || this.row.status === 'interrupted') throw new HingeError('HINGE_ERR_SESSION_NOT_LIVE', 409);
+    this.row = { ...this.row, settings: { ...this.row.settings, ...patch } };
+    this.deps.store.updateSession(this.row);
+    if (this.analyzer) {
+      this.analyzer.updateSettings(patch);
+      this.control('settings', { ...patch });
+    }
+    this.broadcastState();
+  }
+
+  seek(t: number): void {
+    this.requireLive();
+    if (!this.source?.seek || !this.capabilities.includes('seek')) throw new HingeError('HINGE_ERR_NOT_SUPPORTED', 409, 'seek');
+    this.source.seek(t);
+  }
+
+  setSpeed(speed: number): void {
+    this.requireLive();
+    if (!this.source?.setSpeed || !this.capabilities.includes('speed')) throw new HingeError('HINGE_ERR_NOT_SUPPORTED', 409, 'speed');
+    this.source.setSpeed(speed);
+  }
+
+  /** Stops the source, closes the recording, stores the summary. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.row.status !== 'live') {
+      if (this.row.status === 'created') {
+        this.row = { ...this.row, status: 'stopped', endedAt: new Date().toISOString() };
+        this.deps.store.updateSession(this.row);
+      }
+      this.deps.onStopped(this);
+      return;
+    }
+    await this.source?.stop();
+    this.flushAngles();
+    const open = this.sets.find((s) => s.end === null);
+    if (open) {
+      this.control('set-stop', { index: open.index });
+      open.end = this.row.lastT;
+      this.deps.store.upsertSet(this.row.id, open);
+    }
+    this.writer?.close();
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.frameTimer) clearTimeout(this.frameTimer);
+    let summary = null;
+    const warnings = [...this.row.warnings];
+    if (this.analyzer) {
+      try {
+        const doc = this.analyzer.finish();
+        summary = doc.summary;
+        warnings.push(...doc.warnings.filter((w: string) => !warnings.includes(w)));
+        this.deps.store.transaction(() => {
+          for (const rep of doc.reps) this.deps.store.upsertRep(this.row.id, { ...rep, setIndex: setIndexAt(this.sets, rep.start) });
+        });
+        this.repCount = doc.reps.length;
+        this.applySetSummaries(doc.summary.sets ?? []);
+      } catch (error) {
+        warnings.push(`analysis could not finish: ${(error as Error).message}`);
+      }
+    }
+    this.row = { ...this.row, status: 'stopped', endedAt: new Date().toISOString(), summary, warnings };
+    this.deps.store.updateSession(this.row);
+    this.broadcastState();
+    this.broadcastStatus();
+    this.deps.onStopped(this);
+  }
+
+  private applySetSummaries(summaries: readonly { index: number }[]): void {
+    for (const summary of summaries) {
+      const set = this.sets.find((s) => s.index === summary.index);
+      if (!set) continue;
+      set.summary = summary as SetRow['summary'];
+      this.deps.store.upsertSet(this.row.id, set);
+    }
+  }
+
+  // ---- data path ----------------------------------------------------------------------------------
+
+  private onLines(batch: RecordingLine[]): void {
+    if (!this.analyzer) return;
+    for (const line of batch) {
+      this.writer?.append(line);
+      this.analyzer.push(line);
+      if (!isEventLine(line) && line.t > this.row.lastT) this.row.lastT = line.t;
+    }
+    this.dirty = true;
+    this.drainAnalysis();
+  }
+
+  private drainAnalysis(): void {
+    if (!this.analyzer) return;
+    const angles = this.analyzer.takeAngles();
+    for (const a of angles) {
+      this.pending.t.push(a.t);
+      this.pending.pelvisDeg.push(a.pelvisDeg);
+      this.pending.trunkDeg.push(a.trunkDeg);
+      this.pending.lumbarDeg.push(a.lumbarDeg);
+    }
+    if (this.pending.t.length > 0) this.scheduleFrame();
+    for (const event of this.analyzer.takeEvents()) this.onEvent(event);
+  }
+
+  private scheduleFrame(): void {
+    const waitMs = this.lastFrameAtMs + MIN_FRAME_INTERVAL_MS - performance.now();
+    if (waitMs <= 0) {
+      this.flushAngles();
+      return;
+    }
+    this.frameTimer ??= setTimeout(() => {
+      this.frameTimer = null;
+      this.flushAngles();
+    }, waitMs);
+  }
+
+  private flushAngles(): void {
+    if (this.pending.t.length === 0) return;
+    const frame: AngleFrame = { type: 'angles', sessionId: this.row.id, ...this.pending };
+    this.pending = { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
+    this.lastFrameAtMs = performance.now();
+    if (this.subscribers.size === 0) return;
+    const text = JSON.stringify(frame);
+    for (const client of this.subscribers) client.sendAngles(frame, text);
+  }
+
+  private onEvent(event: AnalysisEvent): void {
+    this.flushAngles();
+    this.broadcast({ type: 'event', sessionId: this.row.id, event });
+    switch (event.type) {
+      case 'rep-completed':
+        this.storeRep(event.rep);
+        this.broadcastState();
+        break;
+      case 'calibrated':
+        this.row = { ...this.row, calibration: { start: event.start, end: event.end } };
+        this.persist();
+        this.broadcastState();
+        break;
+      case 'set-completed':
+        this.applySetSummaries([event.set]);
+        this.broadcastState();
+        break;
+      case 'warning':
+      case 'calibration-warning':
+        this.warn(event.message);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private storeRep(rep: RepReport): void {
+    this.deps.store.upsertRep(this.row.id, { ...rep, setIndex: setIndexAt(this.sets, rep.start) });
+    this.repCount = Math.max(this.repCount, rep.index);
+  }
+
+  private warn(message: string): void {
+    if (this.row.warnings.includes(message) || this.row.warnings.length >= 50) return;
+    this.row = { ...this.row, warnings: [...this.row.warnings, message] };
+    this.persist();
+  }
+
+  private persist(): void {
+    this.dirty = false;
+    this.deps.store.updateSession(this.row);
+  }
+
+  // ---- subscribers ------------------------------------------------------------------------------
+
+  subscribe(client: ClientChannel): void {
+    this.subscribers.add(client);
+    client.send({ type: 'session', session: this.state() });
+    const status = this.sourceStatus();
+    client.send({ type: 'sensor-status', sessionId: this.row.id, sensors: status.sensors, problems: status.problems });
+  }
+
+  unsubscribe(client: ClientChannel): void {
+    this.subscribers.delete(client);
+    client.forget(this.row.id);
+  }
+
+  private broadcast(message: Parameters<ClientChannel['send']>[0]): void {
+    for (const client of this.subscribers) client.send(message);
+  }
+
+  broadcastState(): void {
+    if (this.subscribers.size > 0) this.broadcast({ type: 'session', session: this.state() });
+  }
+
+  private broadcastStatus(): void {
+    if (this.subscribers.size === 0) return;
+    const status = this.sourceStatus();
+    this.broadcast({ type: 'sensor-status', sessionId: this.row.id, sensors: status.sensors, problems: status.problems });
+  }
+}

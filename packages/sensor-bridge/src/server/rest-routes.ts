@@ -1,0 +1,187 @@
+// REST API (docs/websocket-protocol.md, "REST"): patients, sessions and their lifecycle, sets,
+// reps, exports. Every body, query and parameter is validated against the shared schemas.
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  CreatePatientBody,
+  CreateSessionBody,
+  IdParams,
+  SessionsQuery,
+  SettingsPatch,
+  SourceSpec,
+  WS_PROTOCOL_VERSION,
+  type DisplayLink,
+  type Health,
+  type RecordingEntry,
+} from '@hinge/protocol';
+import { readRecording } from '../recording/reader';
+import { accessOf, type Access } from './auth';
+import { HingeError } from './errors';
+import { anglesCsv, repsCsv, writeMcap } from './exports';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    access: Access;
+  }
+}
+
+
+/** Replay files (by name) in the configured folders. */
+export function listReplayFiles(dirs: readonly string[]): RecordingEntry[] {
+  const out: RecordingEntry[] = [];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) {
+      if (!/\.jsonl(\.gz)?$/.test(name) || out.some((e) => e.name === name)) continue;
+      out.push({ name, bytes: statSync(path.join(dir, name)).size });
+    }
+  }
+  return out;
+}
+
+export async function restRoutes(app: FastifyInstance): Promise<void> {
+  const { hub, policy } = app.bridge;
+
+  app.decorateRequest<Access | null>('access', null);
+  app.addHook('onRequest', async (request) => {
+    const access = accessOf(request, policy);
+    if (!access) throw new HingeError('HINGE_ERR_UNAUTHORIZED', 401);
+    request.access = access;
+  });
+
+  const clinician = async (request: FastifyRequest) => {
+    if (request.access.role !== 'clinician') throw new HingeError('HINGE_ERR_FORBIDDEN', 403);
+  };
+  /** Clinicians, or the display link of this very session. */
+  const readSession = async (request: FastifyRequest) => {
+    const access = request.access;
+    if (access.role === 'display' && access.sessionId !== (request.params as IdParams).id) throw new HingeError('HINGE_ERR_FORBIDDEN', 403);
+  };
+
+  app.get('/health', async (): Promise<Health> => ({
+    ok: true,
+    protocol: WS_PROTOCOL_VERSION,
+    sessionsLive: hub.liveCount,
+    dataDir: app.bridge.layout.root,
+    tokenRequired: policy.tokenRequired,
+  }));
+
+  // ---- patients -----------------------------------------------------------------------------------
+  app.get('/patients', { preHandler: clinician }, async () => app.bridge.store.listPatients());
+  app.post<{ Body: CreatePatientBody }>('/patients', { preHandler: clinician, schema: { body: CreatePatientBody } }, async (request, reply) =>
+    reply.code(201).send(hub.createPatient(request.body)),
+  );
+  app.get<{ Params: IdParams }>('/patients/:id', { preHandler: clinician, schema: { params: IdParams } }, async (request) => hub.patient(request.params.id));
+  app.get<{ Params: IdParams }>('/patients/:id/sessions', { preHandler: clinician, schema: { params: IdParams } }, async (request) => {
+    hub.patient(request.params.id);
+    return hub.listSessions({ patientId: request.params.id });
+  });
+
+  // ---- sessions -----------------------------------------------------------------------------------
+  app.get<{ Querystring: SessionsQuery }>('/sessions', { preHandler: clinician, schema: { querystring: SessionsQuery } }, async (request) =>
+    hub.listSessions(request.query),
+  );
+  app.post<{ Body: CreateSessionBody }>('/sessions', { preHandler: clinician, schema: { body: CreateSessionBody } }, async (request, reply) => {
+    const session = await hub.createSession(request.body);
+    return reply.code(201).send(session.state());
+  });
+  app.get<{ Params: IdParams }>('/sessions/:id', { preHandler: readSession, schema: { params: IdParams } }, async (request) => ({
+    ...hub.sessionState(request.params.id),
+    reps: app.bridge.store.listReps(request.params.id),
+  }));
+  app.put<{ Params: IdParams; Body: SourceSpec }>(
+    '/sessions/:id/source',
+    { preHandler: clinician, schema: { params: IdParams, body: SourceSpec } },
+    async (request) => (await hub.attachSource(request.params.id, request.body)).state(),
+  );
+  const control = (route: string, act: (id: string) => void | Promise<void>) =>
+    app.post<{ Params: IdParams }>(route, { preHandler: clinician, schema: { params: IdParams } }, async (request) => {
+      await act(request.params.id);
+      return hub.sessionState(request.params.id);
+    });
+  control('/sessions/:id/calibrate', (id) => hub.liveSession(id).calibrate());
+  control('/sessions/:id/sets/start', (id) => hub.liveSession(id).startSet());
+  control('/sessions/:id/sets/stop', (id) => hub.liveSession(id).stopSet());
+  control('/sessions/:id/stop', (id) => hub.liveSession(id).stop());
+  app.patch<{ Params: IdParams; Body: SettingsPatch }>(
+    '/sessions/:id/settings',
+    { preHandler: clinician, schema: { params: IdParams, body: SettingsPatch } },
+    async (request) => {
+      hub.liveSession(request.params.id).updateSettings(request.body);
+      return hub.sessionState(request.params.id);
+    },
+  );
+  app.get<{ Params: IdParams }>('/sessions/:id/sets', { preHandler: clinician, schema: { params: IdParams } }, async (request) =>
+    hub.sessionState(request.params.id).sets,
+  );
+  app.get<{ Params: IdParams }>('/sessions/:id/reps', { preHandler: readSession, schema: { params: IdParams } }, async (request) => {
+    hub.sessionRow(request.params.id);
+    return app.bridge.store.listReps(request.params.id);
+  });
+  app.post<{ Params: IdParams }>('/sessions/:id/display-link', { preHandler: clinician, schema: { params: IdParams } }, async (request) => {
+    const token = hub.createDisplayToken(request.params.id);
+    const link: DisplayLink = { token, path: `/?token=${token}#/patient/${request.params.id}` };
+    return link;
+  });
+
+  // ---- analysis and exports -------------------------------------------------------------------------
+  async function storedRecording(id: string) {
+    const row = hub.sessionRow(id);
+    if (!row.recordingPath || !existsSync(row.recordingPath)) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
+    const { header, lines } = await readRecording(row.recordingPath, { mode: 'lenient' });
+    return { row, header, lines };
+  }
+
+  app.get<{ Params: IdParams }>('/sessions/:id/analysis', { preHandler: clinician, schema: { params: IdParams } }, async (request) => {
+    const { row, header, lines } = await storedRecording(request.params.id);
+    return app.bridge.analysis.analyzeOffline(header, lines, row.settings);
+  });
+  app.get<{ Params: IdParams }>('/sessions/:id/export/recording', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
+    const row = hub.sessionRow(request.params.id);
+    if (!row.recordingPath || !existsSync(row.recordingPath)) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
+    return reply
+      .type('application/x-ndjson')
+      .header('content-disposition', `attachment; filename="${row.id}.jsonl"`)
+      .send(createReadStream(row.recordingPath));
+  });
+  app.get<{ Params: IdParams }>('/sessions/:id/export/angles.csv', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
+    const { row, header, lines } = await storedRecording(request.params.id);
+    const doc = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings);
+    const angles = doc.angles ?? { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
+    return reply
+      .type('text/csv')
+      .header('content-disposition', `attachment; filename="${row.id}-angles.csv"`)
+      .send(Readable.from(anglesCsv(angles)));
+  });
+  app.get<{ Params: IdParams }>('/sessions/:id/export/reps.csv', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
+    const row = hub.sessionRow(request.params.id);
+    return reply
+      .type('text/csv')
+      .header('content-disposition', `attachment; filename="${row.id}-reps.csv"`)
+      .send(repsCsv(app.bridge.store.listReps(row.id)));
+  });
+  app.get<{ Params: IdParams }>('/sessions/:id/export/session.mcap', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
+    const { row, header, lines } = await storedRecording(request.params.id);
+    const doc = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings);
+    const dir = await mkdtemp(path.join(tmpdir(), 'hinge-mcap-'));
+    const file = path.join(dir, `${row.id}.mcap`);
+    try {
+      await writeMcap(file, { header, lines, angles: doc.angles, reps: app.bridge.store.listReps(row.id) });
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    const stream = createReadStream(file);
+    stream.on('close', () => void rm(dir, { recursive: true, force: true }));
+    return reply
+      .type('application/octet-stream')
+      .header('content-disposition', `attachment; filename="${row.id}.mcap"`)
+      .send(stream);
+  });
+
+  app.get('/recordings', { preHandler: clinician }, async () => listReplayFiles(app.bridge.replayDirs));
+}

@@ -1,0 +1,233 @@
+// All sessions of one bridge: creates them, finds them (running ones in memory, finished ones in
+// the database), starts their sources, recovers interrupted ones at start-up, and tells every
+// connection when the list of running sessions changes. Several stations run side by side.
+import { randomBytes } from 'node:crypto';
+import type {
+  CreatePatientBody,
+  CreateSessionBody,
+  Patient,
+  PatientSettings,
+  SessionListEntry,
+  SessionState,
+  SessionStatus,
+  SourceSpec,
+} from '@hinge/protocol';
+import type { SensorSource } from '../sources/source';
+import type { SessionRow, Store } from '../storage/store';
+import type { ClientChannel } from './client-channel';
+import { HingeError } from './errors';
+import { LiveSession, type AnalyzerFactory } from './live-session';
+import { recoverInterruptedSession, type OfflineAnalyzer } from './recovery';
+
+export const DEFAULT_MAX_LIVE_SESSIONS = 16;
+
+export interface SessionHubOptions {
+  store: Store;
+  recordingsDir: string;
+  defaultSettings: PatientSettings;
+  createAnalyzer: AnalyzerFactory;
+  analyzeOffline: OfflineAnalyzer;
+  /** Turns a source spec into a source; throws HingeError for a spec it cannot serve. */
+  createSource(spec: SourceSpec): SensorSource;
+  maxLiveSessions?: number;
+  log?(message: string): void;
+}
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+
+export class SessionHub {
+  private readonly live = new Map<string, LiveSession>();
+  /** Open connections and which sessions each may see (a display link sees one). */
+  private readonly connections = new Map<ClientChannel, (sessionId: string) => boolean>();
+
+  constructor(private readonly options: SessionHubOptions) {}
+
+  private get store(): Store {
+    return this.options.store;
+  }
+
+  /** Closes sessions a crash left open. Call once, before serving. Returns their ids. */
+  async recover(): Promise<string[]> {
+    const open = this.store.listSessions({ status: 'live' });
+    for (const row of open) {
+      const recovered = await recoverInterruptedSession(row, this.store, this.options.analyzeOffline);
+      this.log(`session ${row.id} was interrupted; recovered up to t=${recovered.lastT.toFixed(2)} s`);
+    }
+    return open.map((r) => r.id);
+  }
+
+  // ---- patients -------------------------------------------------------------------------------
+
+  createPatient(body: CreatePatientBody): Patient {
+    return this.store.createPatient({ id: newId('p'), name: body.name, notes: body.notes ?? '', createdAt: new Date().toISOString() });
+  }
+
+  patient(id: string): Patient {
+    const p = this.store.getPatient(id);
+    if (!p) throw new HingeError('HINGE_ERR_PATIENT_NOT_FOUND', 404);
+    return p;
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  async createSession(body: CreateSessionBody): Promise<LiveSession> {
+    this.patient(body.patientId);
+    if (this.live.size >= (this.options.maxLiveSessions ?? DEFAULT_MAX_LIVE_SESSIONS)) throw new HingeError('HINGE_ERR_TOO_MANY_SESSIONS', 429);
+    // A patient's new session starts from the settings of their previous one.
+    const remembered = this.store.getSetting<PatientSettings>(`patient-settings:${body.patientId}`);
+    const settings: PatientSettings = { ...this.options.defaultSettings, ...remembered, ...body.settings };
+    this.store.setSetting(`patient-settings:${body.patientId}`, settings);
+    const createdAt = new Date().toISOString();
+    const row: SessionRow = {
+      id: newId('s'),
+      patientId: body.patientId,
+      label: body.label ?? `${this.patient(body.patientId).name} ${createdAt.slice(0, 16).replace('T', ' ')}`,
+      exercise: body.exercise ?? 'hip-hinge',
+      status: 'created',
+      settings,
+      source: null,
+      recordingPath: null,
+      createdAt,
+      startedAt: null,
+      endedAt: null,
+      lastT: 0,
+      calibration: null,
+      summary: null,
+      warnings: [],
+    };
+    this.store.createSession(row);
+    const session = new LiveSession(row, {
+      store: this.store,
+      recordingsDir: this.options.recordingsDir,
+      createAnalyzer: this.options.createAnalyzer,
+      onStopped: (s) => {
+        this.live.delete(s.id);
+        this.announce();
+      },
+      log: (m) => this.log(m),
+    });
+    this.live.set(row.id, session);
+    if (body.source) {
+      try {
+        await this.attachSource(row.id, body.source);
+      } catch (error) {
+        await session.stop();
+        throw error;
+      }
+    }
+    this.announce();
+    return session;
+  }
+
+  async attachSource(sessionId: string, spec: SourceSpec): Promise<LiveSession> {
+    const session = this.liveSession(sessionId);
+    let source: SensorSource;
+    try {
+      source = this.options.createSource(spec);
+    } catch (error) {
+      if (error instanceof HingeError) throw error;
+      throw new HingeError('HINGE_ERR_SOURCE', 422, (error as Error).message);
+    }
+    await session.attachSource(spec, source);
+    this.announce();
+    return session;
+  }
+
+  /** A running (or created, not yet started) session; throws when it is finished or unknown. */
+  liveSession(id: string): LiveSession {
+    const session = this.live.get(id);
+    if (session) return session;
+    if (this.store.getSession(id)) throw new HingeError('HINGE_ERR_SESSION_NOT_LIVE', 409);
+    throw new HingeError('HINGE_ERR_SESSION_NOT_FOUND', 404);
+  }
+
+  /** Stored row of any session. */
+  sessionRow(id: string): SessionRow {
+    const row = this.store.getSession(id);
+    if (!row) throw new HingeError('HINGE_ERR_SESSION_NOT_FOUND', 404);
+    return row;
+  }
+
+  sessionState(id: string): SessionState {
+    const session = this.live.get(id);
+    return session ? session.state() : this.storedState(this.sessionRow(id));
+  }
+
+  listSessions(filter: { patientId?: string; status?: SessionStatus }): SessionState[] {
+    return this.store.listSessions(filter).map((row) => this.live.get(row.id)?.state() ?? this.storedState(row));
+  }
+
+  private storedState(row: SessionRow): SessionState {
+    const sets = this.store.listSets(row.id);
+    const reps = this.store.listReps(row.id);
+    const last = sets[sets.length - 1];
+    return {
+      id: row.id,
+      patientId: row.patientId,
+      label: row.label,
+      exercise: row.exercise,
+      status: row.status,
+      settings: row.settings,
+      source: row.source,
+      capabilities: [],
+      createdAt: row.createdAt,
+      startedAt: row.startedAt,
+      endedAt: row.endedAt,
+      t: row.lastT,
+      calibration: row.calibration,
+      activeSet: null,
+      sets: sets.map((s) => ({ ...s, repCount: reps.filter((r) => r.setIndex === s.index).length })),
+      repCount: reps.length,
+      setRepCount: last ? reps.filter((r) => r.setIndex === last.index).length : 0,
+      summary: row.summary,
+      warnings: row.warnings,
+    };
+  }
+
+  runningSessions(): SessionListEntry[] {
+    return [...this.live.values()].map((s) => ({ id: s.id, label: s.label, status: s.status, capabilities: [...s.capabilities] }));
+  }
+
+  // ---- patient display links --------------------------------------------------------------------
+
+  createDisplayToken(sessionId: string): string {
+    this.sessionRow(sessionId);
+    const token = `d_${randomBytes(18).toString('base64url')}`;
+    this.store.setSetting(`display-token:${token}`, sessionId);
+    return token;
+  }
+
+  displayTokenSession(token: string): string | null {
+    if (!token.startsWith('d_')) return null;
+    return this.store.getSetting<string>(`display-token:${token}`);
+  }
+
+  // ---- connections ------------------------------------------------------------------------------
+
+  addConnection(client: ClientChannel, canSee: (sessionId: string) => boolean): void {
+    this.connections.set(client, canSee);
+  }
+
+  removeConnection(client: ClientChannel): void {
+    this.connections.delete(client);
+    for (const session of this.live.values()) session.unsubscribe(client);
+  }
+
+  private announce(): void {
+    const sessions = this.runningSessions();
+    for (const [client, canSee] of this.connections) client.send({ type: 'sessions', sessions: sessions.filter((s) => canSee(s.id)) });
+  }
+
+  get liveCount(): number {
+    return [...this.live.values()].filter((s) => s.status === 'live').length;
+  }
+
+  /** Stops every running session (recordings closed, summaries stored). */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.live.values()].map((s) => s.stop()));
+  }
+
+  private log(message: string): void {
+    this.options.log?.(message);
+  }
+}

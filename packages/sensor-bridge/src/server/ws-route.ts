@@ -1,0 +1,132 @@
+// The WebSocket stream (docs/websocket-protocol.md). Each connection gets `hello`, then subscribes
+// to sessions and, with the control capability, drives them. Every inbound message is validated;
+// a bad one gets an `error` reply and changes nothing.
+import type { FastifyInstance } from 'fastify';
+import {
+  CONTROL_MESSAGE_TYPES,
+  WS_MAX_MESSAGE_BYTES,
+  WS_PATH,
+  WS_PROTOCOL_VERSION,
+  parseClientMessage,
+  type ClientMessage,
+} from '@hinge/protocol';
+import { accessOf, originAllowed, type Access } from './auth';
+import { ClientChannel } from './client-channel';
+import { HingeError } from './errors';
+
+export interface WsRouteOptions {
+  allowedOrigins: string[];
+}
+
+export async function wsRoute(app: FastifyInstance, options: WsRouteOptions): Promise<void> {
+  const { hub, policy } = app.bridge;
+
+  app.get(
+    WS_PATH,
+    {
+      websocket: true,
+      // Runs before the upgrade: a refused client gets a plain HTTP error, no socket.
+      preValidation: async (request, reply) => {
+        if (!originAllowed(request, options.allowedOrigins)) {
+          return reply.code(403).send({ statusCode: 403, code: 'HINGE_ERR_FORBIDDEN', message: 'origin not allowed' });
+        }
+        if (!accessOf(request, policy)) {
+          return reply.code(401).send({ statusCode: 401, code: 'HINGE_ERR_UNAUTHORIZED', message: 'a valid access token is required' });
+        }
+      },
+    },
+    (socket, request) => {
+      const access = accessOf(request, policy) as Access;
+      const channel = new ClientChannel(socket);
+      const canSee = (sessionId: string) => access.role === 'clinician' || access.sessionId === sessionId;
+      const subscribed = new Set<string>();
+      hub.addConnection(channel, canSee);
+
+      channel.send({
+        type: 'hello',
+        protocol: WS_PROTOCOL_VERSION,
+        capabilities: access.role === 'clinician' ? ['control', 'read-all'] : [],
+        role: access.role,
+        ...(access.role === 'display' ? { displaySessionId: access.sessionId } : {}),
+        sessions: hub.runningSessions().filter((s) => canSee(s.id)),
+        maxMessageBytes: WS_MAX_MESSAGE_BYTES,
+      });
+
+      const handle = async (message: ClientMessage): Promise<void> => {
+        if (message.type === 'ping') {
+          channel.send({ type: 'pong', ...(message.id !== undefined ? { id: message.id } : {}) });
+          return;
+        }
+        if (!canSee(message.sessionId)) throw new HingeError('HINGE_ERR_FORBIDDEN', 403, `session ${message.sessionId}`);
+        if (CONTROL_MESSAGE_TYPES.includes(message.type) && access.role !== 'clinician') throw new HingeError('HINGE_ERR_FORBIDDEN', 403, message.type);
+        const ack = () => channel.send({ type: 'ack', of: message.type, ...(message.id !== undefined ? { id: message.id } : {}) });
+        switch (message.type) {
+          case 'subscribe': {
+            const session = hub.liveSession(message.sessionId);
+            ack();
+            subscribed.add(message.sessionId);
+            session.subscribe(channel);
+            return;
+          }
+          case 'unsubscribe':
+            subscribed.delete(message.sessionId);
+            try {
+              hub.liveSession(message.sessionId).unsubscribe(channel);
+            } catch {
+              // already finished: nothing to leave
+            }
+            ack();
+            return;
+          case 'calibrate':
+            hub.liveSession(message.sessionId).calibrate();
+            break;
+          case 'start-set':
+            hub.liveSession(message.sessionId).startSet();
+            break;
+          case 'stop-set':
+            hub.liveSession(message.sessionId).stopSet();
+            break;
+          case 'stop-session':
+            await hub.liveSession(message.sessionId).stop();
+            break;
+          case 'update-settings':
+            hub.liveSession(message.sessionId).updateSettings(message.settings);
+            break;
+          case 'seek':
+            hub.liveSession(message.sessionId).seek(message.t);
+            break;
+          case 'set-speed':
+            hub.liveSession(message.sessionId).setSpeed(message.speed);
+            break;
+        }
+        ack();
+      };
+
+      socket.on('message', (data, isBinary) => {
+        const id = (m: { id?: string }) => (m.id !== undefined ? { id: m.id } : {});
+        if (isBinary) {
+          channel.send({ type: 'error', code: 'HINGE_ERR_BAD_MESSAGE', message: 'binary messages are not part of the protocol' });
+          return;
+        }
+        const parsed = parseClientMessage(data.toString());
+        if (!parsed.ok) {
+          channel.send({ type: 'error', code: parsed.code, message: parsed.message, ...id(parsed) });
+          return;
+        }
+        handle(parsed.message).catch((error: unknown) => {
+          if (error instanceof HingeError) {
+            channel.send({ type: 'error', code: error.code, message: error.message, ...id(parsed.message) });
+          } else {
+            app.log.error(error);
+            channel.send({ type: 'error', code: 'HINGE_ERR_INTERNAL', message: 'internal error', ...id(parsed.message) });
+          }
+        });
+      });
+      socket.on('close', () => {
+        hub.removeConnection(channel);
+        channel.dispose();
+      });
+      socket.on('error', () => socket.terminate());
+    },
+  );
+}
