@@ -125,6 +125,30 @@ describe('connectToBridge', () => {
     expect(timers).toHaveLength(0);
   });
 
+  it('settles requests on the matching ack or error', async () => {
+    const { connection, last } = harness();
+    await expect(connection.request({ type: 'start-set', sessionId: 's1' })).rejects.toThrow('not connected to the bridge');
+    last().accept(HELLO);
+    const started = connection.request({ type: 'start-set', sessionId: 's1' });
+    const stopped = connection.request({ type: 'stop-set', sessionId: 's1' });
+    const [first, second] = last().sent as { id: string }[];
+    last().deliver({ type: 'error', id: second!.id, code: 'HINGE_ERR_NO_SET', message: 'no set is running' });
+    last().deliver({ type: 'ack', id: first!.id, of: 'start-set' });
+    await expect(started).resolves.toBeUndefined();
+    await expect(stopped).rejects.toThrow('no set is running');
+  });
+
+  it('fails pending requests when the connection drops or the bridge stays silent', async () => {
+    const { connection, timers, last } = harness();
+    last().accept(HELLO);
+    const silent = connection.request({ type: 'calibrate', sessionId: 's1' }, 1000);
+    timers.find((t) => t.ms === 1000)!.fn();
+    await expect(silent).rejects.toThrow('did not answer in time');
+    const lost = connection.request({ type: 'calibrate', sessionId: 's1' });
+    last().drop();
+    await expect(lost).rejects.toThrow('connection to the bridge was lost');
+  });
+
   it('backs off up to 4 s', () => {
     expect([0, 1, 2, 3, 4, 10].map(reconnectDelayMs)).toEqual([250, 500, 1000, 2000, 4000, 4000]);
   });

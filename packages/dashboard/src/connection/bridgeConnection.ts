@@ -32,6 +32,11 @@ export interface BridgeConnection {
   onMessage(listener: (message: ServerMessage) => void): () => void;
   /** Sends when connected; returns false (and sends nothing) otherwise. */
   send(message: ClientMessage): boolean;
+  /**
+   * Sends a request with a fresh id and settles on the bridge's reply: resolves on `ack` or `pong`,
+   * rejects with the bridge's message on `error`, when not connected, or after `timeoutMs`.
+   */
+  request(message: ClientMessage, timeoutMs?: number): Promise<void>;
   /** Follows a session now and after every reconnect; the returned function stops following it. */
   follow(sessionId: string): () => void;
   close(): void;
@@ -58,6 +63,7 @@ export function connectToBridge(options: ConnectOptions): BridgeConnection {
   const clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
 
   let status: ConnectionStatus = { presence: 'connecting', hello: null, problems: [], reconnects: 0 };
+  const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void; timer: unknown }>();
   const statusListeners = new Set<(s: ConnectionStatus) => void>();
   const messageListeners = new Set<(m: ServerMessage) => void>();
   const followed = new Map<string, number>(); // sessionId -> number of followers
@@ -102,6 +108,13 @@ export function connectToBridge(options: ConnectOptions): BridgeConnection {
         addProblem('the bridge sent a message without a type');
         return;
       }
+      const waiting = 'id' in message && typeof message.id === 'string' ? pending.get(message.id) : undefined;
+      if (waiting && (message.type === 'ack' || message.type === 'pong' || message.type === 'error')) {
+        pending.delete((message as { id: string }).id);
+        clearTimer(waiting.timer);
+        if (message.type === 'error') waiting.reject(new Error(message.message));
+        else waiting.resolve();
+      }
       if (message.type === 'hello') {
         setStatus({ presence: 'present', hello: message });
         for (const sessionId of followed.keys()) rawSend({ type: 'subscribe', id: nextId(), sessionId });
@@ -116,6 +129,11 @@ export function connectToBridge(options: ConnectOptions): BridgeConnection {
     s.onclose = () => {
       if (socket !== s) return;
       socket = null;
+      for (const [id, waiting] of pending) {
+        clearTimer(waiting.timer);
+        waiting.reject(new Error('the connection to the bridge was lost'));
+        pending.delete(id);
+      }
       if (closed) return;
       setStatus({ presence: everOpened ? 'reconnecting' : 'connecting' });
       timer = setTimer(open, reconnectDelayMs(attempt++));
@@ -137,6 +155,20 @@ export function connectToBridge(options: ConnectOptions): BridgeConnection {
       return () => messageListeners.delete(listener);
     },
     send: rawSend,
+    request(message, timeoutMs = 5000) {
+      const id = nextId();
+      return new Promise<void>((resolve, reject) => {
+        if (!rawSend({ ...message, id })) {
+          reject(new Error('not connected to the bridge'));
+          return;
+        }
+        const timer = setTimer(() => {
+          pending.delete(id);
+          reject(new Error('the bridge did not answer in time'));
+        }, timeoutMs);
+        pending.set(id, { resolve, reject, timer });
+      });
+    },
     follow(sessionId) {
       const count = followed.get(sessionId) ?? 0;
       followed.set(sessionId, count + 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMode, feedbackOn, nearMarginDeg, zoneOf } from './feedback';
+import { describeMode, feedbackOn, nearMarginDeg, patientDisplay, zoneOf } from './feedback';
 
 describe('zoneOf', () => {
   it('is flat well below the limit, near within the margin, past above it', () => {
@@ -41,5 +41,35 @@ describe('feedbackOn', () => {
   it('describes each mode in words', () => {
     expect(describeMode({ kind: 'every-nth', n: 2 })).toBe('Feedback on every 2nd rep');
     expect(describeMode({ kind: 'every-nth', n: 11 })).toBe('Feedback on every 11th rep');
+  });
+});
+
+describe('patientDisplay', () => {
+  const base = { lumbarDeg: 5, limitDeg: 20, currentRep: null, roundedReps: new Set<number>(), lastRep: null, mode: { kind: 'always' } } as const;
+
+  it('is calm before the first rep', () => {
+    expect(patientDisplay(base)).toEqual({ zone: null, words: 'Ready' });
+  });
+  it('follows the live angle during a rep', () => {
+    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 5 })).toEqual({ zone: 'flat', words: 'Back flat' });
+    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 18 })).toEqual({ zone: 'near', words: 'Near the limit' });
+    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 25 })).toEqual({ zone: 'past', words: 'Back rounding' });
+  });
+  it('stays red for the rest of a rep that raised a rounding alert', () => {
+    expect(patientDisplay({ ...base, currentRep: 2, lumbarDeg: 3, roundedReps: new Set([2]) }).zone).toBe('past');
+  });
+  it('shows how the last rep went between reps', () => {
+    const clean = { index: 1, peakLumbarDeg: 8, faults: [] };
+    const rounded = { index: 2, peakLumbarDeg: 31, faults: ['lumbar-rounding'] };
+    expect(patientDisplay({ ...base, lastRep: clean })).toEqual({ zone: 'flat', words: 'Last rep: back stayed flat' });
+    expect(patientDisplay({ ...base, lastRep: rounded })).toEqual({ zone: 'past', words: 'Last rep: back rounded' });
+  });
+  it('hides feedback on the reps faded feedback leaves out', () => {
+    const everyThird = { kind: 'every-nth', n: 3 } as const;
+    expect(patientDisplay({ ...base, mode: everyThird, currentRep: 2, lumbarDeg: 25 }).zone).toBeNull();
+    expect(patientDisplay({ ...base, mode: everyThird, currentRep: 3, lumbarDeg: 25 }).zone).toBe('past');
+    const band = { kind: 'outside-band' } as const;
+    expect(patientDisplay({ ...base, mode: band, currentRep: 1, lumbarDeg: 2 })).toEqual({ zone: null, words: 'Keep going' });
+    expect(patientDisplay({ ...base, mode: band, currentRep: 1, lumbarDeg: 25 }).zone).toBe('past');
   });
 });

@@ -64,3 +64,43 @@ function ordinal(n: number): string {
   const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
+
+export interface PatientDisplayInput {
+  /** Latest lumbar angle, degrees (+ = flexion). */
+  lumbarDeg: number | null;
+  limitDeg: number;
+  /** The rep in progress (from 1), null while standing between reps. */
+  currentRep: number | null;
+  /** Reps that raised a lumbar-rounding alert. */
+  roundedReps: ReadonlySet<number>;
+  lastRep: { index: number; peakLumbarDeg: number; faults: readonly string[] } | null;
+  mode: FeedbackMode;
+}
+
+/** What the patient screen shows: a zone (null = calm, no feedback now) and its words. */
+export interface PatientDisplay {
+  zone: Zone | null;
+  words: string;
+}
+
+const WORSE: Record<Zone, number> = { flat: 0, near: 1, past: 2 };
+const worst = (a: Zone | null, b: Zone | null): Zone | null => (a === null ? b : b === null ? a : WORSE[a] >= WORSE[b] ? a : b);
+
+/**
+ * During a rep: the live zone, held at "past" for the rest of a rep once it raised a rounding alert.
+ * Between reps: how the last rep went (its peak lumbar angle and faults). Faded feedback can hide both.
+ */
+export function patientDisplay(input: PatientDisplayInput): PatientDisplay {
+  const { currentRep, lastRep, mode } = input;
+  if (currentRep !== null) {
+    const zone = worst(zoneOf(input.lumbarDeg, input.limitDeg), input.roundedReps.has(currentRep) ? 'past' : null);
+    if (zone === null || !feedbackOn(mode, currentRep, zone)) return { zone: null, words: 'Keep going' };
+    return { zone, words: ZONE_WORDS[zone].label };
+  }
+  if (lastRep === null) return { zone: null, words: 'Ready' };
+  const rounded = lastRep.faults.includes('lumbar-rounding') || input.roundedReps.has(lastRep.index);
+  const zone = worst(zoneOf(lastRep.peakLumbarDeg, input.limitDeg), rounded ? 'past' : null) ?? 'flat';
+  if (!feedbackOn(mode, lastRep.index, zone)) return { zone: null, words: 'Ready for the next one' };
+  const words = zone === 'past' ? 'Last rep: back rounded' : zone === 'near' ? 'Last rep: close to the limit' : 'Last rep: back stayed flat';
+  return { zone, words };
+}

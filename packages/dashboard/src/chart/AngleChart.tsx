@@ -1,0 +1,120 @@
+// Pelvis, trunk and lumbar angles over time on a uPlot canvas, with the lumbar limit drawn as a dashed
+// line. Live: give it a `ring`; it redraws at most once per animation frame, and only when the ring
+// changed, so 100 Hz frames never go through React. Recorded: give it `data` (uPlot's aligned columns).
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { SeriesRing } from './seriesRing';
+
+export const ANGLE_SERIES = [
+  { label: 'Pelvis', unit: '°', stroke: '#1f6fb2', dash: [] as number[] },
+  { label: 'Trunk', unit: '°', stroke: '#6b4fa3', dash: [8, 4] },
+  { label: 'Lumbar', unit: '°', stroke: '#b3261e', dash: [] as number[], width: 2.5 },
+];
+
+type Columns = [number[], ...(number | null)[][]];
+
+interface AngleChartProps {
+  /** Live source: drawn continuously, the last `windowS` seconds. */
+  ring?: SeriesRing;
+  windowS?: number;
+  /** Recorded source: drawn once. */
+  data?: Columns;
+  limitDeg: number;
+  height?: number;
+  title: string;
+}
+
+export function AngleChart({ ring, windowS = 10, data, limitDeg, height = 260, title }: AngleChartProps) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const plotRef = useRef<uPlot | null>(null);
+  const limitRef = useRef(limitDeg);
+
+  useEffect(() => {
+    limitRef.current = limitDeg;
+    plotRef.current?.redraw(false);
+  }, [limitDeg]);
+
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!container) return;
+    const options: uPlot.Options = {
+      width: Math.max(200, container.clientWidth),
+      height,
+      scales: {
+        x: { time: false },
+        y: { range: (_u, min, max) => [Math.min(-15, min, -limitRef.current), Math.max(60, max, limitRef.current + 10)] },
+      },
+      axes: [
+        { label: 'time (s)', stroke: '#333' },
+        { label: 'angle (°)', stroke: '#333' },
+      ],
+      series: [
+        { label: 't (s)', value: (_u, v) => (v == null ? '–' : v.toFixed(2)) },
+        ...ANGLE_SERIES.map((s) => ({
+          label: s.label,
+          stroke: s.stroke,
+          width: s.width ?? 1.5,
+          dash: s.dash,
+          spanGaps: false,
+          value: (_u: uPlot, v: number | null) => (v == null ? '–' : `${v.toFixed(1)}°`),
+        })),
+      ],
+      legend: { live: !ring },
+      hooks: { draw: [(u) => drawLimit(u, limitRef.current)] },
+    };
+    const initial: Columns = data ?? ring?.window(windowS) ?? [[], [], [], []];
+    const plot = new uPlot(options, initial as uPlot.AlignedData, container);
+    plotRef.current = plot;
+
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, container.clientWidth), height }));
+    resize.observe(container);
+
+    let frame = 0;
+    let drawnVersion = -1;
+    const tick = () => {
+      if (ring && ring.version !== drawnVersion) {
+        drawnVersion = ring.version;
+        plot.setData(ring.window(windowS) as uPlot.AlignedData);
+      }
+      frame = requestAnimationFrame(tick);
+    };
+    if (ring) frame = requestAnimationFrame(tick);
+
+    return () => {
+      cancelAnimationFrame(frame);
+      resize.disconnect();
+      plot.destroy();
+      plotRef.current = null;
+    };
+  }, [ring, data, windowS, height]);
+
+  return (
+    <figure className="chart">
+      <figcaption>
+        {title} <span className="chart-limit">limit {limitDeg.toFixed(0)}° lumbar flexion (dashed red line)</span>
+      </figcaption>
+      <div ref={containerRef} role="img" aria-label={`${title}: pelvis, trunk and lumbar angles over time, lumbar limit ${limitDeg.toFixed(0)} degrees`} />
+    </figure>
+  );
+}
+
+function drawLimit(u: uPlot, limitDeg: number) {
+  const y = u.valToPos(limitDeg, 'y', true);
+  if (!Number.isFinite(y)) return;
+  const ctx = u.ctx;
+  const { left, width } = u.bbox;
+  ctx.save();
+  ctx.strokeStyle = '#b3261e';
+  ctx.lineWidth = 1.5 * uPlot.pxRatio;
+  ctx.setLineDash([6 * uPlot.pxRatio, 6 * uPlot.pxRatio]);
+  ctx.beginPath();
+  ctx.moveTo(left, y);
+  ctx.lineTo(left + width, y);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.fillStyle = '#b3261e';
+  ctx.font = `${12 * uPlot.pxRatio}px sans-serif`;
+  ctx.fillText(`lumbar limit ${limitDeg.toFixed(0)}°`, left + 6 * uPlot.pxRatio, y - 4 * uPlot.pxRatio);
+  ctx.restore();
+}

@@ -1,0 +1,213 @@
+// New session: patient, pain level (the hip hinge suits 1-5), load, limits, targets, and where the
+// samples come from (two sensors, a recording to replay, or the simulator). Empty number fields take
+// the analysis defaults, which the live page then shows and can change.
+import { useState, type FormEvent } from 'react';
+import { LOADS, type CreateSessionBody, type Patient, type RecordingEntry, type SessionState, type SourceSpec } from '@hinge/protocol';
+import { useResource, useServices } from '../appContext';
+import { routeHash } from '../route';
+import { painGuidance } from './painGuidance';
+
+type SourceKind = SourceSpec['kind'];
+
+const NEW_PATIENT = '__new__';
+
+export function SessionSetup() {
+  const { api } = useServices();
+  const patients = useResource<Patient[]>('/api/patients');
+  const recordings = useResource<RecordingEntry[]>('/api/recordings');
+  const [patientId, setPatientId] = useState<string>('');
+  const [newPatientName, setNewPatientName] = useState('');
+  const [label, setLabel] = useState('');
+  const [pain, setPain] = useState('');
+  const [load, setLoad] = useState<(typeof LOADS)[number]>('none');
+  const [limit, setLimit] = useState('');
+  const [tempo, setTempo] = useState('');
+  const [targetReps, setTargetReps] = useState('');
+  const [targetSets, setTargetSets] = useState('');
+  const [sourceKind, setSourceKind] = useState<SourceKind>('replay');
+  const [recording, setRecording] = useState('');
+  const [speed, setSpeed] = useState('1');
+  const [seed, setSeed] = useState('');
+  const [sacrum, setSacrum] = useState('');
+  const [thoracic, setThoracic] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const chosenPatient = patientId || (patients.data && patients.data.length > 0 ? patients.data[0]!.id : NEW_PATIENT);
+  const painLevel = pain === '' ? null : Number(pain);
+  const guidance = painGuidance(painLevel);
+  const recordingName = recording || recordings.data?.[0]?.name || '';
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    const source = buildSource();
+    if (typeof source === 'string') {
+      setError(source);
+      return;
+    }
+    setBusy(true);
+    try {
+      let id = chosenPatient;
+      if (id === NEW_PATIENT) {
+        if (newPatientName.trim() === '') throw new Error('Enter the new patient’s name.');
+        id = (await api.send<Patient>('POST', '/api/patients', { name: newPatientName.trim() })).id;
+      }
+      const settings: NonNullable<CreateSessionBody['settings']> = { load, painLevel };
+      if (limit !== '') settings.lumbarLimitDeg = Number(limit);
+      if (tempo !== '') settings.tempoMinS = Number(tempo);
+      if (targetReps !== '') settings.targetReps = Number(targetReps);
+      if (targetSets !== '') settings.targetSets = Number(targetSets);
+      const body: CreateSessionBody = { patientId: id, exercise: 'hip-hinge', settings, source };
+      if (label.trim() !== '') body.label = label.trim();
+      const session = await api.send<SessionState>('POST', '/api/sessions', body);
+      window.location.hash = routeHash({ view: 'session', sessionId: session.id });
+    } catch (e) {
+      setError((e as Error).message);
+      patients.reload();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function buildSource(): SourceSpec | string {
+    switch (sourceKind) {
+      case 'replay':
+        if (!recordingName) return 'Choose a recording to replay.';
+        return { kind: 'replay', recording: recordingName, speed: Number(speed) || 1 };
+      case 'simulator':
+        return seed === '' ? { kind: 'simulator' } : { kind: 'simulator', seed: Number(seed) };
+      case 'ble':
+        if (!sacrum.trim() || !thoracic.trim()) return 'Enter the addresses of the sacrum and thoracic sensors.';
+        return { kind: 'ble', sacrum: sacrum.trim(), thoracic: thoracic.trim() };
+    }
+  }
+
+  return (
+    <form className="panel setup" onSubmit={submit} aria-labelledby="setup-title">
+      <h2 id="setup-title">New session</h2>
+      <fieldset>
+        <legend>Patient</legend>
+        <label>
+          Patient
+          <select value={chosenPatient} onChange={(e) => setPatientId(e.target.value)}>
+            {(patients.data ?? []).map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+            <option value={NEW_PATIENT}>New patient…</option>
+          </select>
+        </label>
+        {chosenPatient === NEW_PATIENT && (
+          <label>
+            Name
+            <input value={newPatientName} onChange={(e) => setNewPatientName(e.target.value)} autoComplete="off" required />
+          </label>
+        )}
+        <label>
+          Session label
+          <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. week 2, first visit" />
+        </label>
+        {patients.error && <p className="error">Patients could not be loaded: {patients.error}</p>}
+      </fieldset>
+
+      <fieldset>
+        <legend>Pain and load</legend>
+        <label>
+          Pain level today (0-10)
+          <input type="number" min={0} max={10} step={1} value={pain} onChange={(e) => setPain(e.target.value)} aria-describedby="pain-guidance" />
+        </label>
+        <p id="pain-guidance" className={guidance.tone === 'warn' ? 'warn' : 'hint'} role="status">
+          {guidance.tone === 'warn' ? '⚠ ' : ''}
+          {guidance.text}
+        </p>
+        <label>
+          Load
+          <select value={load} onChange={(e) => setLoad(e.target.value as (typeof LOADS)[number])}>
+            {LOADS.map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
+          </select>
+        </label>
+      </fieldset>
+
+      <fieldset>
+        <legend>Limits and targets (empty: default)</legend>
+        <NumberField label="Lumbar flexion limit (°)" value={limit} onChange={setLimit} min={0} max={90} step={1} />
+        <NumberField label="Shortest descent or ascent (s)" value={tempo} onChange={setTempo} min={0} max={10} step={0.1} />
+        <NumberField label="Target reps per set" value={targetReps} onChange={setTargetReps} min={1} max={100} step={1} />
+        <NumberField label="Target sets" value={targetSets} onChange={setTargetSets} min={1} max={20} step={1} />
+      </fieldset>
+
+      <fieldset>
+        <legend>Sensors</legend>
+        <div role="radiogroup" aria-label="Source of the samples" className="radios">
+          {(
+            [
+              ['ble', 'Two Bluetooth sensors'],
+              ['replay', 'Replay a recording'],
+              ['simulator', 'Simulator'],
+            ] as const
+          ).map(([kind, text]) => (
+            <label key={kind} className="radio">
+              <input type="radio" name="source" value={kind} checked={sourceKind === kind} onChange={() => setSourceKind(kind)} />
+              {text}
+            </label>
+          ))}
+        </div>
+        {sourceKind === 'ble' && (
+          <>
+            <p className="hint">Strap one sensor on the sacrum and one on the thoracic spine (between the shoulder blades), then enter their addresses.</p>
+            <label>
+              Sacrum sensor address
+              <input value={sacrum} onChange={(e) => setSacrum(e.target.value)} placeholder="aa:bb:cc:dd:ee:01" />
+            </label>
+            <label>
+              Thoracic sensor address
+              <input value={thoracic} onChange={(e) => setThoracic(e.target.value)} placeholder="aa:bb:cc:dd:ee:02" />
+            </label>
+          </>
+        )}
+        {sourceKind === 'replay' && (
+          <>
+            <label>
+              Recording
+              <select value={recordingName} onChange={(e) => setRecording(e.target.value)}>
+                {(recordings.data ?? []).map((r) => (
+                  <option key={r.name} value={r.name}>
+                    {r.name} ({Math.round(r.bytes / 1024)} KiB)
+                  </option>
+                ))}
+              </select>
+            </label>
+            {recordings.data?.length === 0 && <p className="warn">The bridge has no recordings to replay.</p>}
+            {recordings.error && <p className="error">Recordings could not be listed: {recordings.error}</p>}
+            <NumberField label="Speed (1 = real time)" value={speed} onChange={setSpeed} min={0.1} max={100} step={0.1} />
+          </>
+        )}
+        {sourceKind === 'simulator' && <NumberField label="Seed (optional)" value={seed} onChange={setSeed} min={0} max={4294967295} step={1} />}
+      </fieldset>
+
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Starting…' : 'Start session'}
+      </button>
+    </form>
+  );
+}
+
+function NumberField(props: { label: string; value: string; onChange: (v: string) => void; min: number; max: number; step: number }) {
+  return (
+    <label>
+      {props.label}
+      <input type="number" min={props.min} max={props.max} step={props.step} value={props.value} onChange={(e) => props.onChange(e.target.value)} />
+    </label>
+  );
+}

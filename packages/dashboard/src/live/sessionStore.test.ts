@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { RepReport, ServerMessage, SessionState } from '@hinge/protocol';
+import { createSessionStore } from './sessionStore';
+
+function fakeConnection() {
+  const listeners = new Set<(m: ServerMessage) => void>();
+  const followed: string[] = [];
+  return {
+    followed,
+    emit: (m: ServerMessage) => listeners.forEach((l) => l(m)),
+    onMessage(l: (m: ServerMessage) => void) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    follow(id: string) {
+      followed.push(id);
+      return () => followed.splice(followed.indexOf(id), 1);
+    },
+  };
+}
+
+function rep(index: number): RepReport {
+  return { index, start: index, bottom: index + 0.5, end: index + 1, peakTrunkDeg: 50, peakPelvisDeg: 40, peakLumbarDeg: 10, hipShare: 0.8, descentS: 1.2, ascentS: 1.3, faults: [] };
+}
+
+function session(repCount: number): SessionState {
+  return {
+    id: 's1', patientId: 'p1', label: 'Mon', exercise: 'hip-hinge', status: 'live',
+    settings: { painLevel: 3, load: 'none', lumbarLimitDeg: 20, tempoMinS: 1, targetReps: 10, targetSets: 3 },
+    source: null, capabilities: ['seek'], createdAt: '', startedAt: null, endedAt: null, t: 0,
+    calibration: null, activeSet: null, sets: [], repCount, setRepCount: repCount, summary: null, warnings: [],
+  };
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('createSessionStore', () => {
+  it('keeps angles in the ring and only the messages of its own session', () => {
+    const conn = fakeConnection();
+    const store = createSessionStore(conn, 's1', async () => []);
+    expect(conn.followed).toEqual(['s1']);
+    let notified = 0;
+    store.subscribe(() => notified++);
+    conn.emit({ type: 'angles', sessionId: 's1', t: [0, 0.01], pelvisDeg: [1, 2], trunkDeg: [3, null], lumbarDeg: [2, null] });
+    conn.emit({ type: 'angles', sessionId: 'other', t: [5], pelvisDeg: [9], trunkDeg: [9], lumbarDeg: [9] });
+    expect(store.angles.window(10)).toEqual([[0, 0.01], [1, 2], [3, null], [2, null]]);
+    expect(store.latestAngles()).toEqual({ t: 0.01, pelvisDeg: 2, trunkDeg: null, lumbarDeg: null });
+    expect(notified).toBe(0); // angle frames do not re-render React
+    conn.emit({ type: 'event', sessionId: 's1', event: { type: 'rep-started', t: 1, index: 1 } });
+    expect(notified).toBe(1);
+    expect(store.getSnapshot().live.currentRep).toBe(1);
+    store.dispose();
+    expect(conn.followed).toEqual([]);
+  });
+
+  it('ignores an angle frame whose columns differ in length', () => {
+    const conn = fakeConnection();
+    const store = createSessionStore(conn, 's1', async () => []);
+    conn.emit({ type: 'angles', sessionId: 's1', t: [0, 1], pelvisDeg: [1], trunkDeg: [1, 2], lumbarDeg: [1, 2] });
+    expect(store.angles.length).toBe(0);
+  });
+
+  it('sums dropped samples reported under backpressure', () => {
+    const conn = fakeConnection();
+    const store = createSessionStore(conn, 's1', async () => []);
+    conn.emit({ type: 'angles', sessionId: 's1', t: [0], pelvisDeg: [1], trunkDeg: [1], lumbarDeg: [0], droppedSamples: 40 });
+    conn.emit({ type: 'angles', sessionId: 's1', t: [1], pelvisDeg: [1], trunkDeg: [1], lumbarDeg: [0], droppedSamples: 2 });
+    expect(store.getSnapshot().droppedSamples).toBe(42);
+  });
+
+  it('fetches the reps it missed when a snapshot counts more than it holds', async () => {
+    const conn = fakeConnection();
+    const fetched: string[] = [];
+    const store = createSessionStore(conn, 's1', async (id) => {
+      fetched.push(id);
+      return [rep(1), rep(2), rep(3)];
+    });
+    conn.emit({ type: 'event', sessionId: 's1', event: { type: 'rep-completed', t: 2, rep: rep(1) } });
+    conn.emit({ type: 'session', session: session(3) });
+    await flush();
+    expect(fetched).toEqual(['s1']);
+    expect(store.getSnapshot().live.reps.map((r) => r.index)).toEqual([1, 2, 3]);
+    conn.emit({ type: 'session', session: session(3) });
+    await flush();
+    expect(fetched).toHaveLength(1); // nothing missing any more
+  });
+
+  it('says so when the missed reps cannot be fetched', async () => {
+    const conn = fakeConnection();
+    const store = createSessionStore(conn, 's1', async () => {
+      throw new Error('the bridge could not be reached');
+    });
+    conn.emit({ type: 'session', session: session(2) });
+    await flush();
+    expect(store.getSnapshot().resyncProblem).toContain('the bridge could not be reached');
+  });
+});

@@ -1,0 +1,184 @@
+// The patient's screen: large and calm, readable from 3 m. A figure that moves with the patient,
+// coloured green / amber / red with a symbol and words as well (never colour alone), the rep count,
+// the exercise's cues, optional tones and spoken cues, and faded feedback for motor learning.
+import { useEffect, useRef, useState } from 'react';
+import { useConnectionStatus, useSessionStore } from '../appContext';
+import { ConnectionBadge } from '../App';
+import { createCuePlayer, type CuePlayer } from './audio';
+import { describeMode, patientDisplay, ZONE_WORDS, type FeedbackMode, type PatientDisplay, type Zone } from './feedback';
+import { HingeFigure } from './HingeFigure';
+
+const EXERCISE_CUES = [
+  'Push your hips back, as if closing a drawer behind you.',
+  'Keep your back flat, from your tailbone to your head.',
+  'Knees soft, weight in your heels.',
+  'Squeeze your buttocks to stand back up.',
+];
+
+const SYMBOL: Record<Zone, string> = { flat: '✓', near: '!', past: '✕' };
+
+export function PatientView({ sessionId }: { sessionId: string }) {
+  const { store, snapshot } = useSessionStore(sessionId);
+  const status = useConnectionStatus();
+  const [mode, setMode] = useState<FeedbackMode>({ kind: 'always' });
+  const [display, setDisplay] = useState<PatientDisplay>({ zone: null, words: 'Ready' });
+  const [soundOn, setSoundOn] = useState(false);
+  const [muted, setMuted] = useState(false);
+  const [speech, setSpeech] = useState(false);
+  const [volume, setVolume] = useState(60);
+  const playerRef = useRef<CuePlayer | null>(null);
+
+  const session = snapshot?.session ?? null;
+  const live = snapshot?.live ?? null;
+
+  // Everything the per-frame display computation needs, kept in a ref so the loop never restarts.
+  const inputsRef = useRef({ live, limitDeg: session?.settings.lumbarLimitDeg ?? null, mode });
+  inputsRef.current = { live, limitDeg: session?.settings.lumbarLimitDeg ?? null, mode };
+
+  useEffect(() => {
+    if (!store) return;
+    let frame = 0;
+    let shown: PatientDisplay = { zone: null, words: 'Ready' };
+    const tick = () => {
+      const { live: state, limitDeg, mode: feedbackMode } = inputsRef.current;
+      if (state && limitDeg !== null) {
+        const lastRep = state.reps[state.reps.length - 1] ?? null;
+        const next = patientDisplay({
+          lumbarDeg: store.latestAngles()?.lumbarDeg ?? null,
+          limitDeg,
+          currentRep: state.currentRep,
+          roundedReps: new Set(state.alerts.filter((a) => a.fault === 'lumbar-rounding').map((a) => a.repIndex)),
+          lastRep,
+          mode: feedbackMode,
+        });
+        if (next.zone !== shown.zone || next.words !== shown.words) {
+          if (next.zone !== null && next.zone !== shown.zone && state.currentRep !== null) {
+            playerRef.current?.toneFor(next.zone);
+            if (next.zone === 'past') playerRef.current?.speak(ZONE_WORDS.past.cue);
+          }
+          shown = next;
+          setDisplay(next);
+        }
+      }
+      frame = requestAnimationFrame(tick);
+    };
+    frame = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(frame);
+  }, [store]);
+
+  // A spoken reminder at the start of each rep, when speech is on.
+  const currentRep = live?.currentRep ?? null;
+  useEffect(() => {
+    if (currentRep !== null) playerRef.current?.speak('Hips back, flat back');
+  }, [currentRep]);
+
+  useEffect(() => () => playerRef.current?.close(), []);
+
+  function turnSoundOn() {
+    if (!playerRef.current) playerRef.current = createCuePlayer();
+    playerRef.current?.setVolume(volume / 100);
+    playerRef.current?.setMuted(false);
+    playerRef.current?.setSpeech(speech);
+    setMuted(false);
+    setSoundOn(playerRef.current !== null);
+  }
+
+  const repCount = session ? Math.max(session.repCount, live?.reps.length ?? 0) : (live?.reps.length ?? 0);
+  const zoneClass = display.zone ?? 'calm';
+
+  return (
+    <div className={`patient zone-${zoneClass}`} data-zone={zoneClass}>
+      <header className="patient-top">
+        <ConnectionBadge />
+        {session && session.activeSet !== null && (
+          <p className="patient-set">
+            Set {session.activeSet} of {session.settings.targetSets}
+          </p>
+        )}
+      </header>
+      <main className="patient-main">
+        <div className="patient-figure">
+          {store && <HingeFigure latestAngles={store.latestAngles} label={`Your posture: ${display.words}`} />}
+        </div>
+        <div className="patient-status">
+          <p className="zone-badge" role="status" aria-live="assertive" data-testid="patient-zone">
+            <span className="zone-symbol" aria-hidden="true">
+              {display.zone ? SYMBOL[display.zone] : '○'}
+            </span>
+            <span className="zone-words">{display.words}</span>
+          </p>
+          <p className="patient-reps" aria-live="polite" aria-atomic="true">
+            <span className="patient-rep-number" data-testid="patient-rep-count">
+              {repCount}
+            </span>
+            <span className="patient-rep-label">{session ? ` of ${session.settings.targetReps * session.settings.targetSets} reps` : ' reps'}</span>
+          </p>
+          <ul className="cues" aria-label="How to do the hip hinge">
+            {EXERCISE_CUES.map((cue) => (
+              <li key={cue}>{cue}</li>
+            ))}
+          </ul>
+        </div>
+      </main>
+      {!session && <p className="patient-wait">{status.presence === 'present' ? 'Waiting for the session…' : 'Connecting…'}</p>}
+      <footer className="patient-controls" aria-label="Sound and feedback">
+        {!soundOn ? (
+          <button type="button" onClick={turnSoundOn}>
+            🔈 Sound on
+          </button>
+        ) : (
+          <button
+            type="button"
+            aria-pressed={muted}
+            onClick={() => {
+              setMuted(!muted);
+              playerRef.current?.setMuted(!muted);
+            }}
+          >
+            {muted ? '🔇 Muted (press to unmute)' : '🔊 Mute'}
+          </button>
+        )}
+        <label>
+          Volume
+          <input
+            type="range"
+            min={0}
+            max={100}
+            value={volume}
+            onChange={(e) => {
+              setVolume(Number(e.target.value));
+              playerRef.current?.setVolume(Number(e.target.value) / 100);
+            }}
+          />
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={speech}
+            onChange={(e) => {
+              setSpeech(e.target.checked);
+              playerRef.current?.setSpeech(e.target.checked);
+            }}
+          />
+          Spoken cues
+        </label>
+        <label>
+          Feedback
+          <select
+            value={mode.kind === 'every-nth' ? `every-${mode.n}` : mode.kind}
+            onChange={(e) => {
+              const value = e.target.value;
+              setMode(value.startsWith('every-') ? { kind: 'every-nth', n: Number(value.slice(6)) } : { kind: value as 'always' | 'outside-band' });
+            }}
+          >
+            {([{ kind: 'always' }, { kind: 'outside-band' }, { kind: 'every-nth', n: 2 }, { kind: 'every-nth', n: 3 }] as FeedbackMode[]).map((m) => (
+              <option key={m.kind === 'every-nth' ? `every-${m.n}` : m.kind} value={m.kind === 'every-nth' ? `every-${m.n}` : m.kind}>
+                {describeMode(m)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionState } from '@hinge/protocol';
+import { parseAnglesCsv, progressPoints } from './progress';
+
+function stored(id: string, createdAt: string, summary: SessionState['summary']): SessionState {
+  return {
+    id, patientId: 'p', label: '', exercise: 'hip-hinge', status: summary ? 'stopped' : 'live',
+    settings: { painLevel: 2, load: 'none', lumbarLimitDeg: 20, tempoMinS: 1, targetReps: 10, targetSets: 3 },
+    source: null, capabilities: [], createdAt, startedAt: null, endedAt: null, t: 0, calibration: null,
+    activeSet: null, sets: [], repCount: 4, setRepCount: 0, summary, warnings: [],
+  };
+}
+
+const summary = (repCount: number, cleanReps: number, peakLumbarDegMax: number, hipShareMean: number) => ({
+  repCount, cleanReps, faultCounts: { 'lumbar-rounding': 0, 'knee-dominant': 0, 'too-fast': 0 },
+  peakTrunkDegMax: 70, peakLumbarDegMax, peakLumbarDegMean: peakLumbarDegMax - 5, hipShareMean, descentSMean: 1.5, ascentSMean: 1.5,
+});
+
+describe('progressPoints', () => {
+  it('orders sessions by date and computes the clean-rep share', () => {
+    const points = progressPoints([
+      stored('b', '2026-03-08T10:00:00Z', summary(10, 9, 12, 0.85)),
+      stored('a', '2026-03-01T10:00:00Z', summary(8, 4, 28, 0.6)),
+      stored('c', '2026-03-15T10:00:00Z', null),
+    ]);
+    expect(points.map((p) => p.sessionId)).toEqual(['a', 'b', 'c']);
+    expect(points[0]).toMatchObject({ cleanShare: 0.5, peakLumbarDegMax: 28, hipShareMean: 0.6, label: '2026-03-01' });
+    expect(points[1]!.cleanShare).toBeCloseTo(0.9);
+    expect(points[2]).toMatchObject({ cleanShare: null, peakLumbarDegMax: null, repCount: 4 });
+  });
+  it('has no clean share for a session without reps', () => {
+    expect(progressPoints([stored('a', '2026-01-01', summary(0, 0, 0, 0))])[0]!.cleanShare).toBeNull();
+  });
+});
+
+describe('parseAnglesCsv', () => {
+  it('reads columns in any order, empty cells as gaps', () => {
+    const csv = 'lumbarDeg,t,pelvisDeg,trunkDeg\n1,0,2,3\n,0.01,2.5,\n4,0.02,5,9\n';
+    expect(parseAnglesCsv(csv)).toEqual({
+      columns: [[0, 0.01, 0.02], [2, 2.5, 5], [3, null, 9], [1, null, 4]],
+      skippedRows: 0,
+    });
+  });
+  it('skips rows without a usable time and counts them', () => {
+    const csv = 't,pelvisDeg,trunkDeg,lumbarDeg\n0,1,1,0\nx,1,1,0\n,1,1,0\n-1,1,1,0\n1,1,1,0';
+    expect(parseAnglesCsv(csv)).toMatchObject({ columns: [[0, 1], [1, 1], [1, 1], [0, 0]], skippedRows: 3 });
+  });
+  it('says what is wrong with a bad header', () => {
+    expect(() => parseAnglesCsv('time,a\n1,2')).toThrow('angles.csv header');
+  });
+});

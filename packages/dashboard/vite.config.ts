@@ -1,0 +1,28 @@
+// Vite build of the dashboard. The bridge serves `dist/` at `/`; `base: './'` keeps asset paths
+// relative. In development (`pnpm --filter @hinge/dashboard dev`) the proxy sends REST and the
+// WebSocket to a bridge on HINGE_BRIDGE_URL (default http://127.0.0.1:8787).
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const bridgeUrl = process.env.HINGE_BRIDGE_URL ?? 'http://127.0.0.1:8787';
+
+export default defineConfig({
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 400,
+    rollupOptions: {
+      // @hinge/protocol builds its TypeBox schemas at module level; the dashboard only needs its types and
+      // a few constants, so its modules count as side-effect free and the schemas (and TypeBox) drop out.
+      treeshake: { moduleSideEffects: (id: string) => !/[/\\]packages[/\\]protocol[/\\]|[/\\]typebox[/\\]/.test(id) },
+    },
+  },
+  server: {
+    proxy: {
+      '/api': bridgeUrl,
+      '/ws': { target: bridgeUrl.replace(/^http/, 'ws'), ws: true },
+    },
+  },
+});
