@@ -235,12 +235,13 @@ export function segmentOrientation(pose: BodyPose, placement: Placement): Quat {
     : fromYawPitchRoll(pose.yawRad, pose.trunkPitchRad, pose.trunkRollRad);
 }
 
-/** Where the sensor sits on its segment, in the earth frame, m. */
-export function sensorPosition(body: BodyParams, pose: BodyPose, placement: Placement): Vec3 {
+/** The sensor's segment orientation (segment -> earth) and where the sensor sits on it (earth frame, m). */
+export function sensorSite(body: BodyParams, pose: BodyPose, placement: Placement): { segment: Quat; positionM: Vec3 } {
   const pelvis = segmentOrientation(pose, 'sacrum');
-  if (placement === 'sacrum') return add(pose.hipM, rotate(pelvis, body.sacrumOffsetM));
+  if (placement === 'sacrum') return { segment: pelvis, positionM: add(pose.hipM, rotate(pelvis, body.sacrumOffsetM)) };
+  const trunk = segmentOrientation(pose, 'thoracic');
   const lumbosacral = add(pose.hipM, rotate(pelvis, body.lumbosacralOffsetM));
-  return add(lumbosacral, rotate(segmentOrientation(pose, 'thoracic'), body.thoracicOffsetM));
+  return { segment: trunk, positionM: add(lumbosacral, rotate(trunk, body.thoracicOffsetM)) };
 }
 
 /** When the motion ends (the end of the last step), s. */

@@ -31,12 +31,23 @@ export function fromAxisAngle(axis: Vec3, angleRad: number): Quat {
   return [Math.cos(angleRad / 2), axis[0] * s, axis[1] * s, axis[2] * s];
 }
 
-/** R = Rz(yaw) * Ry(pitch) * Rx(roll): the segment orientation convention of docs/simulator.md. */
+/**
+ * R = Rz(yaw) * Ry(pitch) * Rx(roll): the segment orientation convention of docs/simulator.md. The
+ * product of the three axis quaternions, multiplied out (the test checks it against the matrices).
+ */
 export function fromYawPitchRoll(yawRad: number, pitchRad: number, rollRad: number): Quat {
-  return multiply(
-    multiply(fromAxisAngle([0, 0, 1], yawRad), fromAxisAngle([0, 1, 0], pitchRad)),
-    fromAxisAngle([1, 0, 0], rollRad),
-  );
+  const cy = Math.cos(yawRad / 2);
+  const sy = Math.sin(yawRad / 2);
+  const cp = Math.cos(pitchRad / 2);
+  const sp = Math.sin(pitchRad / 2);
+  const cr = Math.cos(rollRad / 2);
+  const sr = Math.sin(rollRad / 2);
+  return [
+    cy * cp * cr + sy * sp * sr,
+    cy * cp * sr - sy * sp * cr,
+    cy * sp * cr + sy * cp * sr,
+    sy * cp * cr - cy * sp * sr,
+  ];
 }
 
 /** q * v * q^-1 for a unit quaternion. */

@@ -3,7 +3,7 @@
 // gravity), then each device's imperfections are applied: mounting, scale, bias and bias drift, white
 // noise, soft-tissue wobble, and its timing (phase, clock offset and drift, jitter).
 import type { Quat, SampleLine, Vec3 } from '@hinge/protocol';
-import { bodyPose, segmentOrientation, sensorPosition, type Motion, type Placement } from './body';
+import { bodyPose, sensorSite, type Motion, type Placement } from './body';
 import { conjugate, fromAxisAngle, fromYawPitchRoll, IDENTITY, multiply, normalize, rotate, toRotationVector } from './quaternion';
 import { randomRotation, randomUnitVector, type Rng } from './random';
 import { isRepStep, REP_LEAD_S, type ScriptStep } from './script';
@@ -116,12 +116,10 @@ function wobbleRad(motion: Motion, errors: SensorErrors, tS: number, stepIndexHi
 
 /** Orientation and position of one device (sensor frame -> earth) at the true instant tS. */
 function devicePose(motion: Motion, placement: Placement, errors: SensorErrors, tS: number, hint: { index: number }): { q: Quat; p: Vec3 } {
-  const pose = bodyPose(motion, tS);
-  const wobble = fromAxisAngle(errors.wobbleAxis, wobbleRad(motion, errors, tS, hint));
-  return {
-    q: multiply(multiply(segmentOrientation(pose, placement), wobble), errors.mountQuat),
-    p: sensorPosition(motion.body, pose, placement),
-  };
+  const { segment, positionM } = sensorSite(motion.body, bodyPose(motion, tS), placement);
+  const wobbleAngleRad = wobbleRad(motion, errors, tS, hint);
+  const wobbling = wobbleAngleRad === 0 ? segment : multiply(segment, fromAxisAngle(errors.wobbleAxis, wobbleAngleRad));
+  return { q: multiply(wobbling, errors.mountQuat), p: positionM };
 }
 
 export interface IdealReading {
@@ -154,9 +152,10 @@ export function idealReading(motion: Motion, placement: Placement, errors: Senso
   };
 }
 
+/** Rounds for writing; `+ 0` turns -0 into 0 so a written file reads back to the same numbers. */
 const round = (v: number, decimals: number): number => {
   const f = 10 ** decimals;
-  return Math.round(v * f) / f;
+  return Math.round(v * f) / f + 0;
 };
 
 export interface SamplerOptions {

@@ -2,7 +2,7 @@
 // docs/analysis-output.md: angles from standing neutral (the model's zero), reps and their faults
 // judged with the default settings.
 import type { Fault, Quat } from '@hinge/protocol';
-import { bodyPose, sensorPosition, type Motion } from './body';
+import { bodyPose, sensorSite, type Motion } from './body';
 import { isRepStep, type RepKind, type ScriptStep } from './script';
 import type { SensorErrors } from './sensors';
 
@@ -77,7 +77,7 @@ export function truthAngles(motion: Motion, endS: number): SimulationTruth['angl
 }
 
 function sacrumHeightM(motion: Motion, tS: number): number {
-  return sensorPosition(motion.body, bodyPose(motion, tS), 'sacrum')[2];
+  return sensorSite(motion.body, bodyPose(motion, tS), 'sacrum').positionM[2];
 }
 
 /** Measures every rep step of the script on the model and keeps those that are reps by the spec's definition. */
