@@ -14,6 +14,8 @@ import { accessOf, originAllowed, type Access } from './auth';
 import { ClientChannel } from './client-channel';
 import { HingeError } from './errors';
 
+const idOf = (m: { id?: string }) => (m.id !== undefined ? { id: m.id } : {});
+
 export interface WsRouteOptions {
   allowedOrigins: string[];
 }
@@ -102,25 +104,32 @@ export async function wsRoute(app: FastifyInstance, options: WsRouteOptions): Pr
         ack();
       };
 
+      // Messages are handled one after another, in arrival order, and replies go out in that order.
+      let queue: Promise<void> = Promise.resolve();
+      const process = async (text: string): Promise<void> => {
+        const parsed = parseClientMessage(text);
+        if (!parsed.ok) {
+          channel.send({ type: 'error', code: parsed.code, message: parsed.message, ...idOf(parsed) });
+          return;
+        }
+        try {
+          await handle(parsed.message);
+        } catch (error) {
+          if (error instanceof HingeError) {
+            channel.send({ type: 'error', code: error.code, message: error.message, ...idOf(parsed.message) });
+          } else {
+            app.log.error(error);
+            channel.send({ type: 'error', code: 'HINGE_ERR_INTERNAL', message: 'internal error', ...idOf(parsed.message) });
+          }
+        }
+      };
       socket.on('message', (data, isBinary) => {
-        const id = (m: { id?: string }) => (m.id !== undefined ? { id: m.id } : {});
         if (isBinary) {
           channel.send({ type: 'error', code: 'HINGE_ERR_BAD_MESSAGE', message: 'binary messages are not part of the protocol' });
           return;
         }
-        const parsed = parseClientMessage(data.toString());
-        if (!parsed.ok) {
-          channel.send({ type: 'error', code: parsed.code, message: parsed.message, ...id(parsed) });
-          return;
-        }
-        handle(parsed.message).catch((error: unknown) => {
-          if (error instanceof HingeError) {
-            channel.send({ type: 'error', code: error.code, message: error.message, ...id(parsed.message) });
-          } else {
-            app.log.error(error);
-            channel.send({ type: 'error', code: 'HINGE_ERR_INTERNAL', message: 'internal error', ...id(parsed.message) });
-          }
-        });
+        const text = data.toString();
+        queue = queue.then(() => process(text));
       });
       socket.on('close', () => {
         hub.removeConnection(channel);

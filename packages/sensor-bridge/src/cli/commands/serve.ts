@@ -1,10 +1,140 @@
+// `hinge serve`: the bridge as a server. With no arguments it is the demo: a bundled recording
+// replayed in a loop into a session that streams at once, and the dashboard at the printed URL.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { SourceSpec } from '@hinge/protocol';
+import { buildApp } from '../../server/app';
+import { defaultDataDir } from '../../storage/data-dir';
 import { CliError, type Command } from '../command';
 
-// Placeholder while the command is being built.
+export const DEFAULT_PORT = 4173;
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
+const fixturesDir = path.join(repoRoot, 'fixtures');
+const DEMO_RECORDINGS = ['demo.jsonl', 'clean.jsonl'];
+
+const usage = `usage: hinge serve [options]
+
+Runs the bridge: REST API, WebSocket stream and the dashboard. With no source option it is the demo:
+fixtures/demo.jsonl replayed in a loop into a session that streams at once.
+
+options:
+  --port N                 port (default ${DEFAULT_PORT})
+  --host ADDR              interface (default 127.0.0.1; any other needs the access token, printed at first start)
+  --replay FILE            replay this recording into a session
+  --speed N                replay or simulator speed, 1 = real time (default 1)
+  --loop                   replay in a loop
+  --simulate               stream the built-in simulator into a session
+  --seed N                 simulator seed
+  --sacrum ADDR --thoracic ADDR   live Bluetooth sensors
+  --data-dir DIR           where the database and recordings live (default $HINGE_DATA_DIR or ~/.hinge)
+  --dashboard DIR          the built dashboard (default packages/dashboard/dist)
+  --allow-origin URL       another browser origin allowed to open the stream (repeatable)
+  --no-session             start no session (clinicians create them from the dashboard)
+`;
+
+function numberOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CliError(`--${name} must be a positive number, not "${value}"`);
+  return n;
+}
+
+/** What feeds the first session, from the options; null when none should start. */
+function sourceFromOptions(values: Record<string, string | boolean | string[] | undefined>, replayDirs: string[]): SourceSpec | null {
+  const speed = numberOption(values.speed as string | undefined, 'speed', 1);
+  if (values['no-session']) return null;
+  const sacrum = values.sacrum as string | undefined;
+  const thoracic = values.thoracic as string | undefined;
+  if (sacrum !== undefined || thoracic !== undefined) {
+    if (!sacrum || !thoracic) throw new CliError('live sensors need both --sacrum ADDR and --thoracic ADDR');
+    return { kind: 'ble', sacrum, thoracic };
+  }
+  if (values.simulate) {
+    const seed = values.seed === undefined ? undefined : Math.trunc(numberOption(values.seed as string, 'seed', 1));
+    return { kind: 'simulator', ...(seed !== undefined ? { seed } : {}) };
+  }
+  const replay = values.replay as string | undefined;
+  if (replay !== undefined) {
+    const file = path.resolve(replay);
+    if (!existsSync(file)) throw new CliError(`no such recording: ${replay}`);
+    replayDirs.unshift(path.dirname(file));
+    return { kind: 'replay', recording: path.basename(file), speed, loop: Boolean(values.loop) };
+  }
+  // The demo.
+  const demo = DEMO_RECORDINGS.find((name) => existsSync(path.join(fixturesDir, name)));
+  return demo ? { kind: 'replay', recording: demo, speed, loop: true } : { kind: 'simulator' };
+}
+
 export const serveCommand: Command = {
-  summary: 'serve (being built)',
-  usage: 'hinge serve',
-  async run() {
-    throw new CliError('not built yet');
+  summary: 'run the bridge server and dashboard (no arguments: the demo)',
+  usage,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        options: {
+          port: { type: 'string' },
+          host: { type: 'string' },
+          replay: { type: 'string' },
+          speed: { type: 'string' },
+          loop: { type: 'boolean' },
+          simulate: { type: 'boolean' },
+          seed: { type: 'string' },
+          sacrum: { type: 'string' },
+          thoracic: { type: 'string' },
+          'data-dir': { type: 'string' },
+          dashboard: { type: 'string' },
+          'allow-origin': { type: 'string', multiple: true },
+          'no-session': { type: 'boolean' },
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+    } catch (error) {
+      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
+    }
+    const { values } = parsed;
+    const port = Math.trunc(numberOption(values.port, 'port', DEFAULT_PORT));
+    const host = values.host ?? '127.0.0.1';
+    const replayDirs = [fixturesDir];
+    const source = sourceFromOptions(values, replayDirs);
+    const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+    const dashboardDir = values.dashboard ? path.resolve(values.dashboard) : path.join(repoRoot, 'packages/dashboard/dist');
+
+    const app = await buildApp({ dataDir, host, dashboardDir, replayDirs, allowedOrigins: values['allow-origin'] ?? [] });
+    const { bridge } = app;
+    try {
+      await app.listen({ port, host });
+    } catch (error) {
+      await app.close();
+      throw new CliError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    }
+    for (const id of bridge.recovered) io.err.write(`session ${id} had been interrupted; it is closed and marked interrupted\n`);
+    if (source) {
+      const patients = bridge.store.listPatients();
+      const patient = patients.find((p) => p.name === 'Demo patient') ?? bridge.hub.createPatient({ name: 'Demo patient', notes: 'created by hinge serve' });
+      try {
+        const session = await bridge.hub.createSession({ patientId: patient.id, label: `${source.kind} ${new Date().toISOString().slice(0, 16)}`, source });
+        session.startSet();
+        io.err.write(`session ${session.id}: streaming from ${source.kind}${source.kind === 'replay' ? ` ${source.recording}` : ''}\n`);
+      } catch (error) {
+        io.err.write(`could not start the ${source.kind} session: ${(error as Error).message}\n`);
+      }
+    }
+    if (!existsSync(path.join(dashboardDir, 'index.html'))) {
+      io.err.write(`dashboard not built (${dashboardDir}); build it with: pnpm --filter @hinge/dashboard build\n`);
+    }
+    const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    const tokenQuery = bridge.policy.tokenRequired ? `?token=${bridge.policy.accessToken}` : '';
+    if (bridge.tokenCreated && bridge.policy.tokenRequired) io.err.write(`access token created: ${bridge.policy.accessToken} (kept in ${bridge.layout.accessToken})\n`);
+    io.err.write(`data directory: ${bridge.layout.root}\n`);
+    io.out.write(`http://${shownHost}:${port}/${tokenQuery}\n`);
+    await io.interrupted;
+    io.err.write('stopping: closing sessions and recordings\n');
+    await app.close();
+    return 0;
   },
 };

@@ -1,0 +1,339 @@
+// The bridge server driven through `inject` (REST) and real WebSocket clients: the session
+// lifecycle, stored sets and reps, exports, bad requests and messages, access control.
+// The server's machinery is tested with a mechanical stand-in analysis (test-support/standin-analysis.ts)
+// so these checks do not depend on analysis accuracy.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { McapStreamReader } from '@mcap/core';
+import type { FastifyInstance } from 'fastify';
+import type { ServerMessage, SessionState } from '@hinge/protocol';
+import { buildApp } from './app';
+import { simulateSession } from '../simulator';
+import { writeRecordingFile } from '../recording/writer';
+import { readRecording } from '../recording/reader';
+import { standinAnalysis, REP_PERIOD_S } from './test-support/standin-analysis';
+
+let fixtureDir: string;
+const dirs: string[] = [];
+const apps: FastifyInstance[] = [];
+
+beforeAll(async () => {
+  fixtureDir = mkdtempSync(path.join(tmpdir(), 'hinge-fixture-'));
+  const { header, lines } = simulateSession({ seed: 7, script: [{ kind: 'stand', durationS: 3 }, { kind: 'hinge' }, { kind: 'stand', durationS: 2 }, { kind: 'hinge' }, { kind: 'stand', durationS: 3 }] });
+  await writeRecordingFile(path.join(fixtureDir, 'short.jsonl'), header, lines);
+});
+afterEach(async () => {
+  while (apps.length > 0) await apps.pop()?.close();
+});
+afterAll(() => {
+  for (const d of [fixtureDir, ...dirs]) rmSync(d, { recursive: true, force: true });
+});
+
+async function makeApp(options: { tokenRequired?: boolean; dataDir?: string } = {}): Promise<FastifyInstance> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'hinge-data-'));
+  dirs.push(dataDir);
+  const app = await buildApp({ dataDir, replayDirs: [fixtureDir], analysis: standinAnalysis, ...(options.tokenRequired ? { tokenRequired: true } : {}) });
+  apps.push(app);
+  return app;
+}
+
+async function createPatientAndSession(app: FastifyInstance, source?: object): Promise<SessionState> {
+  const patient = await app.inject({ method: 'POST', url: '/api/patients', payload: { name: 'Ada' } });
+  expect(patient.statusCode).toBe(201);
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/sessions',
+    payload: { patientId: patient.json().id, settings: { painLevel: 3, load: 'dowel', lumbarLimitDeg: 20, targetReps: 6 }, ...(source ? { source } : {}) },
+  });
+  expect(created.statusCode).toBe(201);
+  return created.json();
+}
+
+const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('session lifecycle over REST (inject)', () => {
+  it('create -> assign sensors -> calibrate -> sets -> stop -> summary, with stored reps and exports', async () => {
+    const app = await makeApp();
+    const session = await createPatientAndSession(app);
+    expect(session.status).toBe('created');
+    expect(session.settings).toMatchObject({ painLevel: 3, load: 'dowel', lumbarLimitDeg: 20, targetReps: 6, tempoMinS: 1 });
+
+    const attached = await app.inject({ method: 'PUT', url: `/api/sessions/${session.id}/source`, payload: { kind: 'replay', recording: 'short.jsonl', speed: 10 } });
+    expect(attached.statusCode).toBe(200);
+    expect(attached.json().status).toBe('live');
+    expect(attached.json().capabilities).toEqual(expect.arrayContaining(['seek', 'speed']));
+    expect(attached.json().capabilities).not.toContain('live');
+
+    expect((await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/calibrate` })).statusCode).toBe(200);
+    const started = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/start` });
+    expect(started.json().activeSet).toBe(1);
+    const again = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/start` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().code).toBe('HINGE_ERR_SET_RUNNING');
+
+    await until(async () => (await app.inject({ url: `/api/sessions/${session.id}` })).json().repCount >= 2);
+    const patched = await app.inject({ method: 'PATCH', url: `/api/sessions/${session.id}/settings`, payload: { lumbarLimitDeg: 30 } });
+    expect(patched.json().settings.lumbarLimitDeg).toBe(30);
+    const stoppedSet = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/stop` });
+    expect(stoppedSet.json().activeSet).toBeNull();
+    expect(stoppedSet.json().sets[0].end).not.toBeNull();
+
+    const stopped = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop` });
+    expect(stopped.json().status).toBe('stopped');
+    const detail = (await app.inject({ url: `/api/sessions/${session.id}` })).json();
+    expect(detail.summary.repCount).toBe(detail.reps.length);
+    expect(detail.reps.length).toBe(Math.floor(detail.t / REP_PERIOD_S));
+    expect(detail.reps.filter((r: { setIndex: number | null }) => r.setIndex === 1).length).toBeGreaterThanOrEqual(2);
+
+    // The recording holds the samples and the control actions as events, in order.
+    const recording = await app.inject({ url: `/api/sessions/${session.id}/export/recording` });
+    expect(recording.statusCode).toBe(200);
+    const file = path.join(fixtureDir, `${session.id}-export.jsonl`);
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, recording.body));
+    const { header, lines } = await readRecording(file);
+    expect(header.session).toMatchObject({ id: session.id });
+    const events = lines.filter((l) => 'event' in l).map((l) => (l as { event: string }).event);
+    expect(events).toEqual(expect.arrayContaining(['calibrate', 'set-start', 'settings', 'set-stop']));
+    expect(events.indexOf('calibrate')).toBeLessThan(events.indexOf('set-start'));
+
+    const reps = await app.inject({ url: `/api/sessions/${session.id}/export/reps.csv` });
+    const rows = reps.body.trim().split('\n');
+    expect(rows[0]).toBe('index,set,start,bottom,end,peakTrunkDeg,peakPelvisDeg,peakLumbarDeg,hipShare,descentS,ascentS,lumbar-rounding,knee-dominant,too-fast');
+    expect(rows.length - 1).toBe(detail.reps.length);
+
+    const angles = await app.inject({ url: `/api/sessions/${session.id}/export/angles.csv` });
+    const angleRows = angles.body.trim().split('\n');
+    expect(angleRows[0]).toBe('t,pelvisDeg,trunkDeg,lumbarDeg');
+    expect(angleRows.length - 1).toBe(lines.filter((l) => 'sensor' in l && l.sensor === 'sacrum' && !('event' in l)).length);
+
+    const mcap = await app.inject({ url: `/api/sessions/${session.id}/export/session.mcap` });
+    expect(mcap.statusCode).toBe(200);
+    const reader = new McapStreamReader();
+    reader.append(new Uint8Array(mcap.rawPayload));
+    const topics = new Map<number, string>();
+    const counts = new Map<string, number>();
+    for (let record; (record = reader.nextRecord()); ) {
+      if (record.type === 'Channel') topics.set(record.id, record.topic);
+      if (record.type === 'Message') {
+        const topic = topics.get(record.channelId) ?? '?';
+        counts.set(topic, (counts.get(topic) ?? 0) + 1);
+      }
+    }
+    expect(reader.done()).toBe(true);
+    expect([...topics.values()].sort()).toEqual(['/angles', '/events', '/imu/sacrum', '/imu/thoracic', '/reps']);
+    expect(counts.get('/reps')).toBe(detail.reps.length);
+    expect((counts.get('/imu/sacrum') ?? 0) + (counts.get('/imu/thoracic') ?? 0)).toBe(lines.length - events.length);
+  });
+
+  it('answers bad requests with codes and stable messages, and keeps running', async () => {
+    const app = await makeApp();
+    const session = await createPatientAndSession(app);
+    const cases: [string, string, unknown, number, string][] = [
+      ['POST', '/api/patients', { name: '' }, 400, 'HINGE_ERR_BAD_MESSAGE'],
+      ['POST', '/api/patients', { name: 'x', admin: true }, 400, 'HINGE_ERR_BAD_MESSAGE'],
+      ['POST', '/api/sessions', { patientId: 'p_nobody' }, 404, 'HINGE_ERR_PATIENT_NOT_FOUND'],
+      ['POST', '/api/sessions', { patientId: session.patientId, settings: { lumbarLimitDeg: 400 } }, 400, 'HINGE_ERR_BAD_MESSAGE'],
+      ['GET', '/api/sessions/s_nothing', undefined, 404, 'HINGE_ERR_SESSION_NOT_FOUND'],
+      ['POST', `/api/sessions/${session.id}/calibrate`, undefined, 409, 'HINGE_ERR_SESSION_NOT_LIVE'],
+      ['PUT', `/api/sessions/${session.id}/source`, { kind: 'replay', recording: '../../etc/passwd' }, 422, 'HINGE_ERR_SOURCE'],
+      ['PUT', `/api/sessions/${session.id}/source`, { kind: 'replay', recording: 'missing.jsonl' }, 422, 'HINGE_ERR_SOURCE'],
+      ['PUT', `/api/sessions/${session.id}/source`, { kind: 'ble', sacrum: 'aa', thoracic: 'bb' }, 422, 'HINGE_ERR_SOURCE'],
+    ];
+    for (const [method, url, payload, statusCode, code] of cases) {
+      const res = await app.inject({ method: method as 'GET', url, ...(payload !== undefined ? { payload: payload as object } : {}) });
+      expect({ url, statusCode: res.statusCode, code: res.json().code }).toEqual({ url, statusCode, code });
+    }
+    const notJson = await app.inject({ method: 'POST', url: '/api/patients', headers: { 'content-type': 'application/json' }, payload: '{nope' });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().code).toBe('HINGE_ERR_BAD_JSON');
+    const huge = await app.inject({ method: 'POST', url: '/api/patients', payload: { name: 'x', notes: 'a'.repeat(100_000) } });
+    expect(huge.statusCode).toBe(413);
+    // The session is still usable after all that.
+    const ok = await app.inject({ method: 'PUT', url: `/api/sessions/${session.id}/source`, payload: { kind: 'replay', recording: 'short.jsonl', speed: 5 } });
+    expect(ok.json().status).toBe('live');
+  });
+
+  it('requires the access token off loopback; a display link reads one session only', async () => {
+    const app = await makeApp({ tokenRequired: true });
+    const token = app.bridge.policy.accessToken;
+    expect((await app.inject({ url: '/api/patients' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/patients', headers: { authorization: 'Bearer wrong' } })).json().code).toBe('HINGE_ERR_UNAUTHORIZED');
+    const auth = { authorization: `Bearer ${token}` };
+    const patient = (await app.inject({ method: 'POST', url: '/api/patients', headers: auth, payload: { name: 'Bo' } })).json();
+    const s1 = (await app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { patientId: patient.id } })).json();
+    const s2 = (await app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { patientId: patient.id } })).json();
+    const link = (await app.inject({ method: 'POST', url: `/api/sessions/${s1.id}/display-link`, headers: auth })).json();
+    const display = { authorization: `Bearer ${link.token}` };
+    expect((await app.inject({ url: `/api/sessions/${s1.id}`, headers: display })).statusCode).toBe(200);
+    expect((await app.inject({ url: `/api/sessions/${s2.id}`, headers: display })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: `/api/sessions/${s1.id}/stop`, headers: display })).statusCode).toBe(403);
+    expect((await app.inject({ url: '/api/patients', headers: display })).statusCode).toBe(403);
+  });
+});
+
+// ---- WebSocket ---------------------------------------------------------------------------------
+
+interface Client {
+  ws: WebSocket;
+  messages: ServerMessage[];
+  next(match: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
+}
+
+async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const ws = new WebSocket(url, { headers });
+  const messages: ServerMessage[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(data.toString()) as ServerMessage));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+  let seen = 0;
+  return {
+    ws,
+    messages,
+    async next(match, timeoutMs = 10_000) {
+      let found: ServerMessage | undefined;
+      await until(() => {
+        for (; seen < messages.length; seen++) {
+          const m = messages[seen] as ServerMessage;
+          if (match(m)) {
+            found = m;
+            seen++;
+            return true;
+          }
+        }
+        return false;
+      }, timeoutMs);
+      return found as ServerMessage;
+    },
+  };
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  return `ws://127.0.0.1:${address.port}/ws`;
+}
+
+describe('WebSocket protocol with real clients', () => {
+  it('hello, subscribe, angle frames, events, controls with acks; bad messages get errors and hurt nothing', async () => {
+    const app = await makeApp();
+    const session = await createPatientAndSession(app, { kind: 'replay', recording: 'short.jsonl', speed: 4 });
+    const url = await listen(app);
+    const client = await connect(url);
+    const hello = await client.next((m) => m.type === 'hello');
+    expect(hello).toMatchObject({ protocol: 1, role: 'clinician', capabilities: ['control', 'read-all'] });
+    expect(hello.type === 'hello' && hello.sessions.map((s) => s.id)).toContain(session.id);
+
+    const bad = ['not json', '[1,2]', '{"type":"explode","id":"u1"}', '{"type":"subscribe","id":"b1"}', `{"type":"update-settings","id":"b2","sessionId":"${session.id}","settings":{"lumbarLimitDeg":-5}}`, `{"type":"stop-set","id":"b3","sessionId":"${session.id}"}`, '{"type":"subscribe","id":"b4","sessionId":"s_none"}'];
+    for (const text of bad) client.ws.send(text);
+    client.ws.send('x'.repeat(20)); // still valid size
+    const errors: ServerMessage[] = [];
+    for (let i = 0; i < bad.length + 1; i++) errors.push(await client.next((m) => m.type === 'error'));
+    expect(errors.map((e) => (e.type === 'error' ? e.code : ''))).toEqual([
+      'HINGE_ERR_BAD_JSON',
+      'HINGE_ERR_BAD_MESSAGE',
+      'HINGE_ERR_UNKNOWN_TYPE',
+      'HINGE_ERR_BAD_MESSAGE',
+      'HINGE_ERR_BAD_MESSAGE',
+      'HINGE_ERR_NO_SET',
+      'HINGE_ERR_SESSION_NOT_FOUND',
+      'HINGE_ERR_BAD_JSON',
+    ]);
+    expect(errors.slice(2, 7).map((e) => (e.type === 'error' ? e.id : ''))).toEqual(['u1', 'b1', 'b2', 'b3', 'b4']);
+
+    client.ws.send(JSON.stringify({ type: 'subscribe', id: 's1', sessionId: session.id }));
+    expect(await client.next((m) => m.type === 'ack')).toEqual({ type: 'ack', id: 's1', of: 'subscribe' });
+    const snapshot = await client.next((m) => m.type === 'session');
+    expect(snapshot.type === 'session' && snapshot.session.id).toBe(session.id);
+    await client.next((m) => m.type === 'sensor-status');
+    const frame = await client.next((m) => m.type === 'angles');
+    expect(frame.type === 'angles' && frame.t.length).toBeGreaterThan(0);
+
+    client.ws.send(JSON.stringify({ type: 'start-set', id: 'c1', sessionId: session.id }));
+    expect(await client.next((m) => m.type === 'ack' && m.id === 'c1')).toMatchObject({ of: 'start-set' });
+    client.ws.send(JSON.stringify({ type: 'update-settings', id: 'c2', sessionId: session.id, settings: { lumbarLimitDeg: 22, targetReps: 5 } }));
+    await client.next((m) => m.type === 'ack' && m.id === 'c2');
+    const rep = await client.next((m) => m.type === 'event' && m.event.type === 'rep-completed');
+    expect(rep.type === 'event' && rep.event.type === 'rep-completed' && rep.event.rep.index).toBe(1);
+
+    // A message over the size limit closes that socket only; the session keeps running.
+    const other = await connect(url);
+    const closed = new Promise<number>((resolve) => other.ws.once('close', (code) => resolve(code)));
+    other.ws.send(JSON.stringify({ type: 'ping', id: 'x'.repeat(20_000) }));
+    expect(await closed).toBe(1009);
+
+    client.ws.send(JSON.stringify({ type: 'ping', id: 'p' }));
+    expect(await client.next((m) => m.type === 'pong')).toEqual({ type: 'pong', id: 'p' });
+    const state = (await app.inject({ url: `/api/sessions/${session.id}` })).json();
+    expect(state.status).toBe('live');
+    expect(state.settings.lumbarLimitDeg).toBe(22);
+    expect(state.activeSet).toBe(1);
+    client.ws.close();
+  });
+
+  it('checks Origin and tokens at the upgrade; a display link may only watch its own session', async () => {
+    const app = await makeApp({ tokenRequired: true });
+    const url = await listen(app);
+    const token = app.bridge.policy.accessToken;
+    await expect(connect(url)).rejects.toThrow('HTTP 401');
+    await expect(connect(`${url}?token=${token}`, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    const host = new URL(url).host;
+    const clinician = await connect(`${url}?token=${token}`, { origin: `http://${host}` });
+    await clinician.next((m) => m.type === 'hello');
+
+    const auth = { authorization: `Bearer ${token}` };
+    const patient = (await app.inject({ method: 'POST', url: '/api/patients', headers: auth, payload: { name: 'Cy' } })).json();
+    const mine = (await app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { patientId: patient.id, source: { kind: 'replay', recording: 'short.jsonl', speed: 2 } } })).json();
+    const theirs = (await app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { patientId: patient.id, source: { kind: 'replay', recording: 'short.jsonl', speed: 2 } } })).json();
+    const link = (await app.inject({ method: 'POST', url: `/api/sessions/${mine.id}/display-link`, headers: auth })).json();
+
+    const display = await connect(`${url}?token=${link.token}`);
+    const hello = await display.next((m) => m.type === 'hello');
+    expect(hello).toMatchObject({ role: 'display', capabilities: [], displaySessionId: mine.id });
+    expect(hello.type === 'hello' && hello.sessions.map((s) => s.id)).toEqual([mine.id]);
+    display.ws.send(JSON.stringify({ type: 'subscribe', id: 'a', sessionId: theirs.id }));
+    expect(await display.next((m) => m.type === 'error')).toMatchObject({ id: 'a', code: 'HINGE_ERR_FORBIDDEN' });
+    display.ws.send(JSON.stringify({ type: 'calibrate', id: 'b', sessionId: mine.id }));
+    expect(await display.next((m) => m.type === 'error')).toMatchObject({ id: 'b', code: 'HINGE_ERR_FORBIDDEN' });
+    display.ws.send(JSON.stringify({ type: 'subscribe', id: 'c', sessionId: mine.id }));
+    expect(await display.next((m) => m.type === 'ack')).toMatchObject({ id: 'c' });
+    await display.next((m) => m.type === 'angles');
+    display.ws.close();
+    clinician.ws.close();
+  });
+
+  it('runs several sessions at once, each client getting only what it subscribed to', async () => {
+    const app = await makeApp();
+    const a = await createPatientAndSession(app, { kind: 'replay', recording: 'short.jsonl', speed: 3 });
+    const b = await createPatientAndSession(app, { kind: 'simulator', seed: 3 });
+    expect(b.capabilities).not.toContain('seek');
+    const url = await listen(app);
+    const ca = await connect(url);
+    const cb = await connect(url);
+    ca.ws.send(JSON.stringify({ type: 'subscribe', sessionId: a.id }));
+    cb.ws.send(JSON.stringify({ type: 'subscribe', sessionId: b.id }));
+    await ca.next((m) => m.type === 'angles');
+    await cb.next((m) => m.type === 'angles');
+    await new Promise((r) => setTimeout(r, 300));
+    const sessionsSeen = (c: Client) => new Set(c.messages.filter((m) => m.type === 'angles').map((m) => (m.type === 'angles' ? m.sessionId : '')));
+    expect([...sessionsSeen(ca)]).toEqual([a.id]);
+    expect([...sessionsSeen(cb)]).toEqual([b.id]);
+    cb.ws.send(JSON.stringify({ type: 'seek', id: 'k', sessionId: b.id, t: 1 }));
+    expect(await cb.next((m) => m.type === 'error')).toMatchObject({ id: 'k', code: 'HINGE_ERR_NOT_SUPPORTED' });
+    ca.ws.close();
+    cb.ws.close();
+    expect(readFileSync(app.bridge.layout.accessToken, 'utf8').trim().length).toBeGreaterThan(16);
+  });
+});
