@@ -1,2 +1,5 @@
 export * from './fusion/orientation-filter';
 export * from './math/quaternion';
+export * from './session-analyzer';
+export * from './settings';
+export { summarizeReps } from './reps/summary';

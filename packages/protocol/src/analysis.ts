@@ -27,9 +27,10 @@ export interface RepReport {
   bottom: number;
   end: number;
   peakTrunkDeg: number;
-  peakPelvisDeg: number;
-  peakLumbarDeg: number;
-  hipShare: number;
+  /** Null when the sacrum sensor had no data during the rep. */
+  peakPelvisDeg: number | null;
+  peakLumbarDeg: number | null;
+  hipShare: number | null;
   descentS: number;
   ascentS: number;
   faults: Fault[];
@@ -38,6 +39,8 @@ export interface RepReport {
   /** Vertical sink of the sacrum at the bottom, m, when it could be estimated. */
   sacrumDropM?: number | null;
   set?: number;
+  /** Time during the rep when the thoracic sensor had no data, s (present only when > 0). */
+  missingS?: number;
 }
 
 export interface FaultDetail {

@@ -1,0 +1,133 @@
+// Accuracy of the analysis against simulated sessions with known truth: body-angle RMSE, peak lumbar
+// error per rep, rep counts, rep F1 and per-fault F1. Used by `pnpm bench` and by the accuracy tests.
+import { FAULTS, type AnalysisDocument, type Fault, type RepReport } from '@hinge/protocol';
+import { analyzeRecordingLines } from '../packages/analysis/src/session-analyzer';
+import { simulateSession, type SimulatorOptions, type SimulationTruth, type TruthRep } from '../packages/sensor-bridge/src/simulator';
+
+export interface SessionScore {
+  seed: number;
+  rmse: { pelvisDeg: number; trunkDeg: number; lumbarDeg: number };
+  maxPeakLumbarErrDeg: number;
+  truthReps: number;
+  detectedReps: number;
+  matched: number;
+  faults: Record<Fault, { tp: number; fp: number; fn: number }>;
+}
+
+/** Pairs detected reps with truth reps whose bottoms are within 1.5 s, greedily by time. */
+export function matchReps(detected: RepReport[], truth: TruthRep[]): [RepReport, TruthRep][] {
+  const pairs: [RepReport, TruthRep][] = [];
+  const used = new Set<number>();
+  for (const d of detected) {
+    let best = -1;
+    let bestDt = 1.5;
+    truth.forEach((t, i) => {
+      const dt = Math.abs(t.bottom - d.bottom);
+      if (!used.has(i) && dt < bestDt) {
+        best = i;
+        bestDt = dt;
+      }
+    });
+    if (best >= 0) {
+      used.add(best);
+      pairs.push([d, truth[best]!]);
+    }
+  }
+  return pairs;
+}
+
+export function scoreSession(seed: number, doc: AnalysisDocument, truth: SimulationTruth): SessionScore {
+  const sq = { pelvisDeg: 0, trunkDeg: 0, lumbarDeg: 0 };
+  let n = 0;
+  const a = doc.angles!;
+  const truthIndex = (t: number) => Math.round(t * 100);
+  for (let i = 0; i < a.t.length; i++) {
+    const k = truthIndex(a.t[i]!);
+    const p = a.pelvisDeg[i], tr = a.trunkDeg[i], l = a.lumbarDeg[i];
+    if (p === null || tr === null || l === null || p === undefined || tr === undefined || l === undefined) continue;
+    if (k >= truth.angles.t.length || Math.abs(truth.angles.t[k]! - a.t[i]!) > 1e-6) continue;
+    if (doc.calibration && a.t[i]! < doc.calibration.end) continue;
+    sq.pelvisDeg += (p - truth.angles.pelvisDeg[k]!) ** 2;
+    sq.trunkDeg += (tr - truth.angles.trunkDeg[k]!) ** 2;
+    sq.lumbarDeg += (l - truth.angles.lumbarDeg[k]!) ** 2;
+    n++;
+  }
+  const pairs = matchReps(doc.reps, truth.reps);
+  const faults = Object.fromEntries(FAULTS.map((f) => [f, { tp: 0, fp: 0, fn: 0 }])) as SessionScore['faults'];
+  const matchedDetected = new Set(pairs.map(([d]) => d));
+  const matchedTruth = new Set(pairs.map(([, t]) => t));
+  for (const [d, t] of pairs) {
+    for (const f of FAULTS) {
+      const dh = d.faults.includes(f), th = t.faults.includes(f);
+      if (dh && th) faults[f].tp++;
+      else if (dh) faults[f].fp++;
+      else if (th) faults[f].fn++;
+    }
+  }
+  for (const d of doc.reps) if (!matchedDetected.has(d)) for (const f of d.faults) faults[f].fp++;
+  for (const t of truth.reps) if (!matchedTruth.has(t)) for (const f of t.faults) faults[f].fn++;
+  return {
+    seed,
+    rmse: { pelvisDeg: Math.sqrt(sq.pelvisDeg / n), trunkDeg: Math.sqrt(sq.trunkDeg / n), lumbarDeg: Math.sqrt(sq.lumbarDeg / n) },
+    maxPeakLumbarErrDeg: Math.max(0, ...pairs.map(([d, t]) => Math.abs((d.peakLumbarDeg ?? NaN) - t.peakLumbarDeg))),
+    truthReps: truth.reps.length,
+    detectedReps: doc.reps.length,
+    matched: pairs.length,
+    faults,
+  };
+}
+
+export interface SuiteResult {
+  sessions: SessionScore[];
+  rmse: { pelvisDeg: number; trunkDeg: number; lumbarDeg: number };
+  maxPeakLumbarErrDeg: number;
+  p95PeakLumbarErrDeg: number;
+  exactCountShare: number;
+  repF1: number;
+  faultF1: Record<Fault, number>;
+}
+
+const f1 = (tp: number, fp: number, fn: number) => (tp === 0 ? (fp + fn === 0 ? 1 : 0) : (2 * tp) / (2 * tp + fp + fn));
+
+export function evaluateSuite(seeds: number[], options: Omit<SimulatorOptions, 'seed'> = {}, durationS?: number): SuiteResult {
+  const sessions: SessionScore[] = [];
+  const peakErrs: number[] = [];
+  for (const seed of seeds) {
+    const sim = simulateSession({ mounting: 'random', noise: 'typical', ...options, seed, ...(durationS ? { durationS } : {}) } as SimulatorOptions);
+    const doc = analyzeRecordingLines(sim.header, sim.lines, {}, { angles: true });
+    const score = scoreSession(seed, doc, sim.truth);
+    sessions.push(score);
+    for (const [d, t] of matchReps(doc.reps, sim.truth.reps)) peakErrs.push(Math.abs((d.peakLumbarDeg ?? NaN) - t.peakLumbarDeg));
+  }
+  const rms = (k: keyof SessionScore['rmse']) => Math.sqrt(sessions.reduce((s, x) => s + x.rmse[k] ** 2, 0) / sessions.length);
+  const tp = sessions.reduce((s, x) => s + x.matched, 0);
+  const fp = sessions.reduce((s, x) => s + x.detectedReps - x.matched, 0);
+  const fn = sessions.reduce((s, x) => s + x.truthReps - x.matched, 0);
+  const faultF1 = Object.fromEntries(
+    FAULTS.map((f) => {
+      const c = sessions.reduce((acc, x) => ({ tp: acc.tp + x.faults[f].tp, fp: acc.fp + x.faults[f].fp, fn: acc.fn + x.faults[f].fn }), { tp: 0, fp: 0, fn: 0 });
+      return [f, f1(c.tp, c.fp, c.fn)];
+    }),
+  ) as Record<Fault, number>;
+  peakErrs.sort((a, b) => a - b);
+  return {
+    sessions,
+    rmse: { pelvisDeg: rms('pelvisDeg'), trunkDeg: rms('trunkDeg'), lumbarDeg: rms('lumbarDeg') },
+    maxPeakLumbarErrDeg: peakErrs[peakErrs.length - 1] ?? 0,
+    p95PeakLumbarErrDeg: peakErrs[Math.floor(0.95 * (peakErrs.length - 1))] ?? 0,
+    exactCountShare: sessions.filter((s) => s.detectedReps === s.truthReps).length / sessions.length,
+    repF1: f1(tp, fp, fn),
+    faultF1,
+  };
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1])) {
+  const n = Number(process.argv[2] ?? 10);
+  const seeds = Array.from({ length: n }, (_, i) => 1000 + i);
+  const r = evaluateSuite(seeds);
+  for (const s of r.sessions) {
+    const fl = FAULTS.map((f) => `${f}:${s.faults[f].tp}/${s.faults[f].fp}/${s.faults[f].fn}`).join(' ');
+    console.log(`seed ${s.seed} rmse p/t/l ${s.rmse.pelvisDeg.toFixed(2)}/${s.rmse.trunkDeg.toFixed(2)}/${s.rmse.lumbarDeg.toFixed(2)} peakLumbarErr ${s.maxPeakLumbarErrDeg.toFixed(2)} reps ${s.detectedReps}/${s.truthReps} matched ${s.matched} ${fl}`);
+  }
+  console.log(JSON.stringify({ rmse: r.rmse, maxPeak: r.maxPeakLumbarErrDeg, p95Peak: r.p95PeakLumbarErrDeg, exact: r.exactCountShare, repF1: r.repF1, faultF1: r.faultF1 }));
+}

@@ -1,0 +1,230 @@
+// Calibration to the body and the three sagittal angles.
+//
+// Neutral: at a still standing period (both sensors still for stillMinS; the first one, or the one
+// after a `calibrate` event), each sensor's "up" direction u0 (sensor frame) is averaged. At neutral
+// every angle is 0 by construction.
+//
+// Flexion axis: the forward direction f0 of each segment, in its sensor's frame, is learned from the
+// bends themselves. When a segment tilts forward by theta, up seen from the sensor becomes
+// cos(theta) u0 - sin(theta) f0, so the part of "up" perpendicular to u0 points backwards along f0.
+// Summing that part (weighted by sin^2 theta, over frames tilted more than learnTiltDeg) gives f0 for
+// any mounting; side leans and sway are small and symmetric and average out. The left-right
+// (flexion) axis is u0 x f0.
+//
+// Angle: the segment's rotation about its left-right axis since neutral (analysis-output spec: + =
+// tilting forward), as the pitch of a Z-Y-X decomposition (see segmentAngleDeg). It uses only the direction of gravity, which the 6D
+// filter observes, so heading drift and turning round do not affect it. Before the first bend has
+// shown the forward direction, the angle is the tilt from neutral (unsigned).
+import type { Vec3 } from '@hinge/protocol';
+import type { GridFrame, SegmentAtTime } from './time-grid';
+
+const DEG = 180 / Math.PI;
+
+export interface BodyOptions {
+  /** Both sensors still this long makes a standing neutral, s (the fusion's rest time). */
+  stillMinS: number;
+  /** A neutral is averaged over at most this much of its still period, s. */
+  averageMaxS: number;
+  /** Frames tilted more than this teach the forward direction, deg. */
+  learnTiltDeg: number;
+  /** A still standing pose reading more than this from neutral means the calibration has gone stale, deg. */
+  staleDeg: number;
+  /** A `calibrate` request waits this long for the patient to stand still, s. */
+  calibrateWaitS: number;
+}
+
+export const DEFAULT_BODY_OPTIONS: BodyOptions = { stillMinS: 1.5, averageMaxS: 5, learnTiltDeg: 15, staleDeg: 8, calibrateWaitS: 10 };
+
+export interface SegmentNeutral {
+  /** Up at neutral, sensor frame (unit). */
+  upS: Vec3;
+  /** Learned forward direction, sensor frame (unit), null until a bend has been seen. */
+  forwardS: Vec3 | null;
+  forwardSum: Vec3;
+  /** Mean specific-force magnitude at neutral, m/s^2 (local gravity as this accelerometer reads it). */
+  gravityMS2: number | null;
+}
+
+export interface Calibration {
+  start: number;
+  end: number;
+  reason: 'first-still-period' | 'calibrate-event';
+}
+
+export interface BodyFrame {
+  t: number;
+  pelvisDeg: number | null;
+  trunkDeg: number | null;
+  lumbarDeg: number | null;
+  /** Both sensors present and still. */
+  still: boolean;
+  /** Vertical acceleration of the sacrum sensor (earth frame, gravity removed, + = up), m/s^2. */
+  sacrumVertAccMS2: number | null;
+}
+
+interface Averaging {
+  n: number;
+  sumPelvis: Vec3;
+  sumTrunk: Vec3;
+  sumGravity: number;
+  nGravity: number;
+  calibration: Calibration;
+}
+
+export interface BodyState {
+  readonly options: BodyOptions;
+  pelvis: SegmentNeutral | null;
+  trunk: SegmentNeutral | null;
+  calibrations: Calibration[];
+  averaging: Averaging | null;
+  /** Time of a calibrate request still waiting for a still period, or null. */
+  pendingCalibrateT: number | null;
+  /** The still run in progress: time it became still (both), or null. */
+  stillRunStartT: number | null;
+  staleWarned: boolean;
+  messages: { t: number; kind: 'calibrated' | 'calibration-warning'; message: string; calibration?: Calibration }[];
+}
+
+export function createBodyState(options: Partial<BodyOptions> = {}): BodyState {
+  return {
+    options: { ...DEFAULT_BODY_OPTIONS, ...options },
+    pelvis: null,
+    trunk: null,
+    calibrations: [],
+    averaging: null,
+    pendingCalibrateT: null,
+    stillRunStartT: null,
+    staleWarned: false,
+    messages: [],
+  };
+}
+
+export function requestCalibration(state: BodyState, t: number): void {
+  state.pendingCalibrateT = t;
+}
+
+const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const scale = (a: Vec3, k: number): Vec3 => [a[0] * k, a[1] * k, a[2] * k];
+const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+const unit = (a: Vec3): Vec3 => scale(a, 1 / (Math.hypot(a[0], a[1], a[2]) || 1));
+const perpendicular = (v: Vec3, axis: Vec3): Vec3 => add(v, scale(axis, -dot(v, axis)));
+
+function segmentAngleDeg(neutral: SegmentNeutral, upS: Vec3): number {
+  const c = dot(upS, neutral.upS);
+  if (!neutral.forwardS) return Math.acos(Math.max(-1, Math.min(1, c))) * DEG;
+  // Flexion as the pitch of a heading-flexion-side-bend (Z-Y-X) decomposition of the segment's rotation:
+  // the vertical components of its forward, left and up axes are up.f0, up.a0 and up.u0. A side lean
+  // then does not change the flexion angle; past 90 deg (up.u0 < 0) the angle keeps growing.
+  const f = neutral.forwardS;
+  const u = neutral.upS;
+  const left: Vec3 = [u[1] * f[2] - u[2] * f[1], u[2] * f[0] - u[0] * f[2], u[0] * f[1] - u[1] * f[0]];
+  const l = dot(upS, left);
+  return Math.atan2(-dot(upS, f), Math.sign(c || 1) * Math.hypot(c, l)) * DEG;
+}
+
+function learnForward(neutral: SegmentNeutral, upS: Vec3, learnSin: number): void {
+  const back = perpendicular(upS, neutral.upS); // = -sin(theta) * forward for a pure forward bend
+  const s = Math.hypot(back[0], back[1], back[2]);
+  if (s < learnSin) return;
+  neutral.forwardSum = add(neutral.forwardSum, scale(back, -s));
+  neutral.forwardS = unit(neutral.forwardSum);
+}
+
+function startNeutral(previous: SegmentNeutral | null, upS: Vec3): SegmentNeutral {
+  // A recalibration keeps the learned forward direction as a weak prior (re-orthogonalised), so angles
+  // stay signed; new bends quickly outweigh it if the sensor has turned on the skin.
+  let forwardSum: Vec3 = [0, 0, 0];
+  if (previous?.forwardS) forwardSum = scale(unit(perpendicular(previous.forwardS, upS)), 0.5);
+  const hasPrior = Math.hypot(forwardSum[0], forwardSum[1], forwardSum[2]) > 0;
+  return { upS, forwardS: hasPrior ? unit(forwardSum) : null, forwardSum, gravityMS2: null };
+}
+
+/** Advances calibration with one grid frame and returns the body angles at that time. */
+export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
+  const { pelvis, trunk } = frame;
+  const o = state.options;
+  const still = !!(pelvis?.still && trunk?.still);
+  if (still) state.stillRunStartT ??= frame.t - o.stillMinS;
+  else state.stillRunStartT = null;
+
+  // Start a neutral: the first still period, or the first one after a calibrate request.
+  const wantsCalibration = state.pelvis === null || state.pendingCalibrateT !== null;
+  if (still && pelvis && trunk && wantsCalibration && !state.averaging) {
+    const reason = state.pelvis === null ? 'first-still-period' : 'calibrate-event';
+    const calibration: Calibration = { start: Math.max(0, state.stillRunStartT ?? frame.t), end: frame.t, reason };
+    state.pelvis = startNeutral(state.pelvis, pelvis.upS);
+    state.trunk = startNeutral(state.trunk, trunk.upS);
+    state.averaging = { n: 0, sumPelvis: [0, 0, 0], sumTrunk: [0, 0, 0], sumGravity: 0, nGravity: 0, calibration };
+    state.calibrations.push(calibration);
+    state.pendingCalibrateT = null;
+    state.staleWarned = false;
+    state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration });
+  }
+  if (state.pendingCalibrateT !== null && frame.t - state.pendingCalibrateT > o.calibrateWaitS) {
+    state.messages.push({
+      t: frame.t,
+      kind: 'calibration-warning',
+      message: `calibration requested at ${state.pendingCalibrateT.toFixed(1)} s was not possible: the patient did not stand still for ${o.stillMinS} s within ${o.calibrateWaitS} s; the previous calibration is kept`,
+    });
+    state.pendingCalibrateT = null;
+  }
+
+  // Refine the neutral by averaging over the still period.
+  const avg = state.averaging;
+  if (avg && state.pelvis && state.trunk) {
+    if (still && pelvis && trunk && frame.t - avg.calibration.start <= o.averageMaxS + o.stillMinS) {
+      avg.n++;
+      avg.sumPelvis = add(avg.sumPelvis, pelvis.upS);
+      avg.sumTrunk = add(avg.sumTrunk, trunk.upS);
+      if (pelvis.accS) {
+        avg.sumGravity += Math.hypot(pelvis.accS[0], pelvis.accS[1], pelvis.accS[2]);
+        avg.nGravity++;
+      }
+      state.pelvis.upS = unit(avg.sumPelvis);
+      state.trunk.upS = unit(avg.sumTrunk);
+      if (state.pelvis.forwardS) state.pelvis.forwardS = unit(perpendicular(state.pelvis.forwardS, state.pelvis.upS));
+      if (state.trunk.forwardS) state.trunk.forwardS = unit(perpendicular(state.trunk.forwardS, state.trunk.upS));
+      state.pelvis.gravityMS2 = avg.nGravity > 0 ? avg.sumGravity / avg.nGravity : null;
+      avg.calibration.end = frame.t;
+    } else {
+      state.averaging = null;
+    }
+  }
+
+  const angle = (neutral: SegmentNeutral | null, seg: SegmentAtTime | null): number | null => {
+    if (!neutral || !seg) return null;
+    if (!state.averaging) learnForward(neutral, seg.upS, Math.sin(o.learnTiltDeg / DEG));
+    return segmentAngleDeg(neutral, seg.upS);
+  };
+  const pelvisDeg = angle(state.pelvis, pelvis);
+  const trunkDeg = angle(state.trunk, trunk);
+  let sacrumVertAccMS2: number | null = null;
+  if (pelvis?.accS && state.pelvis?.gravityMS2) sacrumVertAccMS2 = dot(pelvis.upS, pelvis.accS) - state.pelvis.gravityMS2;
+  return {
+    t: frame.t,
+    pelvisDeg,
+    trunkDeg,
+    lumbarDeg: pelvisDeg !== null && trunkDeg !== null ? trunkDeg - pelvisDeg : null,
+    still,
+    sacrumVertAccMS2,
+  };
+}
+
+/**
+ * Called while the patient stands still between reps: a neutral that no longer reads about 0 means a
+ * sensor has moved on the skin (or the posture changed). Warns once until the next calibration.
+ */
+export function checkStale(state: BodyState, frame: BodyFrame): void {
+  if (state.staleWarned || state.averaging || !frame.still || frame.pelvisDeg === null || frame.trunkDeg === null) return;
+  const limit = state.options.staleDeg;
+  if (Math.abs(frame.pelvisDeg) > limit || Math.abs(frame.trunkDeg) > limit) {
+    state.staleWarned = true;
+    state.messages.push({
+      t: frame.t,
+      kind: 'calibration-warning',
+      message:
+        `calibration looks stale: standing still, the pelvis reads ${frame.pelvisDeg.toFixed(1)} deg and the trunk ` +
+        `${frame.trunkDeg.toFixed(1)} deg instead of about 0 (a sensor may have slipped): check the straps and recalibrate`,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+// Per-sensor front end: turns one sensor's samples into "where is up, seen from the sensor" (unit
+// vector, sensor frame) at each sample time, plus whether the sensor is still. Raw acc + gyr samples
+// go through the orientation filter; devices that stream only their own quaternion are used as they
+// are. Everything downstream needs only this gravity direction: it is what a 6D filter observes well,
+// it does not depend on heading (so turning round or gyroscope heading drift do not matter), and it
+// is independent of how the sensor was strapped on.
+import type { SampleLine, Vec3 } from '@hinge/protocol';
+import { createOrientationFilter, updateOrientation, type OrientationFilter } from '../fusion/orientation-filter';
+
+export interface SegmentSample {
+  t: number;
+  /** Earth "up" seen in the sensor frame (unit vector). */
+  upS: Vec3;
+  /** Raw specific force, sensor frame, m/s^2 (null for quaternion-only devices). */
+  accS: Vec3 | null;
+  /** The sensor has been still for at least the rest time. */
+  still: boolean;
+}
+
+export interface SegmentTrackerOptions {
+  /** Nominal rate, Hz, used until the real rate is known. */
+  sampleRateHz: number;
+  /** A sample arriving more than this after the previous one starts a gap, s. */
+  maxGapS: number;
+  /** Quaternion-only devices: how long the quaternion must stay put to count as still, s; and how still, rad/s. */
+  quatStillS: number;
+  quatStillRadS: number;
+}
+
+export const DEFAULT_SEGMENT_OPTIONS: SegmentTrackerOptions = { sampleRateHz: 100, maxGapS: 0.25, quatStillS: 1.5, quatStillRadS: 0.035 };
+
+export interface SegmentTracker {
+  readonly options: SegmentTrackerOptions;
+  filter: OrientationFilter | null;
+  lastT: number;
+  /** Samples since the start and the gaps seen (time without samples longer than maxGapS). */
+  samples: number;
+  gaps: number;
+  /** Quaternion-only still detection state. */
+  quatStillSinceT: number;
+  lastUpS: Vec3 | null;
+}
+
+export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {}): SegmentTracker {
+  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, quatStillSinceT: NaN, lastUpS: null };
+}
+
+/** Processes one sample; returns the segment sample, or null when the sample carries no new time. */
+export function updateSegment(tracker: SegmentTracker, sample: SampleLine): SegmentSample | null {
+  const dtS = sample.t - tracker.lastT;
+  if (!(dtS > 0)) return null; // duplicate or out-of-order sample
+  const gap = dtS > tracker.options.maxGapS;
+  if (gap && tracker.samples > 0) tracker.gaps++;
+  tracker.lastT = sample.t;
+  tracker.samples++;
+  if (sample.acc && sample.gyr) {
+    if (!tracker.filter) {
+      tracker.filter = createOrientationFilter({ sampleRateHz: tracker.options.sampleRateHz, maxGapS: tracker.options.maxGapS });
+    }
+    const f = tracker.filter;
+    updateOrientation(f, sample.gyr, sample.acc, gap ? Infinity : dtS);
+    // up_S = R^T z: third row of R(qInc * qGyr), computed from the filter's two quaternions.
+    const w = f.iw * f.gw - f.ix * f.gx - f.iy * f.gy - f.iz * f.gz;
+    const x = f.iw * f.gx + f.ix * f.gw + f.iy * f.gz - f.iz * f.gy;
+    const y = f.iw * f.gy - f.ix * f.gz + f.iy * f.gw + f.iz * f.gx;
+    const z = f.iw * f.gz + f.ix * f.gy - f.iy * f.gx + f.iz * f.gw;
+    const upS: Vec3 = [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)];
+    return { t: sample.t, upS, accS: sample.acc, still: f.restDetected };
+  }
+  if (sample.quat) {
+    const [w, x, y, z] = sample.quat;
+    const n = Math.hypot(w, x, y, z) || 1;
+    const a = w / n, b = x / n, c = y / n, d = z / n;
+    const upS: Vec3 = [2 * (b * d - a * c), 2 * (c * d + a * b), 1 - 2 * (b * b + c * c)];
+    // Still when the up direction has hardly moved for quatStillS.
+    const prev = tracker.lastUpS;
+    const movedRadS = prev && !gap ? Math.acos(Math.min(1, prev[0] * upS[0] + prev[1] * upS[1] + prev[2] * upS[2])) / dtS : Infinity;
+    if (movedRadS > tracker.options.quatStillRadS) tracker.quatStillSinceT = sample.t;
+    tracker.lastUpS = upS;
+    return { t: sample.t, upS, accS: sample.acc ?? null, still: sample.t - tracker.quatStillSinceT >= tracker.options.quatStillS };
+  }
+  return null;
+}

@@ -1,0 +1,100 @@
+// Puts the two sensors on one common time base. Their samples arrive unaligned, jittered and with
+// drop-outs; the grid emits a frame every periodS (100 Hz by default) with each sensor's values
+// interpolated linearly between its two neighbouring samples. Where a sensor has no samples on both
+// sides within maxInterpGapS, its values are null: gaps stay gaps, nothing is invented.
+// A frame is emitted as soon as both sensors have reached its time, or a sensor has fallen more than
+// waitS behind the other (it is then missing for that frame).
+import type { Vec3 } from '@hinge/protocol';
+import type { SegmentSample } from './segment-tracker';
+
+export type SegmentName = 'pelvis' | 'trunk';
+
+export interface SegmentAtTime {
+  upS: Vec3;
+  accS: Vec3 | null;
+  still: boolean;
+}
+
+export interface GridFrame {
+  t: number;
+  pelvis: SegmentAtTime | null;
+  trunk: SegmentAtTime | null;
+}
+
+export interface TimeGridOptions {
+  periodS: number;
+  maxInterpGapS: number;
+  waitS: number;
+}
+
+export const DEFAULT_GRID_OPTIONS: TimeGridOptions = { periodS: 0.01, maxInterpGapS: 0.12, waitS: 0.3 };
+
+interface Lane {
+  samples: SegmentSample[];
+  latestT: number;
+}
+
+export interface TimeGrid {
+  readonly options: TimeGridOptions;
+  readonly lanes: Record<SegmentName, Lane>;
+  /** Index of the next frame to emit (frame time = index * periodS), or NaN before the first sample. */
+  nextIndex: number;
+}
+
+export function createTimeGrid(options: Partial<TimeGridOptions> = {}): TimeGrid {
+  return {
+    options: { ...DEFAULT_GRID_OPTIONS, ...options },
+    lanes: { pelvis: { samples: [], latestT: -Infinity }, trunk: { samples: [], latestT: -Infinity } },
+    nextIndex: NaN,
+  };
+}
+
+export function pushSegmentSample(grid: TimeGrid, segment: SegmentName, sample: SegmentSample): void {
+  const lane = grid.lanes[segment];
+  lane.samples.push(sample);
+  lane.latestT = sample.t;
+  if (Number.isNaN(grid.nextIndex)) grid.nextIndex = Math.ceil(sample.t / grid.options.periodS - 1e-9);
+}
+
+function lerp3(a: Vec3, b: Vec3, u: number): Vec3 {
+  return [a[0] + (b[0] - a[0]) * u, a[1] + (b[1] - a[1]) * u, a[2] + (b[2] - a[2]) * u];
+}
+
+function valueAt(lane: Lane, t: number, maxGapS: number): SegmentAtTime | null {
+  const s = lane.samples;
+  // Drop samples no longer needed: keep the last one at or before t.
+  let k = 0;
+  while (k + 1 < s.length && s[k + 1]!.t <= t) k++;
+  if (k > 0) s.splice(0, k);
+  const a = s[0];
+  if (!a || a.t > t) return null;
+  if (a.t === t) return { upS: a.upS, accS: a.accS, still: a.still };
+  const b = s[1];
+  if (!b || b.t - a.t > maxGapS) return null;
+  const u = (t - a.t) / (b.t - a.t);
+  const up = lerp3(a.upS, b.upS, u);
+  const n = Math.hypot(up[0], up[1], up[2]) || 1;
+  return {
+    upS: [up[0] / n, up[1] / n, up[2] / n],
+    accS: a.accS && b.accS ? lerp3(a.accS, b.accS, u) : null,
+    still: a.still && b.still,
+  };
+}
+
+/** Emits every frame that can be decided now. With `final`, emits up to the last sample of any sensor. */
+export function drainFrames(grid: TimeGrid, final = false): GridFrame[] {
+  const frames: GridFrame[] = [];
+  if (Number.isNaN(grid.nextIndex)) return frames;
+  const { periodS, maxInterpGapS, waitS } = grid.options;
+  const { pelvis, trunk } = grid.lanes;
+  const newest = Math.max(pelvis.latestT, trunk.latestT);
+  for (;;) {
+    const t = grid.nextIndex * periodS;
+    if (t > newest + 1e-9) break;
+    const ready = (lane: Lane) => final || lane.latestT >= t || newest >= t + waitS;
+    if (!ready(pelvis) || !ready(trunk)) break;
+    frames.push({ t: Math.round(t * 1e6) / 1e6, pelvis: valueAt(pelvis, t, maxInterpGapS), trunk: valueAt(trunk, t, maxInterpGapS) });
+    grid.nextIndex++;
+  }
+  return frames;
+}

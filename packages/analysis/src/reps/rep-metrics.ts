@@ -1,0 +1,107 @@
+// Metrics of one finished repetition, computed from its stretch of body frames: timing from the
+// trunk's angular velocity, peaks, hip share, and the sacrum's vertical travel.
+
+export interface RepTrace {
+  t: number[];
+  trunkDeg: (number | null)[];
+  pelvisDeg: (number | null)[];
+  lumbarDeg: (number | null)[];
+  sacrumVertAccMS2: (number | null)[];
+}
+
+export interface RepTiming {
+  start: number;
+  bottom: number;
+  end: number;
+  descentS: number;
+  ascentS: number;
+}
+
+/**
+ * Timing from the trunk's angular velocity. Movement onset and end are where the trunk's speed falls
+ * below max(2 deg/s, 5% of the rep's peak speed), searched outwards from the half-depth crossings;
+ * the bottom is the time of peak trunk flexion; the descent ends when the trunk first stops near the
+ * bottom, and the ascent starts when it last leaves it (so a pause at the bottom counts in neither).
+ * Velocity thresholds find the true start of a smooth movement much better than angle thresholds:
+ * near its ends a smooth bend's angle grows with the cube of time but its speed only with the square.
+ */
+export function repTiming(trace: RepTrace, baselineDeg: number): RepTiming | null {
+  const n = trace.t.length;
+  const trunk = trace.trunkDeg;
+  let peakIdx = -1;
+  let peak = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = trunk[i];
+    if (v !== null && v !== undefined && v > peak) {
+      peak = v;
+      peakIdx = i;
+    }
+  }
+  if (peakIdx < 0) return null;
+  const half = baselineDeg + (peak - baselineDeg) / 2;
+  // Speed by central differences over +-2 frames; null where data is missing.
+  const speed: (number | null)[] = new Array(n).fill(null);
+  let maxSpeed = 0;
+  for (let i = 2; i < n - 2; i++) {
+    const a = trunk[i - 2], b = trunk[i + 2];
+    if (a === null || b === null || a === undefined || b === undefined) continue;
+    const v = (b - a) / (trace.t[i + 2]! - trace.t[i - 2]!);
+    speed[i] = v;
+    maxSpeed = Math.max(maxSpeed, Math.abs(v));
+  }
+  const threshold = Math.max(2, 0.05 * maxSpeed);
+  const slow = (i: number) => speed[i] !== null && Math.abs(speed[i]!) <= threshold;
+  // Half-depth crossings around the peak.
+  let down = peakIdx;
+  while (down > 0 && (trunk[down] === null || trunk[down]! > half)) down--;
+  let up = peakIdx;
+  while (up < n - 1 && (trunk[up] === null || trunk[up]! > half)) up++;
+  let onset = down;
+  while (onset > 0 && !slow(onset)) onset--;
+  let arrive = down;
+  while (arrive < peakIdx && !slow(arrive)) arrive++;
+  let leave = up;
+  while (leave > peakIdx && !slow(leave)) leave--;
+  let finish = up;
+  while (finish < n - 1 && !slow(finish)) finish++;
+  const t = trace.t;
+  return {
+    start: t[onset]!,
+    bottom: t[peakIdx]!,
+    end: t[finish]!,
+    descentS: t[arrive]! - t[onset]!,
+    ascentS: t[finish]! - t[leave]!,
+  };
+}
+
+/**
+ * Vertical travel of the sacrum during a rep, m (+ = sank), from its vertical acceleration: double
+ * integration between two moments of zero vertical velocity (standing before and after), with the
+ * velocity drift removed linearly so that it is zero at both ends (a zero-velocity update, as in
+ * foot-mounted inertial navigation, e.g. Foxlin 2005). Null when the acceleration is missing for
+ * more than a tenth of the rep.
+ */
+export function sacrumSinkM(trace: RepTrace, fromT: number, toT: number): number | null {
+  const idx: number[] = [];
+  for (let i = 0; i < trace.t.length; i++) if (trace.t[i]! >= fromT && trace.t[i]! <= toT) idx.push(i);
+  if (idx.length < 10) return null;
+  let missing = 0;
+  for (const i of idx) if (trace.sacrumVertAccMS2[i] === null) missing++;
+  if (missing > idx.length / 10) return null;
+  // Velocity by trapezoids (missing acceleration counts as 0), then linear drift removal.
+  const v = new Float64Array(idx.length);
+  for (let k = 1; k < idx.length; k++) {
+    const a0 = trace.sacrumVertAccMS2[idx[k - 1]!] ?? 0, a1 = trace.sacrumVertAccMS2[idx[k]!] ?? 0;
+    v[k] = v[k - 1]! + ((a0 + a1) / 2) * (trace.t[idx[k]!]! - trace.t[idx[k - 1]!]!);
+  }
+  const t0 = trace.t[idx[0]!]!, span = trace.t[idx[idx.length - 1]!]! - t0 || 1;
+  const drift = v[idx.length - 1]!;
+  let p = 0, lowest = 0;
+  for (let k = 1; k < idx.length; k++) {
+    const ta = trace.t[idx[k - 1]!]!, tb = trace.t[idx[k]!]!;
+    const va = v[k - 1]! - (drift * (ta - t0)) / span, vb = v[k]! - (drift * (tb - t0)) / span;
+    p += ((va + vb) / 2) * (tb - ta);
+    lowest = Math.min(lowest, p);
+  }
+  return -lowest;
+}

@@ -1,0 +1,206 @@
+// The whole analysis of one session as one streaming object: recording lines in, angle samples and
+// events out, and at the end the `hinge-analysis` document. Live sessions and `hinge analyze FILE`
+// run exactly this code; a file is just lines pushed as fast as they can be read.
+//
+//   samples --segment trackers (fusion, per sensor)--> time grid (100 Hz, both sensors)
+//           --body (calibration, angles)--> rep detector (reps, phases, alerts, sets)
+import type {
+  AnalysisDocument,
+  AnalysisEvent,
+  AngleSample,
+  AngleSeries,
+  PatientSettings,
+  RecordingHeader,
+  RecordingLine,
+  SampleLine,
+} from '@hinge/protocol';
+import { isEventLine } from '@hinge/protocol';
+import { checkStale, createBodyState, requestCalibration, updateBody, type BodyState } from './body/body-angles';
+import { createSegmentTracker, updateSegment, type SegmentTracker } from './body/segment-tracker';
+import { createTimeGrid, drainFrames, pushSegmentSample, type SegmentName, type TimeGrid } from './body/time-grid';
+import { closeSet, createRepDetector, finishReps, updateReps, type RepDetector } from './reps/rep-detector';
+import { summarizeReps } from './reps/summary';
+import { resolveSettings } from './settings';
+
+export interface SessionAnalyzerOptions {
+  /** Keep every angle sample for the document's `angles` (offline --angles). */
+  keepAngleSeries: boolean;
+  /** Angle samples waiting for takeAngles() are capped at this many (oldest dropped), so nobody has to call it. */
+  maxPendingAngles: number;
+  /** Warn when no calibration has been possible after this much data, s. */
+  calibrationWarnAfterS: number;
+}
+
+const DEFAULT_ANALYZER_OPTIONS: SessionAnalyzerOptions = { keepAngleSeries: false, maxPendingAngles: 2000, calibrationWarnAfterS: 10 };
+
+export interface SessionAnalyzer {
+  push(line: RecordingLine): void;
+  /** Angle samples produced since the last call (100 Hz, recording time). */
+  takeAngles(): AngleSample[];
+  /** Events produced since the last call. */
+  takeEvents(): AnalysisEvent[];
+  updateSettings(settings: Partial<PatientSettings>): void;
+  /** Ends the stream and returns the analysis document. */
+  finish(): AnalysisDocument;
+  /** Observable internals, for tests, plots and the dashboard. */
+  readonly internals: { grid: TimeGrid; body: BodyState; reps: RepDetector; trackers: Map<string, SegmentTracker> };
+}
+
+const round2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+
+export function createSessionAnalyzer(
+  header: RecordingHeader,
+  settings: Partial<PatientSettings> = {},
+  options: Partial<SessionAnalyzerOptions> = {},
+): SessionAnalyzer {
+  const opts = { ...DEFAULT_ANALYZER_OPTIONS, ...options };
+  const painLevel = settings.painLevel ?? header.subject?.painLevel ?? null;
+  const resolved = resolveSettings({ ...settings, painLevel: typeof painLevel === 'number' ? painLevel : null });
+  const warnings: string[] = [...resolved.warnings];
+  const events: AnalysisEvent[] = [];
+  const pendingAngles: AngleSample[] = [];
+  const series: AngleSeries = { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
+
+  // Which lane each sensor feeds.
+  const laneOf = new Map<string, SegmentName>();
+  const trackers = new Map<string, SegmentTracker>();
+  for (const sensor of header.sensors) {
+    const lane: SegmentName | null = sensor.placement === 'sacrum' ? 'pelvis' : sensor.placement === 'thoracic' ? 'trunk' : null;
+    if (!lane) {
+      warnings.push(`sensor "${sensor.id}" is placed on "${sensor.placement}", which this analysis does not use`);
+      continue;
+    }
+    if ([...laneOf.values()].includes(lane)) {
+      warnings.push(`more than one ${sensor.placement} sensor: "${sensor.id}" is ignored`);
+      continue;
+    }
+    laneOf.set(sensor.id, lane);
+    trackers.set(sensor.id, createSegmentTracker({ sampleRateHz: sensor.sampleRateHz ?? 100 }));
+  }
+  for (const placement of ['sacrum', 'thoracic']) {
+    if (!header.sensors.some((s) => s.placement === placement)) warnings.push(`no ${placement} sensor in this recording`);
+  }
+
+  const grid = createTimeGrid();
+  const body = createBodyState();
+  const reps = createRepDetector(resolved.settings);
+  let firstT: number | null = null;
+  let calibrationWarned = false;
+  let finished: AnalysisDocument | null = null;
+
+  function emitBodyMessages(): void {
+    for (const m of body.messages) {
+      if (m.kind === 'calibrated' && m.calibration) {
+        events.push({ type: 'calibrated', t: m.t, start: m.calibration.start, end: m.calibration.end });
+      } else {
+        events.push({ type: 'calibration-warning', t: m.t, message: m.message });
+        warnings.push(`${m.t.toFixed(1)} s: ${m.message}`);
+      }
+    }
+    body.messages.length = 0;
+  }
+
+  function processFrames(final: boolean): void {
+    for (const frame of drainFrames(grid, final)) {
+      const b = updateBody(body, frame);
+      if (body.calibrations.length === 0 && !calibrationWarned && firstT !== null && b.t - firstT > opts.calibrationWarnAfterS) {
+        calibrationWarned = true;
+        body.messages.push({
+          t: b.t,
+          kind: 'calibration-warning',
+          message: `not calibrated yet: the patient needs to stand still for ${body.options.stillMinS} s (no still standing period in the first ${opts.calibrationWarnAfterS} s)`,
+        });
+      }
+      if (reps.phase === 'standing' && !reps.current) checkStale(body, b);
+      emitBodyMessages();
+      updateReps(reps, b);
+      if (reps.events.length) events.push(...reps.events.splice(0));
+      const angle: AngleSample = { t: b.t, pelvisDeg: round2(b.pelvisDeg), trunkDeg: round2(b.trunkDeg), lumbarDeg: round2(b.lumbarDeg) };
+      pendingAngles.push(angle);
+      if (pendingAngles.length > opts.maxPendingAngles) pendingAngles.splice(0, pendingAngles.length - opts.maxPendingAngles);
+      if (opts.keepAngleSeries) {
+        series.t.push(angle.t);
+        series.pelvisDeg.push(angle.pelvisDeg);
+        series.trunkDeg.push(angle.trunkDeg);
+        series.lumbarDeg.push(angle.lumbarDeg);
+      }
+    }
+  }
+
+  function pushSample(sample: SampleLine): void {
+    const tracker = trackers.get(sample.sensor);
+    const lane = laneOf.get(sample.sensor);
+    if (!tracker || !lane) return;
+    const segment = updateSegment(tracker, sample);
+    if (!segment) return;
+    firstT ??= segment.t;
+    pushSegmentSample(grid, lane, segment);
+    processFrames(false);
+  }
+
+  return {
+    internals: { grid, body, reps, trackers },
+    push(line) {
+      if (finished) return;
+      if (isEventLine(line)) {
+        if (line.event === 'calibrate') requestCalibration(body, line.t);
+        else if (line.event === 'set-start' || line.event === 'set-end') {
+          closeSet(reps, line.t);
+          if (reps.events.length) events.push(...reps.events.splice(0));
+        }
+        return;
+      }
+      pushSample(line);
+    },
+    takeAngles() {
+      return pendingAngles.splice(0);
+    },
+    takeEvents() {
+      return events.splice(0);
+    },
+    updateSettings(partial) {
+      const next = resolveSettings({ ...reps.settings, ...partial });
+      reps.settings = next.settings;
+      for (const w of next.warnings) events.push({ type: 'warning', t: reps.lastT, message: w });
+    },
+    finish() {
+      if (finished) return finished;
+      processFrames(true);
+      warnings.push(...finishReps(reps));
+      if (reps.events.length) events.push(...reps.events.splice(0));
+      for (const [id, tracker] of trackers) {
+        if (tracker.samples === 0) warnings.push(`sensor "${id}" sent no usable samples`);
+        else if (tracker.gaps > 0) warnings.push(`sensor "${id}" had ${tracker.gaps} gap(s) of more than ${tracker.options.maxGapS} s`);
+      }
+      const first = body.calibrations[0];
+      if (!first) {
+        warnings.push(`calibration impossible: no period of at least ${body.options.stillMinS} s in which both sensors were still (standing neutral)`);
+      }
+      const repsWithGaps = reps.reps.filter((r) => r.missingS !== undefined);
+      for (const r of repsWithGaps) warnings.push(`rep ${r.index}: thoracic data missing for ${r.missingS} s; its peaks may be underestimated`);
+      finished = {
+        format: 'hinge-analysis',
+        version: 1,
+        calibration: first ? { start: round2(first.start)!, end: round2(first.end)! } : null,
+        reps: reps.reps,
+        summary: { ...summarizeReps(reps.reps), sets: reps.sets },
+        warnings,
+        settings: reps.settings,
+        ...(opts.keepAngleSeries ? { angles: series } : {}),
+      };
+      return finished;
+    },
+  };
+}
+
+/** Offline analysis of lines already in memory (tests, small files): the streaming analyzer run to the end. */
+export function analyzeRecordingLines(
+  header: RecordingHeader,
+  lines: Iterable<RecordingLine>,
+  settings: Partial<PatientSettings> = {},
+  options: { angles?: boolean } = {},
+): AnalysisDocument {
+  const analyzer = createSessionAnalyzer(header, settings, { keepAngleSeries: options.angles ?? false, maxPendingAngles: 0 });
+  for (const line of lines) analyzer.push(line);
+  return analyzer.finish();
+}
