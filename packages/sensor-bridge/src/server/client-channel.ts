@@ -37,13 +37,15 @@ export interface ChannelStats {
   framesHeld: number;
   droppedAngleSamples: number;
   heldAngleSamples: number;
+  /** Largest send buffer seen, bytes: stays under HARD_LIMIT_BYTES plus one message. */
+  peakBufferedBytes: number;
   closedTooSlow: boolean;
 }
 
 export class ClientChannel {
   private readonly held = new Map<string, HeldAngles>();
   private drainTimer: NodeJS.Timeout | null = null;
-  readonly stats: ChannelStats = { framesSent: 0, framesHeld: 0, droppedAngleSamples: 0, heldAngleSamples: 0, closedTooSlow: false };
+  readonly stats: ChannelStats = { framesSent: 0, framesHeld: 0, droppedAngleSamples: 0, heldAngleSamples: 0, peakBufferedBytes: 0, closedTooSlow: false };
 
   constructor(private readonly socket: OutboundSocket) {}
 
@@ -133,6 +135,7 @@ export class ClientChannel {
       return;
     }
     this.socket.send(text);
+    this.stats.peakBufferedBytes = Math.max(this.stats.peakBufferedBytes, this.socket.bufferedAmount);
   }
 
   /** Forget a session's held angles (unsubscribe). */

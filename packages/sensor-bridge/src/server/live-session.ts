@@ -52,6 +52,8 @@ export class LiveSession {
   private readonly subscribers = new Set<ClientChannel>();
   private sets: SetRow[];
   private repCount: number;
+  /** Reps per set index ('none' for reps outside any set); kept in memory so state() never queries. */
+  private repsPerSet = new Map<number | 'none', number>();
   private pending: { t: number[]; pelvisDeg: (number | null)[]; trunkDeg: (number | null)[]; lumbarDeg: (number | null)[] } = {
     t: [],
     pelvisDeg: [],
@@ -70,7 +72,15 @@ export class LiveSession {
     private readonly deps: LiveSessionDeps,
   ) {
     this.sets = deps.store.listSets(row.id);
-    this.repCount = deps.store.listReps(row.id).length;
+    this.repCount = 0;
+    this.countReps();
+  }
+
+  private countReps(): void {
+    const reps = this.deps.store.listReps(this.row.id);
+    this.repCount = reps.length;
+    this.repsPerSet.clear();
+    for (const r of reps) this.repsPerSet.set(r.setIndex ?? 'none', (this.repsPerSet.get(r.setIndex ?? 'none') ?? 0) + 1);
   }
 
   get id(): string {
@@ -92,7 +102,6 @@ export class LiveSession {
   state(): SessionState {
     const active = this.sets.find((s) => s.end === null) ?? null;
     const current = active ?? this.sets[this.sets.length - 1] ?? null;
-    const reps = this.deps.store.listReps(this.row.id);
     return {
       id: this.row.id,
       patientId: this.row.patientId,
@@ -108,9 +117,9 @@ export class LiveSession {
       t: this.row.lastT,
       calibration: this.row.calibration,
       activeSet: active?.index ?? null,
-      sets: this.sets.map((s) => ({ ...s, repCount: reps.filter((r) => r.setIndex === s.index).length })),
+      sets: this.sets.map((s) => ({ ...s, repCount: this.repsPerSet.get(s.index) ?? 0 })),
       repCount: this.repCount,
-      setRepCount: current ? reps.filter((r) => r.setIndex === current.index).length : 0,
+      setRepCount: current ? (this.repsPerSet.get(current.index) ?? 0) : 0,
       summary: this.row.summary,
       warnings: this.row.warnings,
     };
@@ -257,7 +266,7 @@ export class LiveSession {
         this.deps.store.transaction(() => {
           for (const rep of doc.reps) this.deps.store.upsertRep(this.row.id, { ...rep, setIndex: setIndexAt(this.sets, rep.start) });
         });
-        this.repCount = doc.reps.length;
+        this.countReps();
         this.applySetSummaries(doc.summary.sets ?? []);
       } catch (error) {
         warnings.push(`analysis could not finish: ${(error as Error).message}`);
@@ -354,8 +363,10 @@ export class LiveSession {
   }
 
   private storeRep(rep: RepReport): void {
-    this.deps.store.upsertRep(this.row.id, { ...rep, setIndex: setIndexAt(this.sets, rep.start) });
-    this.repCount = Math.max(this.repCount, rep.index);
+    const setIndex = setIndexAt(this.sets, rep.start);
+    this.deps.store.upsertRep(this.row.id, { ...rep, setIndex });
+    this.repCount++;
+    this.repsPerSet.set(setIndex ?? 'none', (this.repsPerSet.get(setIndex ?? 'none') ?? 0) + 1);
   }
 
   private warn(message: string): void {

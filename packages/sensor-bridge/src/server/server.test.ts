@@ -15,6 +15,7 @@ import { simulateSession } from '../simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { readRecording } from '../recording/reader';
 import { standinAnalysis, REP_PERIOD_S } from './test-support/standin-analysis';
+import { HARD_LIMIT_BYTES, HELD_ANGLE_SAMPLES } from './client-channel';
 
 let fixtureDir: string;
 const dirs: string[] = [];
@@ -335,5 +336,58 @@ describe('WebSocket protocol with real clients', () => {
     ca.ws.close();
     cb.ws.close();
     expect(readFileSync(app.bridge.layout.accessToken, 'utf8').trim().length).toBeGreaterThan(16);
+  });
+
+  it('a stalled client does not grow the server\'s memory or hold up others; its events are not dropped', async () => {
+    const app = await makeApp();
+    // 100 x real time in a loop: far more than a paused socket takes.
+    const session = await createPatientAndSession(app, { kind: 'replay', recording: 'short.jsonl', speed: 100, loop: true });
+    const url = await listen(app);
+    const stalled = await connect(url);
+    const healthy = await connect(url);
+    for (const c of [stalled, healthy]) c.ws.send(JSON.stringify({ type: 'subscribe', sessionId: session.id }));
+    await stalled.next((m) => m.type === 'angles');
+    const closeCode = new Promise<number>((resolve) => stalled.ws.once('close', (code) => resolve(code)));
+    const socket = (stalled.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const healthyFramesBefore = healthy.messages.filter((m) => m.type === 'angles').length;
+    let maxHeld = 0;
+    const stallStart = Date.now();
+    // Wait until the kernel's socket buffers are full and the bridge starts holding angles back.
+    await until(() => {
+      const all = app.bridge.hub.connectionStats();
+      for (const st of all) maxHeld = Math.max(maxHeld, st.heldAngleSamples);
+      return all.some((st) => st.droppedAngleSamples > 0);
+    }, 25_000);
+    console.log(`stalled client: angles dropped after ${Date.now() - stallStart} ms`);
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      for (const st of app.bridge.hub.connectionStats()) maxHeld = Math.max(maxHeld, st.heldAngleSamples);
+    }
+    const stats = app.bridge.hub.connectionStats();
+    const worst = stats.reduce((a, b) => (b.droppedAngleSamples > a.droppedAngleSamples ? b : a));
+    expect(worst.droppedAngleSamples).toBeGreaterThan(0);
+    expect(maxHeld).toBeLessThanOrEqual(HELD_ANGLE_SAMPLES);
+    expect(Math.max(...stats.map((s) => s.peakBufferedBytes))).toBeLessThan(HARD_LIMIT_BYTES + 64 * 1024);
+    // The healthy client kept receiving while the other was stalled.
+    expect(healthy.messages.filter((m) => m.type === 'angles').length).toBeGreaterThan(healthyFramesBefore + 10);
+
+    socket.resume();
+    const outcome = await Promise.race([
+      closeCode.then((code) => ({ closed: code })),
+      stalled.next((m) => m.type === 'angles' && (m.droppedSamples ?? 0) > 0).then(() => ({ closed: null })),
+    ]);
+    if (outcome.closed !== null) {
+      // It fell so far behind that it was cut off (and may reconnect): code 4008.
+      expect(outcome.closed).toBe(4008);
+    } else {
+      // It caught up: every rep event arrived, in order, none dropped.
+      await new Promise((r) => setTimeout(r, 200));
+      const indices = stalled.messages.flatMap((m) => (m.type === 'event' && m.event.type === 'rep-completed' ? [m.event.rep.index] : []));
+      expect(indices.length).toBeGreaterThan(5);
+      expect(indices).toEqual(indices.map((_, i) => (indices[0] as number) + i));
+    }
+    stalled.ws.terminate();
+    healthy.ws.close();
   });
 });

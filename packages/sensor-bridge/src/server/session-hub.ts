@@ -14,7 +14,7 @@ import type {
 } from '@hinge/protocol';
 import type { SensorSource } from '../sources/source';
 import type { SessionRow, Store } from '../storage/store';
-import type { ClientChannel } from './client-channel';
+import type { ChannelStats, ClientChannel } from './client-channel';
 import { HingeError } from './errors';
 import { LiveSession, type AnalyzerFactory } from './live-session';
 import { recoverInterruptedSession, type OfflineAnalyzer } from './recovery';
@@ -216,6 +216,11 @@ export class SessionHub {
   private announce(): void {
     const sessions = this.runningSessions();
     for (const [client, canSee] of this.connections) client.send({ type: 'sessions', sessions: sessions.filter((s) => canSee(s.id)) });
+  }
+
+  /** Backpressure counters of every open connection (observable internals, for tests and benchmarks). */
+  connectionStats(): ChannelStats[] {
+    return [...this.connections.keys()].map((c) => ({ ...c.stats }));
   }
 
   get liveCount(): number {
