@@ -75,16 +75,29 @@ export const REP_TAIL_S = 0.7;
 type Range = readonly [number, number];
 
 /**
- * Parameter ranges per rep kind. The lumbar range (trunk minus pelvis) keeps every kind clearly on one
- * side of the truth thresholds: good reps <= 13 deg lumbar (limit 25), rounded >= 34; normal movement
- * times >= 1.7 s (the measured descent from leaving standing to the bottom is about 0.8x that: >= 1.3 s,
- * threshold 1.0 s), fast ones <= 0.8 s (measured <= 0.65 s).
+ * Parameter ranges per rep kind. The bend is drawn as one peak angle (`trunkDeg` for hinges, `pelvisDeg`
+ * for rounded reps and squats) plus the lumbar flexion (trunk minus pelvis). The lumbar range keeps every
+ * kind clearly on one side of the truth thresholds: good reps <= 13 deg lumbar (limit 25), rounded >= 34;
+ * normal movement times >= 1.7 s (the measured descent from leaving standing to the bottom is about 0.8x
+ * that: >= 1.3 s, threshold 1.0 s), fast ones <= 0.8 s (measured <= 0.65 s); squats tilt the pelvis
+ * <= 25 deg (knee-dominant below 30).
  */
-export const REP_RANGES: Record<RepKind, Record<'trunkDeg' | 'lumbarDeg' | 'hipDropM' | 'hipBackM' | 'descentS' | 'pauseS' | 'ascentS', Range>> = {
-  hinge: { trunkDeg: [50, 90], lumbarDeg: [3, 13], hipDropM: [0.03, 0.08], hipBackM: [0.1, 0.15], descentS: [1.7, 2.5], pauseS: [0, 1], ascentS: [1.7, 2.5] },
-  rounded: { trunkDeg: [60, 85], lumbarDeg: [34, 46], hipDropM: [0.03, 0.08], hipBackM: [0.04, 0.1], descentS: [1.7, 2.5], pauseS: [0, 1], ascentS: [1.7, 2.5] },
-  squat: { trunkDeg: [27, 36], lumbarDeg: [10, 15], hipDropM: [0.28, 0.45], hipBackM: [0.05, 0.1], descentS: [1.7, 2.5], pauseS: [0, 1], ascentS: [1.7, 2.5] },
-  fast: { trunkDeg: [50, 85], lumbarDeg: [3, 13], hipDropM: [0.03, 0.08], hipBackM: [0.1, 0.15], descentS: [0.4, 0.8], pauseS: [0, 0], ascentS: [0.4, 0.8] },
+interface RepRange {
+  peak: 'trunkDeg' | 'pelvisDeg';
+  peakDeg: Range;
+  lumbarDeg: Range;
+  hipDropM: Range;
+  hipBackM: Range;
+  descentS: Range;
+  pauseS: Range;
+  ascentS: Range;
+}
+const NORMAL_TEMPO = { descentS: [1.7, 2.5], pauseS: [0, 1], ascentS: [1.7, 2.5] } as const;
+export const REP_RANGES: Record<RepKind, RepRange> = {
+  hinge: { peak: 'trunkDeg', peakDeg: [50, 90], lumbarDeg: [3, 13], hipDropM: [0.03, 0.08], hipBackM: [0.1, 0.15], ...NORMAL_TEMPO },
+  rounded: { peak: 'pelvisDeg', peakDeg: [25, 40], lumbarDeg: [34, 46], hipDropM: [0.03, 0.08], hipBackM: [0.04, 0.1], ...NORMAL_TEMPO },
+  squat: { peak: 'pelvisDeg', peakDeg: [15, 25], lumbarDeg: [10, 15], hipDropM: [0.28, 0.45], hipBackM: [0.05, 0.1], ...NORMAL_TEMPO },
+  fast: { peak: 'trunkDeg', peakDeg: [50, 85], lumbarDeg: [3, 13], hipDropM: [0.03, 0.08], hipBackM: [0.1, 0.15], descentS: [0.4, 0.8], pauseS: [0, 0], ascentS: [0.4, 0.8] },
 };
 
 const OTHER_RANGES = {
@@ -162,15 +175,19 @@ export function completeStep(input: ScriptStepInput, rng: Rng): ScriptStep {
   if (isRepKind(kind)) {
     const r = REP_RANGES[kind];
     const lumbarDeg = rng.uniform(r.lumbarDeg[0], r.lumbarDeg[1]);
+    const fixed = input as Record<string, unknown>;
     let trunkDeg: number;
     let pelvisDeg: number;
-    const fixedTrunkDeg = (input as Record<string, unknown>).trunkDeg;
-    if (typeof fixedTrunkDeg === 'number') {
-      trunkDeg = fixedTrunkDeg;
+    if (typeof fixed.trunkDeg === 'number') {
+      trunkDeg = fixed.trunkDeg;
       pelvisDeg = numberOr(input, 'pelvisDeg', () => trunkDeg - lumbarDeg);
-    } else {
-      pelvisDeg = numberOr(input, 'pelvisDeg', () => rng.uniform(r.trunkDeg[0], r.trunkDeg[1]) - lumbarDeg);
+    } else if (typeof fixed.pelvisDeg === 'number') {
+      pelvisDeg = fixed.pelvisDeg;
       trunkDeg = pelvisDeg + lumbarDeg;
+    } else {
+      const peakDeg = rng.uniform(r.peakDeg[0], r.peakDeg[1]);
+      trunkDeg = r.peak === 'trunkDeg' ? peakDeg : peakDeg + lumbarDeg;
+      pelvisDeg = trunkDeg - lumbarDeg;
     }
     return {
       kind,
