@@ -115,6 +115,7 @@ function drawLimit(u: uPlot, limitDeg: number) {
   ctx.setLineDash([]);
   ctx.fillStyle = '#b3261e';
   ctx.font = `${12 * uPlot.pxRatio}px sans-serif`;
-  ctx.fillText(`lumbar limit ${limitDeg.toFixed(0)}°`, left + 6 * uPlot.pxRatio, y - 4 * uPlot.pxRatio);
+  const text = `lumbar limit ${limitDeg.toFixed(0)}°`;
+  ctx.fillText(text, left + width - ctx.measureText(text).width - 6 * uPlot.pxRatio, y - 4 * uPlot.pxRatio);
   ctx.restore();
 }

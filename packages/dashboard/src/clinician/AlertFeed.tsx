@@ -4,7 +4,7 @@ import { formatValues } from './format';
 
 export function AlertFeed({ alerts }: { alerts: AlertItem[] }) {
   return (
-    <section className="panel" aria-labelledby="alerts-title">
+    <section className="panel alerts-panel" aria-labelledby="alerts-title">
       <h2 id="alerts-title">Alerts</h2>
       <ul className="alerts" aria-live="polite" aria-relevant="additions" data-testid="alert-feed">
         {alerts.length === 0 && <li className="hint">No alerts yet.</li>}

@@ -30,7 +30,7 @@ export function CalibrationWizard({ calibration, warnings, canControl, onCalibra
   }
 
   return (
-    <section className="panel" aria-labelledby="calibration-title">
+    <section className="panel calibration-panel" aria-labelledby="calibration-title">
       <h2 id="calibration-title">Calibration</h2>
       <ol className="steps">
         <li aria-current={step === 1 ? 'step' : undefined}>

@@ -12,7 +12,7 @@ const PRESENCE_TEXT: Record<string, string> = {
 
 export function SensorPanel({ status, hasSensorStatus }: { status: SensorStatusMessage | null; hasSensorStatus: boolean }) {
   return (
-    <section className="panel" aria-labelledby="sensors-title">
+    <section className="panel sensors-panel" aria-labelledby="sensors-title">
       <h2 id="sensors-title">Sensors</h2>
       {!status && <p className="hint">{hasSensorStatus ? 'Waiting for the first status…' : 'This source does not report sensor status.'}</p>}
       {status && (

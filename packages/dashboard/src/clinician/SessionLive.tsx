@@ -169,11 +169,12 @@ function Playback({ session, canControl, onError }: { session: SessionState; can
         <label>
           Speed
           <select
+            aria-label="Speed"
             disabled={!canControl}
             defaultValue={session.source && 'speed' in session.source ? String(session.source.speed ?? 1) : '1'}
             onChange={(e) => connection.request({ type: 'set-speed', sessionId: session.id, speed: Number(e.target.value) }).catch(fail)}
           >
-            {['0.5', '1', '2', '5', '10'].map((s) => (
+            {['0.5', '1', '2', '5', '10', '20', '50'].map((s) => (
               <option key={s} value={s}>
                 {s}×
               </option>

@@ -90,7 +90,7 @@ export function SessionSetup() {
         <legend>Patient</legend>
         <label>
           Patient
-          <select value={chosenPatient} onChange={(e) => setPatientId(e.target.value)}>
+          <select aria-label="Patient" value={chosenPatient} onChange={(e) => setPatientId(e.target.value)}>
             {(patients.data ?? []).map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name}
@@ -124,7 +124,7 @@ export function SessionSetup() {
         </p>
         <label>
           Load
-          <select value={load} onChange={(e) => setLoad(e.target.value as (typeof LOADS)[number])}>
+          <select aria-label="Load" value={load} onChange={(e) => setLoad(e.target.value as (typeof LOADS)[number])}>
             {LOADS.map((l) => (
               <option key={l} value={l}>
                 {l}
@@ -175,7 +175,7 @@ export function SessionSetup() {
           <>
             <label>
               Recording
-              <select value={recordingName} onChange={(e) => setRecording(e.target.value)}>
+              <select aria-label="Recording" value={recordingName} onChange={(e) => setRecording(e.target.value)}>
                 {(recordings.data ?? []).map((r) => (
                   <option key={r.name} value={r.name}>
                     {r.name} ({Math.round(r.bytes / 1024)} KiB)

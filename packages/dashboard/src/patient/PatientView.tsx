@@ -124,7 +124,7 @@ export function PatientView({ sessionId }: { sessionId: string }) {
       <footer className="patient-controls" aria-label="Sound and feedback">
         {!soundOn ? (
           <button type="button" onClick={turnSoundOn}>
-            🔈 Sound on
+            Sound on
           </button>
         ) : (
           <button
@@ -135,7 +135,7 @@ export function PatientView({ sessionId }: { sessionId: string }) {
               playerRef.current?.setMuted(!muted);
             }}
           >
-            {muted ? '🔇 Muted (press to unmute)' : '🔊 Mute'}
+            {muted ? 'Sound muted: press to unmute' : 'Mute sound'}
           </button>
         )}
         <label>
@@ -165,6 +165,7 @@ export function PatientView({ sessionId }: { sessionId: string }) {
         <label>
           Feedback
           <select
+            aria-label="Feedback"
             value={mode.kind === 'every-nth' ? `every-${mode.n}` : mode.kind}
             onChange={(e) => {
               const value = e.target.value;

@@ -1,0 +1,140 @@
+// The dashboard end to end, in real headless Chromium against the real bridge (buildApp with the real
+// analysis) replaying the `demo` fixture: a clinician sets up a session in the UI, opens the patient
+// screen, speeds the replay up, and watches the rep counter reach the fixture's count. The rounded reps
+// must raise lumbar-rounding alerts and turn the patient screen red. Screenshots of the clinician view,
+// the patient view and the printable report go to test-output/screenshots/. A second test stops the
+// bridge under an open page and starts it again on the same port: the page must say it lost the bridge
+// and come back by itself.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import {
+  SCREENSHOT_DIR,
+  ensureDashboardBuilt,
+  launchChromium,
+  loadFixture,
+  removeDir,
+  startBridge,
+  type RunningBridge,
+} from './support/dashboard-e2e';
+
+const fixture = loadFixture('demo');
+const expectedReps = fixture.reps.length;
+const roundedRepIndexes = fixture.reps.filter((r) => r.faults.includes('lumbar-rounding')).map((r) => r.index);
+
+let browser: Browser;
+const dataDirs: string[] = [];
+
+beforeAll(async () => {
+  ensureDashboardBuilt();
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const dir of dataDirs) removeDir(dir);
+});
+
+function collectPageErrors(page: Page, into: string[]) {
+  page.on('pageerror', (error) => into.push(error.message));
+}
+
+describe('dashboard in a browser', () => {
+  it('runs a replayed session from the clinician view; the rounded reps alert and turn the patient view red', async () => {
+    expect(roundedRepIndexes.length).toBeGreaterThan(0); // the fixture must hold a rounded rep
+    const bridge = await startBridge({ replayDirs: [fixture.dir] });
+    dataDirs.push(bridge.dataDir);
+    const errors: string[] = [];
+    try {
+      const clinician = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      collectPageErrors(clinician, errors);
+      await clinician.goto(`${bridge.url}/#/`);
+      await clinician.getByText('Connected').waitFor();
+
+      // Session setup through the form, as a clinician would.
+      await clinician.getByLabel('Patient', { exact: true }).selectOption({ label: 'New patient…' });
+      await clinician.getByLabel('Name', { exact: true }).fill('E2E Patient');
+      await clinician.getByLabel('Session label').fill('demo replay');
+      await clinician.getByLabel('Pain level today (0-10)').fill('3');
+      await clinician.getByLabel('Load', { exact: true }).selectOption('dowel');
+      await clinician.getByLabel('Target reps per set').fill(String(expectedReps));
+      await clinician.getByLabel('Replay a recording').check();
+      await clinician.getByLabel('Recording', { exact: true }).selectOption(fixture.recording);
+      await clinician.getByLabel('Speed (1 = real time)').fill('1');
+      await clinician.getByRole('button', { name: 'Start session' }).click();
+      await clinician.waitForURL(/#\/session\//);
+      const sessionId = decodeURIComponent(clinician.url().split('#/session/')[1]!);
+      await clinician.getByText('demo replay').first().waitFor();
+
+      // The patient screen for this session, watching for red from the start.
+      const patient = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      collectPageErrors(patient, errors);
+      await patient.goto(`${bridge.url}/#/patient/${encodeURIComponent(sessionId)}`);
+      await patient.getByTestId('patient-rep-count').waitFor();
+      const patientTurnedRed = patient
+        .locator('.patient[data-zone="past"]')
+        .waitFor({ timeout: 90_000 })
+        .then(() => patient.screenshot({ path: path.join(SCREENSHOT_DIR, 'patient-view.png') }))
+        .then(() => true);
+
+      // Speed the replay up through the capability-driven playback control.
+      await clinician.getByLabel('Speed', { exact: true }).selectOption('20');
+
+      const repCount = clinician.getByTestId('rep-count');
+      await expect.poll(async () => Number(await repCount.textContent()), { timeout: 90_000, interval: 250 }).toBe(expectedReps);
+
+      expect(await patientTurnedRed).toBe(true);
+      await expect.poll(() => patient.locator('[data-testid="patient-zone"]').textContent(), { timeout: 10_000 }).toMatch(/./);
+
+      // Each rounded rep of the fixture raised a lumbar-rounding alert with its numbers.
+      const roundingAlerts = clinician.locator('[data-testid="alert-feed"] li[data-fault="lumbar-rounding"]');
+      const alertTexts = await roundingAlerts.allTextContents();
+      for (const index of roundedRepIndexes) {
+        expect(alertTexts.some((text) => text.startsWith(`Rep ${index} `))).toBe(true);
+      }
+      expect(alertTexts.every((text) => /peak lumbar|lumbar/.test(text))).toBe(true);
+      const repRows = clinician.locator('[data-testid="rep-table"] tbody tr');
+      expect(await repRows.count()).toBe(expectedReps);
+      await clinician.screenshot({ path: path.join(SCREENSHOT_DIR, 'clinician-view.png'), fullPage: true });
+
+      // End the session (unless the replay already reached its end, which stops it) and open its report.
+      const endButton = clinician.getByRole('button', { name: 'End session' });
+      if (await endButton.isEnabled()) {
+        clinician.once('dialog', (dialog) => void dialog.accept());
+        await endButton.click({ timeout: 5_000 }).catch(() => {}); // may turn disabled as the replay ends
+      }
+      await clinician.locator('[data-session-status="stopped"]').waitFor({ timeout: 30_000 });
+      await clinician.goto(`${bridge.url}/#/review/session/${encodeURIComponent(sessionId)}`);
+      await clinician.locator('[data-testid="rep-table"] tbody tr').nth(expectedReps - 1).waitFor();
+      await clinician.locator('.report .uplot').waitFor();
+      await clinician.emulateMedia({ media: 'print' });
+      await clinician.screenshot({ path: path.join(SCREENSHOT_DIR, 'report-print.png'), fullPage: true });
+      await clinician.emulateMedia({ media: 'screen' });
+
+      expect(errors).toEqual([]);
+    } finally {
+      await bridge.close();
+    }
+  }, 180_000);
+
+  it('says when the bridge is gone and reconnects when it is back', async () => {
+    let bridge: RunningBridge = await startBridge({ replayDirs: [fixture.dir] });
+    dataDirs.push(bridge.dataDir);
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${bridge.url}/#/`);
+      const badge = page.locator('.connection');
+      await expect.poll(() => badge.getAttribute('data-presence')).toBe('present');
+      await bridge.close();
+      await expect.poll(() => badge.getAttribute('data-presence'), { timeout: 10_000 }).toBe('reconnecting');
+      await expect.poll(() => badge.textContent()).toContain('reconnecting');
+      bridge = await startBridge({ replayDirs: [fixture.dir], dataDir: bridge.dataDir, port: bridge.port });
+      await expect.poll(() => badge.getAttribute('data-presence'), { timeout: 15_000 }).toBe('present');
+    } finally {
+      await page.close();
+      await bridge.close();
+    }
+  }, 60_000);
+});
