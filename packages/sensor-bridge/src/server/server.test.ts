@@ -3,6 +3,8 @@
 // The server's machinery is tested with a mechanical stand-in analysis (test-support/standin-analysis.ts)
 // so these checks do not depend on analysis accuracy.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -389,5 +391,58 @@ describe('WebSocket protocol with real clients', () => {
     }
     stalled.ws.terminate();
     healthy.ws.close();
+  });
+});
+
+describe('crash and restart', () => {
+  it('after kill -9 mid-recording, the recording keeps everything up to the last second and the session is closed as interrupted', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-crash-'));
+    dirs.push(dataDir);
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    // node itself with tsx's loader (not the tsx wrapper), so SIGKILL hits the bridge process.
+    const repoRoot = path.resolve(here, '../../../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'test-support/crash-child.ts'), dataDir, fixtureDir], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const started = await new Promise<{ sessionId: string; recordingPath: string }>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0] as string));
+      });
+      child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    await new Promise((r) => setTimeout(r, 2500));
+    // What was on disk one second before the kill must survive it.
+    const linesOneSecondBefore = readFileSync(started.recordingPath, 'utf8').split('\n').length - 1;
+    await new Promise((r) => setTimeout(r, 1000));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    const linesAfterKill = readFileSync(started.recordingPath, 'utf8').split('\n').length - 1;
+    expect(linesOneSecondBefore).toBeGreaterThan(100);
+    expect(linesAfterKill).toBeGreaterThan(linesOneSecondBefore);
+
+    // Restart on the same data directory.
+    const app = await makeApp({ dataDir });
+    expect(app.bridge.recovered).toEqual([started.sessionId]);
+    const detail = (await app.inject({ url: `/api/sessions/${started.sessionId}` })).json();
+    expect(detail.status).toBe('interrupted');
+    expect(detail.endedAt).not.toBeNull();
+    expect(detail.warnings.join(' ')).toContain('interrupted');
+    expect(detail.sets).toHaveLength(1);
+    expect(detail.sets[0].end).toBeCloseTo(detail.t, 6);
+    expect(detail.summary.repCount).toBe(detail.reps.length);
+    expect(detail.reps.length).toBe(Math.floor(detail.t / REP_PERIOD_S));
+    // The file is a whole, strictly valid recording that ends with the interruption mark.
+    const { lines } = await readRecording(started.recordingPath, { mode: 'strict' });
+    expect(lines.length).toBeGreaterThanOrEqual(linesAfterKill - 1);
+    expect(lines.at(-1)).toMatchObject({ event: 'interrupted' });
+    // A second start finds nothing left to recover.
+    await app.close();
+    apps.pop();
+    const again = await makeApp({ dataDir });
+    expect(again.bridge.recovered).toEqual([]);
   });
 });
