@@ -6,7 +6,6 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { buildApp, type BuildAppOptions } from '../../packages/sensor-bridge/src/server/app';
 
@@ -23,7 +22,7 @@ export function ensureDashboardBuilt(): void {
 }
 
 export interface RunningBridge {
-  app: FastifyInstance;
+  app: Awaited<ReturnType<typeof buildApp>>;
   url: string;
   port: number;
   dataDir: string;

@@ -73,7 +73,7 @@ export interface PatientDisplayInput {
   currentRep: number | null;
   /** Reps that raised a lumbar-rounding alert. */
   roundedReps: ReadonlySet<number>;
-  lastRep: { index: number; peakLumbarDeg: number; faults: readonly string[] } | null;
+  lastRep: { index: number; peakLumbarDeg: number | null; faults: readonly string[] } | null;
   mode: FeedbackMode;
 }
 
