@@ -1,7 +1,7 @@
 // One running session: source -> recording (append, flushed every 250 ms) -> streaming analysis ->
 // database and subscribers. The session lifecycle lives here: assign a source, calibrate, start and
 // stop sets, change settings, stop. Control actions are written into the recording as event lines
-// (`calibrate`, `set-start`, `set-stop`, `settings`) so a replay of the file reproduces the session.
+// (`calibrate`, `set-start`, `set-end`, `settings`) so a replay of the file reproduces the session.
 import path from 'node:path';
 import {
   isEventLine,
@@ -28,7 +28,9 @@ export const MIN_FRAME_INTERVAL_MS = 20;
 /** Sensor status is pushed to subscribers this often, ms. */
 export const STATUS_INTERVAL_MS = 1000;
 
-export type AnalyzerFactory = (header: RecordingHeader, settings: PatientSettings) => SessionAnalyzer;
+/** The part of the analysis' SessionAnalyzer a live session drives. */
+export type StreamingAnalyzer = Pick<SessionAnalyzer, 'push' | 'takeAngles' | 'takeEvents' | 'updateSettings' | 'finish'>;
+export type AnalyzerFactory = (header: RecordingHeader, settings: PatientSettings) => StreamingAnalyzer;
 
 export interface LiveSessionDeps {
   store: Store;
@@ -47,7 +49,7 @@ export function setIndexAt(sets: readonly SetRow[], t: number): number | null {
 
 export class LiveSession {
   private source: SensorSource | null = null;
-  private analyzer: SessionAnalyzer | null = null;
+  private analyzer: StreamingAnalyzer | null = null;
   private writer: RecordingWriter | null = null;
   private readonly subscribers = new Set<ClientChannel>();
   private sets: SetRow[];
@@ -201,7 +203,7 @@ export class LiveSession {
     this.requireLive();
     const set = this.sets.find((s) => s.end === null);
     if (!set) throw new HingeError('HINGE_ERR_NO_SET', 409);
-    this.control('set-stop', { index: set.index });
+    this.control('set-end', { index: set.index });
     set.end = this.row.lastT;
     this.deps.store.upsertSet(this.row.id, set);
     this.broadcastState();
@@ -249,7 +251,7 @@ export class LiveSession {
     this.flushAngles();
     const open = this.sets.find((s) => s.end === null);
     if (open) {
-      this.control('set-stop', { index: open.index });
+      this.control('set-end', { index: open.index });
       open.end = this.row.lastT;
       this.deps.store.upsertSet(this.row.id, open);
     }

@@ -105,7 +105,7 @@ describe('session lifecycle over REST (inject)', () => {
     const { header, lines } = await readRecording(file);
     expect(header.session).toMatchObject({ id: session.id });
     const events = lines.filter((l) => 'event' in l).map((l) => (l as { event: string }).event);
-    expect(events).toEqual(expect.arrayContaining(['calibrate', 'set-start', 'settings', 'set-stop']));
+    expect(events).toEqual(expect.arrayContaining(['calibrate', 'set-start', 'settings', 'set-end']));
     expect(events.indexOf('calibrate')).toBeLessThan(events.indexOf('set-start'));
 
     const reps = await app.inject({ url: `/api/sessions/${session.id}/export/reps.csv` });
@@ -444,5 +444,34 @@ describe('crash and restart', () => {
     apps.pop();
     const again = await makeApp({ dataDir });
     expect(again.bridge.recovered).toEqual([]);
+  });
+});
+
+describe('with the real analysis', () => {
+  it('a replayed fixture streams angles and the rep count of its ground truth to a WebSocket client, and is stored', async () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const fixtures = path.resolve(here, '../../../../fixtures');
+    const truth = JSON.parse(readFileSync(path.join(fixtures, 'clean.truth.json'), 'utf8')) as { reps: unknown[] };
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-real-'));
+    dirs.push(dataDir);
+    const app = await buildApp({ dataDir, replayDirs: [fixtures] });
+    apps.push(app);
+    const url = await listen(app);
+    const client = await connect(url);
+    await client.next((m) => m.type === 'hello');
+    const patient = (await app.inject({ method: 'POST', url: '/api/patients', payload: { name: 'Real' } })).json();
+    const session = (await app.inject({ method: 'POST', url: '/api/sessions', payload: { patientId: patient.id } })).json();
+    client.ws.send(JSON.stringify({ type: 'subscribe', sessionId: session.id }));
+    await client.next((m) => m.type === 'ack');
+    await app.inject({ method: 'PUT', url: `/api/sessions/${session.id}/source`, payload: { kind: 'replay', recording: 'clean.jsonl', speed: 25 } });
+    const ended = await client.next((m) => m.type === 'session' && m.session.status === 'stopped', 20_000);
+    const reps = client.messages.filter((m) => m.type === 'event' && m.event.type === 'rep-completed');
+    expect(reps).toHaveLength(truth.reps.length);
+    expect(ended.type === 'session' && ended.session.summary?.repCount).toBe(truth.reps.length);
+    const frames = client.messages.filter((m) => m.type === 'angles');
+    const samples = frames.reduce((n, f) => n + (f.type === 'angles' ? f.t.length : 0), 0);
+    expect(samples).toBeGreaterThan(50 * 60); // at least 50 angle samples per second of a ~68 s recording
+    expect((await app.inject({ url: `/api/sessions/${session.id}/reps` })).json()).toHaveLength(truth.reps.length);
+    client.ws.close();
   });
 });
