@@ -9,7 +9,9 @@
 //      (the body does not keep accelerating one way), while gravity stays: this is what lets the
 //      filter ignore the accelerations of a hip hinge, a squat or walking.
 //   3. qInc: I -> earth is corrected each sample so that the filtered acceleration points up.
-//   4. The gyroscope bias is estimated by a Kalman filter: at rest from the low-passed gyroscope;
+//   4. At rest (gyroscope and accelerometer steady for restMinS), the inclination is taken from the
+//      short-term mean of the accelerometer, which then measures gravity alone.
+//   5. The gyroscope bias is estimated by a Kalman filter: at rest from the low-passed gyroscope;
 //      in motion from the inclination corrections, with the rotation matrix low-passed by the same
 //      filter as the acceleration so the measurement model matches the filter's lag.
 //
@@ -91,6 +93,7 @@ export interface OrientationFilter {
   lastCorrectionRad: number;
   /** Number of restarts after gaps. */
   gapRestarts: number;
+
   /** Variance added per second of process noise, (rad/s)^2 / s. */
   readonly biasProcessVarPerS: number;
   /** Squared rest thresholds, (rad/s)^2 and (m/s^2)^2. */
@@ -209,7 +212,21 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
     ry = ay + w * ty + (z * tx - x * tz);
     rz = az + w * tz + (x * ty - y * tx);
   }
-  const lx = stepChannel(f.accLp, 0, rx), ly = stepChannel(f.accLp, 1, ry), lz = stepChannel(f.accLp, 2, rz);
+  let lx = stepChannel(f.accLp, 0, rx), ly = stepChannel(f.accLp, 1, ry), lz = stepChannel(f.accLp, 2, rz);
+  if (f.restDetected) {
+    // At rest the accelerometer measures gravity alone, so its short-term mean gives the inclination
+    // directly. Resetting the long low-pass to it ends any start-up or post-movement transient (which
+    // would otherwise bias a body calibration taken at that moment) without a jump when motion resumes.
+    const { gw: w, gx: x, gy: y, gz: z } = f;
+    const sx = f.restMean[3]!, sy = f.restMean[4]!, sz = f.restMean[5]!;
+    const tx = 2 * (y * sz - z * sy), ty = 2 * (z * sx - x * sz), tz = 2 * (x * sy - y * sx);
+    lx = sx + w * tx + (y * tz - z * ty);
+    ly = sy + w * ty + (z * tx - x * tz);
+    lz = sz + w * tz + (x * ty - y * tx);
+    resetChannel(f.accLp, 0, lx);
+    resetChannel(f.accLp, 1, ly);
+    resetChannel(f.accLp, 2, lz);
+  }
 
   // --- into the earth frame with qInc, and the correction that makes it point up ---
   let ex: number, ey: number, ez: number;

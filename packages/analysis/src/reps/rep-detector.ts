@@ -9,7 +9,7 @@
 //   candidate --(trunk >= baseline + minTrunkDeg)--> descent: "rep started"
 //   candidate --(back below baseline + returnDeg)--> standing (not a rep)
 //   descent --(no new peak for bottomHoldS)--> bottom --(trunk < peak - max(reboundDeg, 15% depth))--> ascent
-//   ascent --(trunk <= baseline + returnDeg)--> completed
+//   ascent --(trunk <= baseline + returnDeg, then settled)--> completed
 //   ascent --(trunk rises reboundDeg above its lowest point)--> a new bend: if the lowest point was
 //            near standing the rep completes there and the next one starts, else the rep goes on
 // Turning round and walking change heading, not the sagittal angles, so they do not move this machine.
@@ -26,6 +26,9 @@ export interface RepDetectorOptions {
   returnDeg: number;
   reboundDeg: number;
   bottomHoldS: number;
+  /** Back near standing, a rep completes when the trunk is slower than settledDegS, or after settleMaxS. */
+  settledDegS: number;
+  settleMaxS: number;
   /** History kept before a rep starts, s (its onset lies before the candidate threshold). */
   preBufferS: number;
   /** A pause longer than this between reps starts a new set, s. */
@@ -43,6 +46,8 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   returnDeg: 5,
   reboundDeg: 8,
   bottomHoldS: 0.2,
+  settledDegS: 3,
+  settleMaxS: 1,
   preBufferS: 3,
   setBreakS: 30,
   baselineTauS: 2,
@@ -63,6 +68,8 @@ interface OpenRep {
   ascentMinIdx: number;
   missingS: number;
   baselineDeg: number;
+  /** Time the trunk came back within returnDeg of standing, while the rep waits to settle. */
+  settleSinceT?: number;
 }
 
 export interface RepDetector {
@@ -179,7 +186,7 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number): void
   const pelvisAtBottom = trace.pelvisDeg[bottomIdx] ?? null;
   const trunkAtBottom = trace.trunkDeg[bottomIdx] ?? null;
   const hipShare = pelvisAtBottom !== null && trunkAtBottom !== null && trunkAtBottom > 1 ? Math.max(0, Math.min(1, pelvisAtBottom / trunkAtBottom)) : null;
-  const sink = sacrumSinkM(trace, timing.start, timing.end);
+  const sink = sacrumSinkM(trace, timing.start - 0.3, timing.end + 0.3);
   const details = [
     lumbarRounding(peakLumbar, d.settings),
     kneeDominant(sink, peakPelvis, d.options.kneeDominance),
@@ -230,10 +237,11 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
       d.baselineDeg += (trunk - d.baselineDeg) * Math.min(1, dt / o.baselineTauS);
     }
     if (rel > o.candidateDeg) {
-      // The candidate began where the trunk was last within returnDeg of the baseline.
+      // Keep up to preBufferS before the crossing (not before the previous rep's end): the movement
+      // began before the trunk reached the threshold, and repTiming finds where.
       let start = idx;
       const h = d.history;
-      while (start > 0 && h.t[idx]! - h.t[start]! < o.preBufferS && (h.trunkDeg[start] === null || h.trunkDeg[start]! - d.baselineDeg > o.returnDeg)) start--;
+      while (start > 0 && h.t[idx]! - h.t[start - 1]! <= o.preBufferS && h.t[start - 1]! > (d.lastRepEndT ?? -Infinity)) start--;
       d.current = {
         index: 0, startIdx: start, confirmed: false, phase: 'descent', peakDeg: trunk, peakT: f.t,
         alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg,
@@ -283,9 +291,17 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
         rep.ascentMinIdx = idx;
       }
       if (rel <= o.returnDeg) {
-        complete(d, rep, idx, f.t);
-        d.current = null;
-        d.phase = 'standing';
+        // Back near standing: finish once the trunk has settled (its slow tail belongs to the ascent).
+        rep.settleSinceT ??= f.t;
+        const h = d.history;
+        const back = Math.max(0, idx - 10);
+        const a = h.trunkDeg[back], b = h.trunkDeg[idx];
+        const speed = a !== null && a !== undefined && b !== null ? Math.abs(b - a) / (f.t - h.t[back]! || 1) : Infinity;
+        if (speed < o.settledDegS || f.t - rep.settleSinceT >= o.settleMaxS) {
+          complete(d, rep, idx, f.t);
+          d.current = null;
+          d.phase = 'standing';
+        }
       } else if (trunk > rep.ascentMinDeg + o.reboundDeg) {
         if (rep.ascentMinDeg - rep.baselineDeg <= Math.max(o.candidateDeg, 0.3 * depth)) {
           // Back near standing, then straight into the next bend: the rep ends at the turning point.
