@@ -1,0 +1,328 @@
+// Live source over Bluetooth: connects to the sensors named by address, streams from all of them at
+// once on one session clock, and survives drop-outs (re-scan, reconnect, re-subscribe).
+//
+// Usage (the server's sources/ wraps this; its shape matches SensorSource):
+//   const source = createBleLiveSource({ sensors: [{ id: 'sacrum', placement: 'sacrum', address: 'c4:..' }, ...] });
+//   const header = await source.start({ lines(batch) {...}, statusChanged() {...}, ended(reason) {...} });
+//   ... source.status() -> { sensors: [{ presence, batteryPct, rssiDbm, samples, lostSamples, malformed, ... }], problems }
+//   await source.stop();
+// `start` resolves once every sensor streams (t = 0 is then), or rejects with a BleError that says what
+// to do (Bluetooth unavailable, adapter off, sensor not found). After that, `lines` receives batches
+// (every `batchIntervalMs`) of samples and `disconnect` / `reconnect` events, in time order per sensor.
+// Bad packets are counted in the status, never thrown.
+import type { RecordingHeader, RecordingLine, SampleLine, SensorStatus, SensorInfo } from '@hinge/protocol';
+import { createSampleClock, type SampleClock } from './clock';
+import type { Reading } from './decoders/types';
+import type { DriverOptions, RunningStream, SensorDriver, SensorModel } from './drivers/driver';
+import { driverFor, refusalFor } from './drivers/index';
+import { loadNobleTransport } from './noble-transport';
+import { BleError, type BleConnection, type BleTransport, type DiscoveredDevice } from './transport';
+
+export interface BleSensorTarget {
+  id: string;
+  placement: string;
+  address: string;
+}
+
+export interface BleLiveSourceOptions {
+  sensors: BleSensorTarget[];
+  /** Where Bluetooth comes from; default: noble, loaded lazily. Tests pass a transport over the fake binding. */
+  transport?: () => Promise<BleTransport>;
+  driverOptions?: DriverOptions;
+  connectTimeoutMs?: number;
+  /** How long `start` waits for every sensor to stream. */
+  startTimeoutMs?: number;
+  batchIntervalMs?: number;
+  /** Wait after a failed connection attempt before trying again. */
+  retryDelayMs?: number;
+  /** RSSI is read this often; the battery every `batteryIntervalMs`. */
+  rssiIntervalMs?: number;
+  batteryIntervalMs?: number;
+  /** Monotonic clock in seconds (default: performance.now). */
+  nowS?: () => number;
+}
+
+export interface BleLiveSink {
+  lines(batch: RecordingLine[]): void;
+  statusChanged(): void;
+  ended(reason: string): void;
+}
+
+export interface BleSensorStatus extends SensorStatus {
+  address: string;
+  model: SensorModel | null;
+  /** Samples the clock found missing (sequence or timing gaps). */
+  lostSamples: number;
+  /** Notifications for streams hinge does not use. */
+  unknownPackets: number;
+  lastProblem: string | null;
+}
+
+export interface BleLiveSource {
+  start(sink: BleLiveSink): Promise<RecordingHeader>;
+  stop(): Promise<void>;
+  status(): { sensors: BleSensorStatus[]; problems: string[] };
+}
+
+interface SensorState {
+  target: BleSensorTarget;
+  status: BleSensorStatus;
+  device?: DiscoveredDevice;
+  driver?: SensorDriver;
+  connection?: BleConnection;
+  stream?: RunningStream;
+  clock?: SampleClock;
+  connecting: boolean;
+  everStreamed: boolean;
+  retryAfterS: number;
+  arrivalsS: number[];
+}
+
+const sameAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+function finiteVector(v: readonly number[] | undefined): boolean {
+  return v === undefined || v.every(Number.isFinite);
+}
+
+export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSource {
+  const nowS = options.nowS ?? (() => performance.now() / 1000);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const batchIntervalMs = options.batchIntervalMs ?? 50;
+  const retryDelayS = (options.retryDelayMs ?? 1000) / 1000;
+  const problems: string[] = [];
+  const sensors: SensorState[] = options.sensors.map((target) => ({
+    target,
+    connecting: false,
+    everStreamed: false,
+    retryAfterS: 0,
+    arrivalsS: [],
+    status: {
+      id: target.id, placement: target.placement, presence: 'connecting', batteryPct: null, rssiDbm: null, samples: 0, rateHz: 0,
+      dropouts: 0, malformed: 0, lastT: null, address: target.address.toLowerCase(), model: null, lostSamples: 0, unknownPackets: 0, lastProblem: null,
+    },
+  }));
+  let transport: BleTransport | undefined;
+  let sink: BleLiveSink | undefined;
+  let t0S: number | undefined;
+  let stopping = false;
+  let scanning = false;
+  let connectQueue: Promise<void> = Promise.resolve();
+  let pending: RecordingLine[] = [];
+  const timers: NodeJS.Timeout[] = [];
+
+  const sessionT = (s: number): number => s - (t0S ?? s);
+  const changed = (): void => sink?.statusChanged();
+
+  function setPresence(state: SensorState, presence: SensorStatus['presence'], problem?: string): void {
+    state.status.presence = presence;
+    if (problem) state.status.lastProblem = problem;
+    changed();
+  }
+
+  function emitEvent(state: SensorState, event: 'disconnect' | 'reconnect', extra: Record<string, unknown> = {}): void {
+    if (t0S === undefined) return;
+    const t = Math.max(sessionT(nowS()), state.status.lastT ?? 0);
+    pending.push({ t, event, sensor: state.target.id, ...extra });
+  }
+
+  function onReadings(state: SensorState, readings: Reading[]): void {
+    const arrivalS = nowS();
+    for (const r of readings) {
+      const clock = state.clock;
+      if (!clock) return;
+      const stamp = clock.stamp(arrivalS, r);
+      if (stamp.lostBefore > 0) {
+        state.status.lostSamples += stamp.lostBefore;
+        state.status.dropouts++;
+      }
+      const hasImu = r.accMS2 !== undefined && r.gyrRadS !== undefined;
+      if ((!hasImu && !r.quat) || ![r.accMS2, r.gyrRadS, r.magUT, r.quat].every(finiteVector)) {
+        state.status.malformed++;
+        continue;
+      }
+      if (t0S === undefined) continue; // still starting: t = 0 is when every sensor streams
+      const t = Math.max(sessionT(stamp.t), state.status.lastT ?? 0);
+      const line: SampleLine = { t, sensor: state.target.id };
+      if (hasImu) {
+        line.acc = r.accMS2;
+        line.gyr = r.gyrRadS;
+      }
+      if (r.magUT) line.mag = r.magUT;
+      if (r.quat) line.quat = r.quat;
+      pending.push(line);
+      state.status.samples++;
+      state.status.lastT = t;
+      state.arrivalsS.push(arrivalS);
+    }
+    if (!state.everStreamed && readings.length > 0) {
+      state.everStreamed = true;
+      changed();
+    }
+  }
+
+  function flush(): void {
+    const now = nowS();
+    for (const s of sensors) {
+      while (s.arrivalsS.length > 0 && s.arrivalsS[0]! < now - 1) s.arrivalsS.shift();
+      s.status.rateHz = s.arrivalsS.length;
+    }
+    if (pending.length === 0 || !sink) return;
+    const batch = pending.sort((a, b) => a.t - b.t);
+    pending = [];
+    sink.lines(batch);
+  }
+
+  async function connectSensor(state: SensorState, device: DiscoveredDevice): Promise<void> {
+    if (stopping || state.connection || !transport) return;
+    const refusal = refusalFor(device.advertisement);
+    const driver = driverFor(device.advertisement);
+    if (refusal || !driver) {
+      setPresence(state, 'error', refusal ?? `${device.address} is not a sensor hinge supports (name "${device.advertisement.localName ?? ''}")`);
+      state.retryAfterS = nowS() + 10 * retryDelayS;
+      return;
+    }
+    state.status.model = driver.model;
+    const reconnecting = state.everStreamed;
+    let connection: BleConnection | undefined;
+    try {
+      connection = await transport.connect(device.id, { timeoutMs: connectTimeoutMs });
+      if (stopping) {
+        await connection.disconnect();
+        return;
+      }
+      state.connection = connection;
+      state.driver = driver;
+      const conn = connection;
+      connection.onDisconnect((reason) => onDisconnected(state, conn, reason));
+      const stream = await driver.start(connection, options.driverOptions ?? {}, {
+        readings: (readings) => onReadings(state, readings),
+        problem: (p) => {
+          if (p.kind === 'unknown') state.status.unknownPackets++;
+          else state.status.malformed++;
+          state.status.lastProblem = p.reason;
+        },
+      });
+      state.stream = stream;
+      state.clock = createSampleClock({ periodS: 1 / stream.timing.rateHz, ...stream.timing });
+      state.status.batteryPct = (await driver.readBatteryPct(connection).catch(() => undefined)) ?? state.status.batteryPct;
+      state.status.rssiDbm = device.rssiDbm;
+      if (reconnecting) emitEvent(state, 'reconnect');
+      setPresence(state, 'present');
+    } catch (error) {
+      const message = (error as Error).message;
+      state.retryAfterS = nowS() + retryDelayS;
+      if (connection && state.connection === connection) {
+        state.connection = undefined;
+        state.stream = undefined;
+        state.clock = undefined;
+        await connection.disconnect().catch(() => {});
+      }
+      setPresence(state, reconnecting ? 'reconnecting' : 'connecting', `connect to ${device.address} failed: ${message}`);
+    }
+  }
+
+  function onDisconnected(state: SensorState, connection: BleConnection, reason: string): void {
+    if (state.connection !== connection) return;
+    state.connection = undefined;
+    state.stream = undefined;
+    state.clock = undefined;
+    if (stopping) return;
+    state.status.dropouts++;
+    emitEvent(state, 'disconnect', { reason });
+    setPresence(state, 'reconnecting', `${state.target.address}: ${reason}`);
+    void ensureScanning();
+  }
+
+  /** Scans while any sensor has no link. Adapters often cannot connect while scanning, so scans stop first. */
+  async function ensureScanning(): Promise<void> {
+    if (stopping || scanning || !transport || sensors.every((s) => s.connection)) return;
+    scanning = true;
+    try {
+      await transport.startScan(onDevice);
+    } catch (error) {
+      scanning = false;
+      problems.push(`scan failed: ${(error as Error).message}`);
+      changed();
+    }
+  }
+
+  function onDevice(device: DiscoveredDevice): void {
+    const state = sensors.find((s) => sameAddress(s.target.address, device.address));
+    if (!state || state.connection || state.connecting || stopping || nowS() < state.retryAfterS) return;
+    state.device = device;
+    state.connecting = true;
+    connectQueue = connectQueue.then(async () => {
+      if (scanning && transport) {
+        scanning = false;
+        await transport.stopScan().catch(() => {});
+      }
+      await connectSensor(state, device);
+      state.connecting = false;
+      await ensureScanning();
+    });
+  }
+
+  async function pollLinks(what: 'rssi' | 'battery'): Promise<void> {
+    for (const s of sensors) {
+      const c = s.connection;
+      if (!c || !s.driver) continue;
+      if (what === 'rssi') s.status.rssiDbm = (await c.readRssiDbm().catch(() => null)) ?? s.status.rssiDbm;
+      else s.status.batteryPct = (await s.driver.readBatteryPct(c).catch(() => undefined)) ?? s.status.batteryPct;
+    }
+    changed();
+  }
+
+  async function stop(): Promise<void> {
+    stopping = true;
+    for (const t of timers.splice(0)) clearInterval(t);
+    if (scanning && transport) await transport.stopScan().catch(() => {});
+    scanning = false;
+    await connectQueue.catch(() => {});
+    for (const s of sensors) {
+      const { stream, connection } = s;
+      if (stream) await stream.stop();
+      if (connection) await connection.disconnect().catch(() => {});
+      s.connection = undefined;
+      s.stream = undefined;
+      s.status.presence = 'absent';
+    }
+    flush();
+    sink = undefined;
+  }
+
+  return {
+    async start(newSink) {
+      sink = newSink;
+      transport = await (options.transport ?? loadNobleTransport)();
+      await transport.ready();
+      timers.push(setInterval(flush, batchIntervalMs));
+      timers.push(setInterval(() => void pollLinks('rssi'), options.rssiIntervalMs ?? 5000));
+      timers.push(setInterval(() => void pollLinks('battery'), options.batteryIntervalMs ?? 60_000));
+      for (const t of timers) t.unref();
+      await ensureScanning();
+
+      const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+      while (!sensors.every((s) => s.everStreamed && s.connection)) {
+        if (Date.now() > deadline) {
+          const missing = sensors.filter((s) => !(s.everStreamed && s.connection));
+          const detail = missing.map((s) => `${s.target.id} ${s.target.address}${s.status.lastProblem ? ` (${s.status.lastProblem})` : ' (not seen in the scan: is it on, charged and in range?)'}`);
+          await stop();
+          throw new BleError('HINGE_ERR_BLE_SENSOR_NOT_FOUND', `no data from ${detail.join('; ')}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      t0S = nowS();
+      pending = [];
+      const sensorsInfo: SensorInfo[] = sensors.map((s) => ({
+        id: s.target.id,
+        placement: s.target.placement,
+        model: s.driver!.model,
+        sampleRateHz: s.stream!.timing.rateHz,
+        address: s.status.address,
+      }));
+      return { format: 'hinge-recording', version: 1, startedAt: new Date().toISOString(), sensors: sensorsInfo };
+    },
+    stop,
+    status: () => ({ sensors: sensors.map((s) => ({ ...s.status })), problems: [...problems] }),
+  };
+}
