@@ -144,22 +144,40 @@ describe('dashboard in a browser', () => {
     }
   }, 180_000);
 
-  it('says when the bridge is gone and reconnects when it is back', async () => {
+  it('says when the bridge is gone, reconnects when it is back, and shows the session as the bridge kept it', async () => {
     let bridge: RunningBridge = await startBridge({ replayDirs: [fixture.dir] });
     dataDirs.push(bridge.dataDir);
+    const patientRecord = await (await fetch(`${bridge.url}/api/patients`, jsonPost({ name: 'Restart Patient' }))).json();
+    const created = await fetch(`${bridge.url}/api/sessions`, jsonPost({ patientId: patientRecord.id, label: 'restart', source: { kind: 'replay', recording: fixture.recording, speed: 5 } }));
+    expect(created.status).toBe(201);
+    const sessionId = (await created.json()).id as string;
     const page = await browser.newPage();
     try {
-      await page.goto(`${bridge.url}/#/`);
+      await page.goto(`${bridge.url}/#/session/${encodeURIComponent(sessionId)}`);
       const badge = page.locator('.connection');
+      const repCount = page.getByTestId('rep-count');
       await expect.poll(() => badge.getAttribute('data-presence')).toBe('present');
+      await expect.poll(async () => Number(await repCount.textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+
       await bridge.close();
       await expect.poll(() => badge.getAttribute('data-presence'), { timeout: 10_000 }).toBe('reconnecting');
       await expect.poll(() => badge.textContent()).toContain('reconnecting');
       bridge = await startBridge({ replayDirs: [fixture.dir], dataDir: bridge.dataDir, port: bridge.port });
       await expect.poll(() => badge.getAttribute('data-presence'), { timeout: 15_000 }).toBe('present');
+
+      // The session ended with the old bridge; the page says so and still holds its reps.
+      const stored = (await (await fetch(`${bridge.url}/api/sessions/${sessionId}`)).json()) as { status: string; reps: unknown[] };
+      expect(stored.status).not.toBe('live');
+      await page.locator(`[data-session-status="${stored.status}"]`).waitFor({ timeout: 10_000 });
+      await expect.poll(async () => Number(await repCount.textContent())).toBe(stored.reps.length);
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'after-bridge-restart.png'), fullPage: true });
     } finally {
       await page.close();
       await bridge.close();
     }
-  }, 60_000);
+  }, 90_000);
 });
+
+function jsonPost(body: unknown): RequestInit {
+  return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}

@@ -1,6 +1,6 @@
 // The connection and REST client every view shares, provided once by App.
 import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
-import type { RepReport } from '@hinge/protocol';
+import type { SessionDetail } from '@hinge/protocol';
 import type { BridgeConnection, ConnectionStatus } from './connection/bridgeConnection';
 import type { Api } from './connection/api';
 import { createSessionStore, type SessionSnapshot, type SessionStore } from './live/sessionStore';
@@ -28,9 +28,7 @@ export function useSessionStore(sessionId: string): { store: SessionStore | null
   const { connection, api } = useServices();
   const [store, setStore] = useState<SessionStore | null>(null);
   useEffect(() => {
-    const created = createSessionStore(connection, sessionId, (id) =>
-      api.get<RepReport[]>(`/api/sessions/${encodeURIComponent(id)}/reps`),
-    );
+    const created = createSessionStore(connection, sessionId, (id) => api.get<SessionDetail>(`/api/sessions/${encodeURIComponent(id)}`));
     setStore(created);
     return () => created.dispose();
   }, [connection, api, sessionId]);

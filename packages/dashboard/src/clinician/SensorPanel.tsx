@@ -10,11 +10,17 @@ const PRESENCE_TEXT: Record<string, string> = {
   error: '✕ error',
 };
 
-export function SensorPanel({ status, hasSensorStatus }: { status: SensorStatusMessage | null; hasSensorStatus: boolean }) {
+export function SensorPanel({ status: latest, hasSensorStatus, running }: { status: SensorStatusMessage | null; hasSensorStatus: boolean; running: boolean }) {
+  // Once the session has ended the last status is stale: say so instead of showing "connected".
+  const status = running ? latest : null;
   return (
     <section className="panel sensors-panel" aria-labelledby="sensors-title">
       <h2 id="sensors-title">Sensors</h2>
-      {!status && <p className="hint">{hasSensorStatus ? 'Waiting for the first status…' : 'This source does not report sensor status.'}</p>}
+      {!status && (
+        <p className="hint">
+          {!running ? 'The session has ended; its sensors no longer stream.' : hasSensorStatus ? 'Waiting for the first status…' : 'This source does not report sensor status.'}
+        </p>
+      )}
       {status && (
         <table className="compact">
           <thead>

@@ -41,7 +41,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
       <section className="panel">
         <h2>Session {sessionId}</h2>
         <p role="status">{status.presence === 'present' ? 'Waiting for the session…' : 'Connecting to the bridge…'}</p>
-        {status.problems.length > 0 && <p className="error">{status.problems[status.problems.length - 1]}</p>}
+        {snapshot.resyncProblem && <p className="error">{snapshot.resyncProblem}</p>}
       </section>
     );
   }
@@ -88,7 +88,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
       <section className="panel counter" aria-labelledby="counter-title">
         <h2 id="counter-title">Reps</h2>
         <p className="rep-count" aria-live="polite" aria-atomic="true">
-          <span data-testid="rep-count">{repCount}</span> <span className="unit">reps</span>
+          <span data-testid="rep-count">{repCount}</span> <span className="unit">{repCount === 1 ? 'rep' : 'reps'}</span>
         </p>
         <p className="phase" data-phase={live.phase}>
           {live.currentRep !== null ? `Rep ${live.currentRep}: ` : ''}
@@ -139,7 +139,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
         onCalibrate={() => command('calibrate')}
       />
 
-      <SensorPanel status={snapshot.sensors} hasSensorStatus={capabilities.includes('sensor-status')} />
+      <SensorPanel status={snapshot.sensors} hasSensorStatus={capabilities.includes('sensor-status')} running={running} />
 
       <SettingsEditor
         settings={session.settings}
@@ -149,7 +149,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
 
       <section className="panel wide" aria-labelledby="reps-title">
         <h2 id="reps-title">Rep details</h2>
-        <RepTable reps={live.reps} caption={`${live.reps.length} reps, limit ${session.settings.lumbarLimitDeg}° lumbar flexion`} />
+        <RepTable reps={live.reps} caption={`${live.reps.length} ${live.reps.length === 1 ? 'rep' : 'reps'}, limit ${session.settings.lumbarLimitDeg}° lumbar flexion`} />
       </section>
     </div>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RepReport, ServerMessage, SessionState } from '@hinge/protocol';
+import type { RepReport, ServerMessage, SessionDetail, SessionState } from '@hinge/protocol';
 import { createSessionStore } from './sessionStore';
 
 function fakeConnection() {
@@ -23,9 +23,9 @@ function rep(index: number): RepReport {
   return { index, start: index, bottom: index + 0.5, end: index + 1, peakTrunkDeg: 50, peakPelvisDeg: 40, peakLumbarDeg: 10, hipShare: 0.8, descentS: 1.2, ascentS: 1.3, faults: [] };
 }
 
-function session(repCount: number): SessionState {
+function session(repCount: number, status: SessionState['status'] = 'live'): SessionState {
   return {
-    id: 's1', patientId: 'p1', label: 'Mon', exercise: 'hip-hinge', status: 'live',
+    id: 's1', patientId: 'p1', label: 'Mon', exercise: 'hip-hinge', status,
     settings: { painLevel: 3, load: 'none', lumbarLimitDeg: 20, tempoMinS: 1, targetReps: 10, targetSets: 3 },
     source: null, capabilities: ['seek'], createdAt: '', startedAt: null, endedAt: null, t: 0,
     calibration: null, activeSet: null, sets: [], repCount, setRepCount: repCount, summary: null, warnings: [],
@@ -33,11 +33,13 @@ function session(repCount: number): SessionState {
 }
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+const detail = (repCount: number, reps: RepReport[], status: SessionState['status'] = 'live'): SessionDetail => ({ ...session(repCount, status), reps });
+const nothingStored = async () => detail(0, []);
 
 describe('createSessionStore', () => {
   it('keeps angles in the ring and only the messages of its own session', () => {
     const conn = fakeConnection();
-    const store = createSessionStore(conn, 's1', async () => []);
+    const store = createSessionStore(conn, 's1', nothingStored);
     expect(conn.followed).toEqual(['s1']);
     let notified = 0;
     store.subscribe(() => notified++);
@@ -55,14 +57,14 @@ describe('createSessionStore', () => {
 
   it('ignores an angle frame whose columns differ in length', () => {
     const conn = fakeConnection();
-    const store = createSessionStore(conn, 's1', async () => []);
+    const store = createSessionStore(conn, 's1', nothingStored);
     conn.emit({ type: 'angles', sessionId: 's1', t: [0, 1], pelvisDeg: [1], trunkDeg: [1, 2], lumbarDeg: [1, 2] });
     expect(store.angles.length).toBe(0);
   });
 
   it('sums dropped samples reported under backpressure', () => {
     const conn = fakeConnection();
-    const store = createSessionStore(conn, 's1', async () => []);
+    const store = createSessionStore(conn, 's1', nothingStored);
     conn.emit({ type: 'angles', sessionId: 's1', t: [0], pelvisDeg: [1], trunkDeg: [1], lumbarDeg: [0], droppedSamples: 40 });
     conn.emit({ type: 'angles', sessionId: 's1', t: [1], pelvisDeg: [1], trunkDeg: [1], lumbarDeg: [0], droppedSamples: 2 });
     expect(store.getSnapshot().droppedSamples).toBe(42);
@@ -71,27 +73,44 @@ describe('createSessionStore', () => {
   it('fetches the reps it missed when a snapshot counts more than it holds', async () => {
     const conn = fakeConnection();
     const fetched: string[] = [];
+    const stored = [rep(1)];
     const store = createSessionStore(conn, 's1', async (id) => {
       fetched.push(id);
-      return [rep(1), rep(2), rep(3)];
+      return detail(stored.length, [...stored]);
     });
+    await flush();
+    expect(fetched).toEqual(['s1']); // history on start
+    stored.push(rep(2), rep(3));
     conn.emit({ type: 'event', sessionId: 's1', event: { type: 'rep-completed', t: 2, rep: rep(1) } });
     conn.emit({ type: 'session', session: session(3) });
     await flush();
-    expect(fetched).toEqual(['s1']);
+    expect(fetched).toHaveLength(2);
     expect(store.getSnapshot().live.reps.map((r) => r.index)).toEqual([1, 2, 3]);
     conn.emit({ type: 'session', session: session(3) });
     await flush();
-    expect(fetched).toHaveLength(1); // nothing missing any more
+    expect(fetched).toHaveLength(2); // nothing missing any more
   });
 
-  it('says so when the missed reps cannot be fetched', async () => {
+  it('reloads after a reconnect and shows a session that ended meanwhile from REST', async () => {
+    const conn = fakeConnection();
+    let current = detail(1, [rep(1)]);
+    const store = createSessionStore(conn, 's1', async () => current);
+    conn.emit({ type: 'session', session: session(1) });
+    await flush();
+    expect(store.getSnapshot().session?.status).toBe('live');
+    current = detail(2, [rep(1), rep(2)], 'interrupted'); // the bridge restarted; the session cannot resume
+    conn.emit({ type: 'hello', protocol: 1, capabilities: ['control'], role: 'clinician', sessions: [], maxMessageBytes: 16384 });
+    await flush();
+    expect(store.getSnapshot().session?.status).toBe('interrupted');
+    expect(store.getSnapshot().live.reps.map((r) => r.index)).toEqual([1, 2]);
+  });
+
+  it('says so when the session cannot be loaded', async () => {
     const conn = fakeConnection();
     const store = createSessionStore(conn, 's1', async () => {
-      throw new Error('the bridge could not be reached');
+      throw new Error('no such session');
     });
-    conn.emit({ type: 'session', session: session(2) });
     await flush();
-    expect(store.getSnapshot().resyncProblem).toContain('the bridge could not be reached');
+    expect(store.getSnapshot().resyncProblem).toBe('could not load the session from the bridge: no such session');
   });
 });

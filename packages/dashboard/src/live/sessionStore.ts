@@ -3,9 +3,11 @@
 // React components read it with useSyncExternalStore (snapshot changes on session/event/sensor
 // messages only); charts and the patient figure read the ring and `latestAngles` once per animation frame.
 //
-// Resuming: after a reconnect the bridge sends a fresh `session` snapshot, but events sent while we
-// were away are gone. When the snapshot counts more reps than we hold, the reps are fetched over REST.
-import type { AngleSample, RepReport, SensorStatusMessage, ServerMessage, SessionState } from '@hinge/protocol';
+// History comes over REST (`GET /api/sessions/:id`: state and stored reps), live updates over the
+// WebSocket. The REST detail is loaded when the store is made, again after every (re)connect (a `hello`),
+// and whenever a snapshot counts more reps than the store holds (events sent while we were away are
+// gone). A session that is no longer running cannot be subscribed to; its REST state is what we show.
+import type { AngleSample, SensorStatusMessage, ServerMessage, SessionDetail, SessionState } from '@hinge/protocol';
 import { createSeriesRing, type SeriesRing } from '../chart/seriesRing';
 import { INITIAL_SESSION_STATE, applyAnalysisEvent, type LiveSessionState } from './sessionState';
 import type { BridgeConnection } from '../connection/bridgeConnection';
@@ -19,7 +21,7 @@ export interface SessionSnapshot {
   sensors: SensorStatusMessage | null;
   /** Angle samples the bridge left out for us (backpressure), summed. */
   droppedSamples: number;
-  /** A problem fetching missed reps, shown to the clinician. */
+  /** A problem loading the session's history, shown to the clinician. */
   resyncProblem: string | null;
 }
 
@@ -37,13 +39,14 @@ export interface SessionStore {
 export function createSessionStore(
   connection: Pick<BridgeConnection, 'onMessage' | 'follow'>,
   sessionId: string,
-  fetchReps: (sessionId: string) => Promise<RepReport[]>,
+  fetchDetail: (sessionId: string) => Promise<SessionDetail>,
 ): SessionStore {
   const angles = createSeriesRing(ANGLE_RING_CAPACITY, 3);
   let latest: AngleSample | null = null;
   let snapshot: SessionSnapshot = { session: null, live: INITIAL_SESSION_STATE, sensors: null, droppedSamples: 0, resyncProblem: null };
   const listeners = new Set<() => void>();
   let resyncing = false;
+  let resyncAgain = false;
   let disposed = false;
 
   const update = (patch: Partial<SessionSnapshot>) => {
@@ -51,11 +54,15 @@ export function createSessionStore(
     for (const listener of listeners) listener();
   };
 
-  const resyncReps = async () => {
-    if (resyncing) return;
+  const resync = async () => {
+    if (resyncing) {
+      resyncAgain = true;
+      return;
+    }
     resyncing = true;
+    const snapshotBefore = snapshot.session;
     try {
-      const reps = await fetchReps(sessionId);
+      const { reps, ...state } = await fetchDetail(sessionId);
       if (disposed) return;
       let live = snapshot.live;
       const known = new Set(live.reps.map((r) => r.index));
@@ -63,11 +70,19 @@ export function createSessionStore(
         if (!known.has(rep.index)) live = applyAnalysisEvent(live, { type: 'rep-completed', t: rep.end, rep });
       }
       // Keep the phase of a rep in progress: the fetched reps are history.
-      update({ live: { ...live, currentRep: snapshot.live.currentRep, phase: snapshot.live.phase }, resyncProblem: null });
+      live = { ...live, currentRep: snapshot.live.currentRep, phase: snapshot.live.phase };
+      if (state.calibration && live.calibration.status !== 'calibrated') live = { ...live, calibration: { status: 'calibrated', ...state.calibration } };
+      // A WebSocket snapshot that arrived meanwhile is newer, unless the session has ended since.
+      const session = snapshot.session === snapshotBefore || state.status !== 'live' ? state : snapshot.session;
+      update({ session, live, resyncProblem: null });
     } catch (error) {
-      update({ resyncProblem: `could not fetch the reps missed while disconnected: ${(error as Error).message}` });
+      if (!disposed) update({ resyncProblem: `could not load the session from the bridge: ${(error as Error).message}` });
     } finally {
       resyncing = false;
+      if (resyncAgain && !disposed) {
+        resyncAgain = false;
+        void resync();
+      }
     }
   };
 
@@ -76,7 +91,10 @@ export function createSessionStore(
       case 'session':
         if (message.session.id !== sessionId) return;
         update({ session: message.session });
-        if (message.session.repCount > snapshot.live.reps.length) void resyncReps();
+        if (message.session.repCount > snapshot.live.reps.length) void resync();
+        return;
+      case 'hello':
+        void resync();
         return;
       case 'event':
         if (message.sessionId !== sessionId) return;
@@ -107,6 +125,7 @@ export function createSessionStore(
 
   const stopListening = connection.onMessage(onMessage);
   const stopFollowing = connection.follow(sessionId);
+  void resync();
 
   return {
     sessionId,
