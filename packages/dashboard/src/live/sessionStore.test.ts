@@ -33,7 +33,7 @@ function session(repCount: number, status: SessionState['status'] = 'live'): Ses
 }
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
-const detail = (repCount: number, reps: RepReport[], status: SessionState['status'] = 'live'): SessionDetail => ({ ...session(repCount, status), reps });
+const detail = (repCount: number, reps: RepReport[], status: SessionState['status'] = 'live'): SessionDetail => ({ ...session(repCount, status), reps: reps.map((r) => ({ ...r, setIndex: null })) });
 const nothingStored = async () => detail(0, []);
 
 describe('createSessionStore', () => {
