@@ -12,6 +12,11 @@ const DEG = Math.PI / 180;
 
 /** Fraction of the bend a person keeps sinking during a pause at the bottom (see bendProfile). */
 const BOTTOM_SINK = 0.03;
+/**
+ * In a rounded rep the lumbar spine flexes first and unrolls last: its flexion takes this fraction less
+ * time on the way down and up (and holds longer at the bottom) than the pelvis tilt.
+ */
+const ROUNDED_LUMBAR_LEAD = 0.25;
 /** Fade-in and fade-out of oscillating steps (sway, walk), s. */
 const OSCILLATION_RAMP_S = 0.8;
 
@@ -100,9 +105,21 @@ const still = (): StepDelta => ({
 function stepDelta(step: ScriptStep, tS: number): StepDelta {
   const d = still();
   if (isRepStep(step)) {
-    const bend = bendProfile(tS, { leadS: REP_LEAD_S, descentS: step.descentS, pauseS: step.pauseS, ascentS: step.ascentS }, BOTTOM_SINK);
+    const timing = { leadS: REP_LEAD_S, descentS: step.descentS, pauseS: step.pauseS, ascentS: step.ascentS };
+    const bend = bendProfile(tS, timing, BOTTOM_SINK);
+    const lead = step.kind === 'rounded' ? ROUNDED_LUMBAR_LEAD : 0;
+    const lumbarBend = bendProfile(
+      tS,
+      {
+        leadS: REP_LEAD_S,
+        descentS: (1 - lead) * step.descentS,
+        pauseS: step.pauseS + lead * (step.descentS + step.ascentS),
+        ascentS: (1 - lead) * step.ascentS,
+      },
+      BOTTOM_SINK,
+    );
     d.pelvisPitchRad = bend * step.pelvisDeg * DEG;
-    d.trunkPitchRad = bend * step.trunkDeg * DEG;
+    d.trunkPitchRad = d.pelvisPitchRad + lumbarBend * (step.trunkDeg - step.pelvisDeg) * DEG;
     d.dropM = bend * step.hipDropM;
     d.backM = bend * step.hipBackM;
     return d;
