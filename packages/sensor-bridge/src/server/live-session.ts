@@ -23,8 +23,8 @@ import type { SessionRow, SetRow, Store } from '../storage/store';
 import type { ClientChannel } from './client-channel';
 import { HingeError } from './errors';
 
-/** Shortest time between two angle frames of one session, ms (at most 50 frames per second). */
-export const MIN_FRAME_INTERVAL_MS = 20;
+/** Shortest time between two angle frames of one session, ms (at most 60 frames per second; sources deliver every 20 ms, so frames normally go out at once). */
+export const MIN_FRAME_INTERVAL_MS = 16;
 /** Sensor status is pushed to subscribers this often, ms. */
 export const STATUS_INTERVAL_MS = 1000;
 
