@@ -1,10 +1,11 @@
 // Vite build of the dashboard. The bridge serves `dist/` at `/`; `base: './'` keeps asset paths
 // relative. In development (`pnpm --filter @hinge/dashboard dev`) the proxy sends REST and the
-// WebSocket to a bridge on HINGE_BRIDGE_URL (default http://127.0.0.1:8787).
+// WebSocket to a bridge on HINGE_BRIDGE_URL (default http://127.0.0.1:4173, `hinge serve`'s port); start
+// that bridge with `--allow-origin http://localhost:5173` so it accepts the dev page's WebSocket.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-const bridgeUrl = process.env.HINGE_BRIDGE_URL ?? 'http://127.0.0.1:8787';
+const bridgeUrl = process.env.HINGE_BRIDGE_URL ?? 'http://127.0.0.1:4173';
 
 export default defineConfig({
   base: './',
