@@ -22,7 +22,10 @@ export interface RepStep {
   ascentS: number;
 }
 
-/** Standing still (postural sway only). `calibrate` adds a `calibrate` event at the end of the step. */
+/**
+ * Standing still (postural sway only). `calibrate` adds a `calibrate` event at the start of the step: the
+ * request to stand still for calibration, as a live session sends it.
+ */
 export interface StandStep {
   kind: 'stand' | 'pause';
   durationS: number;

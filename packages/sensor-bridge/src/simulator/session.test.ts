@@ -72,9 +72,11 @@ describe('simulateSession', () => {
     }
   });
 
-  it('emits a calibrate event at the end of a calibration stand', () => {
-    const { lines } = simulateSession({ seed: 1, script: [{ kind: 'stand', durationS: 3.5, calibrate: true }, { kind: 'hinge' }] });
-    expect(lines.filter(isEventLine)).toEqual([{ t: 3.5, event: 'calibrate', detail: { kind: 'standing' } }]);
+  it('emits a calibrate event at the start of a calibration stand', () => {
+    const { lines } = simulateSession({ seed: 1, script: [{ kind: 'hinge' }, { kind: 'stand', durationS: 3.5, calibrate: true }, { kind: 'hinge' }] });
+    const standStartS = lines.filter(isEventLine)[0]!.t;
+    expect(lines.filter(isEventLine)).toEqual([{ t: standStartS, event: 'calibrate', detail: { kind: 'standing' } }]);
+    expect(standStartS).toBeGreaterThan(2); // after the first rep
   });
 
   it('rejects impossible options with a clear error', () => {

@@ -63,7 +63,7 @@ function calibrateEvents(motion: Motion, fromStep: number): EventLine[] {
   return motion.steps
     .slice(fromStep)
     .filter((p) => p.step.kind === 'stand' && p.step.calibrate === true)
-    .map((p) => ({ t: Math.round(p.endS * 1e4) / 1e4, event: 'calibrate', detail: { kind: 'standing' } }));
+    .map((p) => ({ t: Math.round(p.startS * 1e4) / 1e4, event: 'calibrate', detail: { kind: 'standing' } }));
 }
 
 function createGenerator(options: SimulatorOptions, loop: boolean): Generator {
