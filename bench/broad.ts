@@ -1,5 +1,6 @@
 // BROAD accuracy: runs the orientation filter over the trials in ../shared/benchmarks/broad and
 // reports the data set's own metric (inclination RMSE over the movement mask, degrees).
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
@@ -79,33 +80,58 @@ export function loadBroadTrial(name: string): BroadTrial {
   return trial;
 }
 
-/** Runs the filter over a trial; returns the inclination RMSE (deg) over the movement mask. */
-export function broadRmseDeg(trial: BroadTrial, settings: Partial<OrientationFilterSettings> = {}): number {
-  const f = createOrientationFilter({ ...settings, sampleRateHz: trial.sampleRateHz });
+/** Inclination RMSE (deg) over the movement mask of orientations given per row ([w,x,y,z] x n). */
+export function broadRmseFromQuats(trial: BroadTrial, quats: Float64Array): number {
   const n = trial.t.length;
   const inMask = new Uint8Array(n);
   for (const [a, b] of trial.movement) inMask.fill(1, a, b);
   let sum = 0;
   let count = 0;
-  const dt = 1 / trial.sampleRateHz;
   for (let i = 0; i < n; i++) {
-    updateOrientation(f, trial.gyr.subarray(3 * i, 3 * i + 3), trial.acc.subarray(3 * i, 3 * i + 3), dt);
     if (!inMask[i]) continue;
     const g = trial.gt.subarray(4 * i, 4 * i + 4);
     if (!Number.isFinite(g[0]!)) continue;
-    const e = inclinationErrorDeg(getOrientation(f), [g[0]!, g[1]!, g[2]!, g[3]!]);
+    const e = inclinationErrorDeg([quats[4 * i]!, quats[4 * i + 1]!, quats[4 * i + 2]!, quats[4 * i + 3]!], [g[0]!, g[1]!, g[2]!, g[3]!]);
     sum += e * e;
     count++;
   }
   return Math.sqrt(sum / count);
 }
 
+/** Runs the filter in-process over a trial (for parameter studies); returns the inclination RMSE (deg). */
+export function broadRmseDeg(trial: BroadTrial, settings: Partial<OrientationFilterSettings> = {}): number {
+  const f = createOrientationFilter({ ...settings, sampleRateHz: trial.sampleRateHz });
+  const n = trial.t.length;
+  const quats = new Float64Array(4 * n);
+  const dt = 1 / trial.sampleRateHz;
+  for (let i = 0; i < n; i++) {
+    updateOrientation(f, trial.gyr.subarray(3 * i, 3 * i + 3), trial.acc.subarray(3 * i, 3 * i + 3), dt);
+    quats.set(getOrientation(f), 4 * i);
+  }
+  return broadRmseFromQuats(trial, quats);
+}
+
+/** Runs `hinge fuse` (the product's command) on a trial file and returns its inclination RMSE (deg). */
+export function broadRmseViaCli(trial: BroadTrial): number {
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const out = execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), path.join(repoRoot, 'packages/sensor-bridge/src/cli/main.ts'), 'fuse', path.join(BROAD_DIR, `${trial.name}.csv.gz`)], {
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
+  const lines = out.split('\n');
+  const quats = new Float64Array(4 * trial.t.length);
+  for (let i = 0; i < trial.t.length; i++) {
+    const cells = lines[i + 1]!.split(',');
+    for (let k = 0; k < 4; k++) quats[4 * i + k] = Number(cells[k + 1]);
+  }
+  return broadRmseFromQuats(trial, quats);
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1])) {
-  const extra = process.argv[2] ? JSON.parse(process.argv[2]) : {};
   const results: number[] = [];
   for (const name of listBroadTrials()) {
     const trial = loadBroadTrial(name);
-    const r = broadRmseDeg(trial, extra);
+    const r = broadRmseViaCli(trial);
     results.push(r);
     console.log(`${name.padEnd(36)} ${r.toFixed(3)}  (VQF ${BROAD_ANCHORS[name]?.vqf})`);
   }

@@ -296,7 +296,7 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
         const h = d.history;
         const back = Math.max(0, idx - 10);
         const a = h.trunkDeg[back], b = h.trunkDeg[idx];
-        const speed = a !== null && a !== undefined && b !== null ? Math.abs(b - a) / (f.t - h.t[back]! || 1) : Infinity;
+        const speed = a !== null && a !== undefined && b !== null && b !== undefined ? Math.abs(b - a) / (f.t - h.t[back]! || 1) : Infinity;
         if (speed < o.settledDegS || f.t - rep.settleSinceT >= o.settleMaxS) {
           complete(d, rep, idx, f.t);
           d.current = null;

@@ -2,15 +2,25 @@
 // `hinge`: the command-line entry point. Run from the repository root as `pnpm --silent hinge <command>`.
 import { CliError, type CliIO, type Command } from './command';
 import { analyzeCommand } from './commands/analyze';
+import { decodeCommand } from './commands/decode';
+import { anglesCommand } from './commands/angles';
+import { fuseCommand } from './commands/fuse';
+import { recordCommand } from './commands/record';
 import { replayCommand } from './commands/replay';
+import { scanCommand } from './commands/scan';
 import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
 
 const commands: Record<string, Command> = {
   simulate: simulateCommand,
   analyze: analyzeCommand,
+  angles: anglesCommand,
+  fuse: fuseCommand,
   replay: replayCommand,
   serve: serveCommand,
+  scan: scanCommand,
+  record: recordCommand,
+  decode: decodeCommand,
 };
 
 function helpText(): string {

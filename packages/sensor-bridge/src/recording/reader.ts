@@ -1,8 +1,6 @@
 // Streaming reader for hinge recordings (.jsonl and .jsonl.gz). See docs/recording-format.md.
 // The file is never loaded whole: it is decoded chunk by chunk and handed out in batches of lines.
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import { StringDecoder } from 'node:string_decoder';
+import { rawLineBatches, type RawLine } from './lines';
 import {
   createLineValidator,
   validateHeader,
@@ -48,55 +46,6 @@ export interface OpenedRecording {
   stats: ReadStats;
 }
 
-interface RawLine {
-  text: string;
-  number: number;
-}
-
-/** Splits a (possibly gzipped) file into lines; yields arrays of whole lines and reports a cut-off tail. */
-async function* rawLineBatches(file: string, onTruncated: (lineNumber: number, why: string) => void): AsyncGenerator<RawLine[]> {
-  const source = createReadStream(file);
-  const stream = file.endsWith('.gz') ? source.pipe(createGunzip()) : source;
-  source.on('error', (e) => stream.destroy(e));
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
-  let lineNumber = 0;
-  let gzipCutOff = false;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const text = pending + decoder.write(chunk);
-      const parts = text.split('\n');
-      pending = parts.pop() ?? '';
-      const batch: RawLine[] = [];
-      for (const part of parts) {
-        lineNumber++;
-        batch.push({ text: part.endsWith('\r') ? part.slice(0, -1) : part, number: lineNumber });
-      }
-      if (batch.length > 0) yield batch;
-    }
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    // A gzip file cut off by a crash ends without its trailer: keep what was decoded.
-    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) gzipCutOff = true;
-    else throw error;
-  }
-  pending += decoder.end();
-  if (pending.trim() !== '') {
-    lineNumber++;
-    // A last line without '\n' that is still whole JSON is kept; a broken one is the mark of a crash.
-    let whole = true;
-    try {
-      JSON.parse(pending);
-    } catch {
-      whole = false;
-    }
-    if (whole && !gzipCutOff) yield [{ text: pending, number: lineNumber }];
-    else onTruncated(lineNumber, whole ? 'compressed stream cut off' : 'last line is incomplete');
-  } else if (gzipCutOff) {
-    onTruncated(lineNumber, 'compressed stream cut off');
-  }
-}
-
 /**
  * Opens a recording: reads and validates the header, then streams the lines.
  * Throws RecordingLineError for a bad header, and (strict mode) for the first bad line.
@@ -105,10 +54,22 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
   const mode = options.mode ?? 'strict';
   const warn = options.onWarning ?? (() => {});
   const stats: ReadStats = { lines: 0, badLines: 0, truncated: false };
-  const raw = rawLineBatches(file, (lineNumber, why) => {
-    stats.truncated = true;
-    warn(`${file}:${lineNumber}: file ends mid-line (${why}); read up to line ${lineNumber - 1}`);
-  });
+  const isWholeJson = (text: string) => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const raw = rawLineBatches(
+    file,
+    (lineNumber, why) => {
+      stats.truncated = true;
+      warn(`${file}:${lineNumber}: file ends mid-line (${why}); read up to line ${lineNumber - 1}`);
+    },
+    isWholeJson,
+  );
 
   // Find the header (line 1) and keep the rest of its batch.
   let first: IteratorResult<RawLine[]>;

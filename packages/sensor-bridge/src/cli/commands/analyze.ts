@@ -1,10 +1,96 @@
-import { CliError, type Command } from '../command';
+// `hinge analyze FILE`: the streaming analysis run over a recording, printed as the `hinge-analysis`
+// JSON document (--json) or as a short table for people.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { AnalysisDocument } from '@hinge/protocol';
+import { createSessionAnalyzer } from '@hinge/analysis';
+import { openRecording, RecordingLineError } from '../../recording/reader';
+import { CliError, write, type CliIO, type Command } from '../command';
+import { parseSettings, settingsOptions, settingsUsage } from '../settings-options';
 
-// Placeholder while the command is being built.
+const usage = `usage: hinge analyze FILE [--json] [--angles] [--strict] [settings]
+
+Analyses a recording (.jsonl or .jsonl.gz): calibration, angles, reps, faults, summary.
+
+options:
+  --json              print the hinge-analysis JSON document (docs/analysis-output.md)
+  --angles            include the angle series (100 Hz) in the JSON document
+  --strict            stop at the first bad line (default: skip bad lines and report them)
+${settingsUsage}
+`;
+
+/** Reads and analyses a recording, streaming. Shared with `hinge angles`. */
+export async function analyzeFile(
+  file: string,
+  options: { strict: boolean; angles: boolean; settings: ReturnType<typeof parseSettings>; onAngles?: (a: ReturnType<ReturnType<typeof createSessionAnalyzer>['takeAngles']>) => Promise<void> },
+  io: CliIO,
+): Promise<AnalysisDocument> {
+  if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+  const readerWarnings: string[] = [];
+  let recording;
+  try {
+    recording = await openRecording(file, { mode: options.strict ? 'strict' : 'lenient', onWarning: (w) => readerWarnings.push(w) });
+  } catch (error) {
+    if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`);
+    throw error;
+  }
+  const analyzer = createSessionAnalyzer(recording.header, options.settings, {
+    keepAngleSeries: options.angles,
+    maxPendingAngles: options.onAngles ? Infinity : 0,
+  });
+  try {
+    for await (const batch of recording.batches) {
+      for (const line of batch) analyzer.push(line);
+      analyzer.takeEvents();
+      if (options.onAngles) await options.onAngles(analyzer.takeAngles());
+    }
+  } catch (error) {
+    if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`);
+    throw error;
+  }
+  const doc = analyzer.finish();
+  if (options.onAngles) await options.onAngles(analyzer.takeAngles());
+  const { stats } = recording;
+  if (stats.badLines > 0) doc.warnings.unshift(`${stats.badLines} bad line(s) skipped (run with --strict to stop at the first)`);
+  if (stats.truncated) doc.warnings.unshift('the file ends mid-line (cut off while writing?); read up to the last whole line');
+  for (const w of readerWarnings.slice(0, 20)) io.err.write(`warning: ${w}\n`);
+  if (readerWarnings.length > 20) io.err.write(`warning: ... and ${readerWarnings.length - 20} more\n`);
+  if (!doc.calibration) {
+    throw new CliError(`cannot analyse ${file}: ${doc.warnings.find((w) => w.startsWith('calibration impossible')) ?? 'no calibration'}`);
+  }
+  return doc;
+}
+
+function table(doc: AnalysisDocument): string {
+  const rows = doc.reps.map((r) =>
+    [r.index, r.set ?? '', r.start.toFixed(1), r.peakTrunkDeg.toFixed(0), r.peakPelvisDeg?.toFixed(0) ?? '-', r.peakLumbarDeg?.toFixed(0) ?? '-',
+      r.hipShare?.toFixed(2) ?? '-', r.descentS.toFixed(1), r.ascentS.toFixed(1), r.faults.join(', ') || 'clean'].join('\t'),
+  );
+  const s = doc.summary;
+  const counts = Object.entries(s.faultCounts).map(([f, n]) => `${f} ${n}`).join(', ');
+  return [
+    `calibration: still standing ${doc.calibration?.start.toFixed(1)}-${doc.calibration?.end.toFixed(1)} s`,
+    'rep\tset\tstart s\ttrunk\tpelvis\tlumbar\thip share\tdown s\tup s\tfaults',
+    ...rows,
+    `${s.repCount} reps, ${s.cleanReps} clean; ${counts}`,
+    ...doc.warnings.map((w) => `warning: ${w}`),
+  ].join('\n') + '\n';
+}
+
 export const analyzeCommand: Command = {
-  summary: 'analyze (being built)',
-  usage: 'hinge analyze',
-  async run() {
-    throw new CliError('not built yet');
+  summary: 'analyse a recording: angles, reps, faults, summary (--json for the document)',
+  usage,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args, options: { json: { type: 'boolean' }, angles: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, allowPositionals: true });
+    } catch (error) {
+      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
+    }
+    const [file, extra] = parsed.positionals;
+    if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
+    const doc = await analyzeFile(file, { strict: !!parsed.values.strict, angles: !!parsed.values.angles, settings: parseSettings(parsed.values) }, io);
+    await write(io.out, parsed.values.json ? JSON.stringify(doc) + '\n' : table(doc));
+    return 0;
   },
 };

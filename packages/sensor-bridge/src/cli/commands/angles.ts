@@ -1,0 +1,44 @@
+// `hinge angles FILE --csv`: the pelvis, trunk and lumbar angle series of a recording, streamed as CSV.
+import { parseArgs } from 'node:util';
+import { CliError, write, type Command } from '../command';
+import { parseSettings, settingsOptions } from '../settings-options';
+import { analyzeFile } from './analyze';
+
+const usage = `usage: hinge angles FILE --csv [--strict]
+
+Prints the body angles of a recording on one 100 Hz time base (recording time, s; degrees) as CSV:
+t,pelvisDeg,trunkDeg,lumbarDeg. An empty cell is a gap (a sensor had no data): nothing is invented.
+`;
+
+const cell = (v: number | null) => (v === null ? '' : String(v));
+
+export const anglesCommand: Command = {
+  summary: 'print the angle series of a recording as CSV',
+  usage,
+  async run(args, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({ args, options: { csv: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, allowPositionals: true });
+    } catch (error) {
+      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
+    }
+    const [file, extra] = parsed.positionals;
+    if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
+    if (!parsed.values.csv) throw new CliError(`only --csv output is supported (the JSON series is 'hinge analyze FILE --json --angles')`, 2);
+    await write(io.out, 't,pelvisDeg,trunkDeg,lumbarDeg\n');
+    await analyzeFile(
+      file,
+      {
+        strict: !!parsed.values.strict,
+        angles: false,
+        settings: parseSettings(parsed.values),
+        onAngles: async (angles) => {
+          if (angles.length === 0) return;
+          await write(io.out, angles.map((a) => `${a.t},${cell(a.pelvisDeg)},${cell(a.trunkDeg)},${cell(a.lumbarDeg)}`).join('\n') + '\n');
+        },
+      },
+      io,
+    );
+    return 0;
+  },
+};
