@@ -18,7 +18,7 @@ const BOTTOM_SINK = 0.03;
  */
 const ROUNDED_LUMBAR_LEAD = 0.25;
 /** Fade-in and fade-out of oscillating steps (sway, walk), s. */
-const OSCILLATION_RAMP_S = 0.8;
+export const OSCILLATION_RAMP_S = 0.8;
 
 /** One frequency of quiet-standing postural sway. */
 interface SwayComponent {

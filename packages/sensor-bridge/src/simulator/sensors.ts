@@ -3,7 +3,7 @@
 // gravity), then each device's imperfections are applied: mounting, scale, bias and bias drift, white
 // noise, soft-tissue wobble, and its timing (phase, clock offset and drift, jitter).
 import type { Quat, SampleLine, Vec3 } from '@hinge/protocol';
-import { bodyPose, sensorSite, type Motion, type Placement } from './body';
+import { bodyPose, OSCILLATION_RAMP_S, sensorSite, type Motion, type Placement } from './body';
 import { conjugate, fromAxisAngle, fromYawPitchRoll, IDENTITY, multiply, normalize, rotate, toRotationVector } from './quaternion';
 import { randomRotation, randomUnitVector, type Rng } from './random';
 import { isRepStep, REP_LEAD_S, type ScriptStep } from './script';
@@ -81,8 +81,26 @@ export function randomSensorErrors(rng: Rng, options: { noise: NoiseLevel; mount
   };
 }
 
+interface Kick {
+  tS: number;
+  strength: number;
+}
+const kicksOfStep = new WeakMap<ScriptStep, Kick[]>();
+
+function wobbleKicks(step: ScriptStep): Kick[] {
+  let kicks = kicksOfStep.get(step);
+  if (!kicks) kicksOfStep.set(step, (kicks = findKicks(step)));
+  return kicks;
+}
+
 /** Local times (s) of the sharp movement changes in a step that set soft tissue wobbling, with a strength. */
-function wobbleKicks(step: ScriptStep): { tS: number; strength: number }[] {
+function findKicks(step: ScriptStep): Kick[] {
+  if (step.kind === 'walk') {
+    // heel strikes, once the walk is under way and until it slows down
+    const kicks: Kick[] = [];
+    for (let tS = OSCILLATION_RAMP_S; tS < step.durationS - OSCILLATION_RAMP_S; tS += 1 / step.stepHz) kicks.push({ tS, strength: 1 });
+    return kicks;
+  }
   if (!isRepStep(step)) return [];
   const bottomS = REP_LEAD_S + step.descentS;
   return [
