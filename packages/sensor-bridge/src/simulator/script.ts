@@ -96,7 +96,7 @@ interface RepRange {
   ascentS: Range;
 }
 const NORMAL_TEMPO = { descentS: [1.7, 2.5], pauseS: [0, 1], ascentS: [1.7, 2.5] } as const;
-export const REP_RANGES: Record<RepKind, RepRange> = {
+const REP_RANGES: Record<RepKind, RepRange> = {
   hinge: { peak: 'trunkDeg', peakDeg: [50, 90], lumbarDeg: [3, 13], hipDropM: [0.03, 0.08], hipBackM: [0.1, 0.15], ...NORMAL_TEMPO },
   rounded: { peak: 'pelvisDeg', peakDeg: [25, 40], lumbarDeg: [34, 46], hipDropM: [0.03, 0.08], hipBackM: [0.04, 0.1], ...NORMAL_TEMPO },
   squat: { peak: 'pelvisDeg', peakDeg: [15, 25], lumbarDeg: [10, 15], hipDropM: [0.28, 0.45], hipBackM: [0.05, 0.1], ...NORMAL_TEMPO },
