@@ -140,7 +140,7 @@ function devicePose(motion: Motion, placement: Placement, errors: SensorErrors, 
   return { q: multiply(wobbling, errors.mountQuat), p: positionM };
 }
 
-export interface IdealReading {
+interface IdealReading {
   /** Sensor -> earth orientation. */
   q: Quat;
   gyrRadS: Vec3;
@@ -152,7 +152,7 @@ export interface IdealReading {
  * q(t-h)^-1 q(t+h) over 2h (sensor frame). Acceleration: (p(t+h) - 2p(t) + p(t-h)) / h^2, plus gravity,
  * rotated into the sensor frame (specific force: +9.81 along the up axis at rest).
  */
-export function idealReading(motion: Motion, placement: Placement, errors: SensorErrors, tS: number, hint = { index: 0 }): IdealReading {
+function idealReading(motion: Motion, placement: Placement, errors: SensorErrors, tS: number, hint: { index: number }): IdealReading {
   const h = DIFF_STEP_S;
   const before = devicePose(motion, placement, errors, tS - h, hint);
   const now = devicePose(motion, placement, errors, tS, hint);
@@ -215,8 +215,8 @@ export function createSampler(options: SamplerOptions, rng: Rng): Sampler {
       while (nextWrittenS <= untilS && trueInstant(index) <= motionEndS) {
         const trueS = trueInstant(index);
         const tS = nextWrittenS;
-        const ideal = idealReading(motion, options.placement, errors, trueS, hint);
         if (!dropped(tS)) {
+          const ideal = idealReading(motion, options.placement, errors, trueS, hint);
           const t = round(tS, 4);
           if (options.quatOnly) {
             const deviceEarth = fromYawPitchRoll(errors.quatHeadingRad + errors.quatYawDriftRadS * trueS, 0, 0);
