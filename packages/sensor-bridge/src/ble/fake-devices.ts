@@ -158,3 +158,16 @@ export function fakeGeneric(who: Identity): FakeSensor {
     ],
   };
 }
+
+/** Runs the fake devices' radios: every `periodMs`, each device that streams sends its packets for its next sample. */
+export function runFakeRadios(sensors: { device: FakeDevice; fake: FakeSensor }[], periodMs = 10): () => void {
+  const next = sensors.map(() => 0);
+  const timer = setInterval(() => {
+    sensors.forEach(({ device, fake }, i) => {
+      if (!device.connected || !fake.isStreaming(device)) return;
+      for (const p of fake.packets(next[i]!)) device.notify(p.service, p.characteristic, p.bytes);
+      next[i]!++;
+    });
+  }, periodMs);
+  return () => clearInterval(timer);
+}

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLineValidator, isEventLine, type RecordingHeader, type RecordingLine, type SampleLine } from '@hinge/protocol';
 import { DEG_TO_RAD, STANDARD_GRAVITY_MS2 } from './decoders/types';
 import { FakeBindings, type FakeDevice } from './fake-binding';
-import { fakeDot, fakeGeneric, fakeMetaMotion, fakeThingy52, fakeWitMotion, type FakeSensor } from './fake-devices';
+import { fakeDot, fakeGeneric, fakeMetaMotion, fakeThingy52, fakeWitMotion, runFakeRadios, type FakeSensor } from './fake-devices';
 import { createBleLiveSource, type BleLiveSource } from './live-source';
 import { createNobleTransport, type NobleLike } from './noble-transport';
 
@@ -38,15 +38,7 @@ function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: { conn
   const bindings = new FakeBindings();
   const devices = fakes.map(({ fake }) => bindings.addDevice(fake.spec));
   const transport = createNobleTransport(withBindings(bindings));
-  let k = 0;
-  // The devices' radios: every 10 ms each streaming device sends its packets for the next sample.
-  const pump = setInterval(() => {
-    fakes.forEach(({ fake }, i) => {
-      const d = devices[i]!;
-      if (d.connected && fake.isStreaming(d)) for (const p of fake.packets(k)) d.notify(p.service, p.characteristic, p.bytes);
-    });
-    k++;
-  }, 10);
+  const stopRadios = runFakeRadios(fakes.map(({ fake }, i) => ({ device: devices[i]!, fake })));
   const lines: RecordingLine[] = [];
   const source = createBleLiveSource({
     sensors: fakes.map(({ fake, placement }) => ({ id: placement, placement, address: fake.spec.address.toUpperCase() })),
@@ -57,7 +49,7 @@ function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: { conn
     startTimeoutMs: overrides.startTimeoutMs ?? 5000,
   });
   cleanups.push(async () => {
-    clearInterval(pump);
+    stopRadios();
     await source.stop();
   });
   return { bindings, devices, lines, source };

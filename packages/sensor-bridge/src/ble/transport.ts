@@ -87,7 +87,12 @@ export function adapterStateError(state: string): BleError {
 /** The message when noble itself cannot be loaded (no adapter, no HCI socket, no native module). */
 export function unavailableError(cause: unknown): BleError {
   const e = cause as NodeJS.ErrnoException;
-  const reason = e?.code === 'EAFNOSUPPORT' ? 'this system has no Bluetooth socket support (EAFNOSUPPORT)' : (e?.message ?? String(cause)).split('\n')[0];
+  const reason =
+    e?.code === 'EAFNOSUPPORT'
+      ? 'this system has no Bluetooth socket support (EAFNOSUPPORT)'
+      : e?.code === 'MODULE_NOT_FOUND'
+        ? `noble's native Bluetooth module is not built (${(e.message ?? '').split('\n')[0]}); on a machine with Bluetooth, install build tools (python3, make, g++, libudev-dev) and run \`pnpm rebuild @abandonware/bluetooth-hci-socket\``
+        : (e?.message ?? String(cause)).split('\n')[0];
   return new BleError(
     'HINGE_ERR_BLE_UNAVAILABLE',
     `Bluetooth is not available here: ${reason}. ${LINUX_FIX} Replay, the simulator, analysis and the dashboard work without it.`,

@@ -1,0 +1,141 @@
+// `hinge record --sacrum ADDR --thoracic ADDR OUT.jsonl`: records both sensors to a hinge recording,
+// live, until Ctrl-C (or --seconds). Without addresses, the placements remembered by
+// 'hinge scan --identify' are used; the ones given are remembered for next time.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createBleLiveSource, type BleSensorStatus } from '../../ble/live-source';
+import { loadNobleTransport } from '../../ble/noble-transport';
+import { addressFor, loadPlacements, rememberPlacement } from '../../ble/placements';
+import { BleError, type BleTransport } from '../../ble/transport';
+import { RecordingWriter } from '../../recording/writer';
+import { defaultDataDir } from '../../storage/data-dir';
+import { CliError, type Command } from '../command';
+
+const usage = `usage: hinge record [--sacrum ADDR] [--thoracic ADDR] OUT.jsonl [options]
+
+Connects to the two sensors, streams from both on one clock and writes a hinge recording
+(docs/recording-format.md) until Ctrl-C. Drop-outs are recorded as disconnect/reconnect events
+and the sensor is reconnected. Addresses default to the placements remembered by
+'hinge scan --identify'; addresses given here are remembered.
+
+options:
+  --sacrum ADDR          Bluetooth address of the sensor on the sacrum
+  --thoracic ADDR        Bluetooth address of the sensor on the thoracic spine
+  --seconds N            stop after N seconds (default: until Ctrl-C)
+  --rate HZ              requested rate (default 100; DOT streams at 60)
+  --acc-range G          MetaMotion accelerometer range (default 8)
+  --gyro-range DPS       MetaMotion gyroscope range (default 1000)
+  --orientation          record the devices' own orientation quaternion instead of raw acc + gyr
+  --data-dir DIR         where placements are remembered (default $HINGE_DATA_DIR or ~/.hinge)
+`;
+
+function statusLine(sensors: BleSensorStatus[]): string {
+  return sensors
+    .map((s) => `${s.id} ${s.presence} ${s.rateHz} Hz` + (s.batteryPct !== null ? ` bat ${s.batteryPct}%` : '') + (s.rssiDbm !== null ? ` ${s.rssiDbm} dBm` : '') + ` lost ${s.lostSamples} bad ${s.malformed}`)
+    .join(' | ');
+}
+
+export function createRecordCommand(loadTransport: () => Promise<BleTransport> = loadNobleTransport): Command {
+  return {
+    summary: 'record the two sensors over Bluetooth to a .jsonl recording',
+    usage,
+    async run(args, io) {
+      let parsed;
+      try {
+        parsed = parseArgs({
+          args,
+          allowPositionals: true,
+          options: {
+            sacrum: { type: 'string' },
+            thoracic: { type: 'string' },
+            seconds: { type: 'string' },
+            rate: { type: 'string' },
+            'acc-range': { type: 'string' },
+            'gyro-range': { type: 'string' },
+            orientation: { type: 'boolean', default: false },
+            'data-dir': { type: 'string' },
+          },
+        });
+      } catch (error) {
+        throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
+      }
+      const o = parsed.values;
+      const [out, ...extra] = parsed.positionals;
+      if (!out || extra.length > 0) throw new CliError(`give exactly one output file\n\n${usage}`, 2);
+      if (existsSync(out)) throw new CliError(`${out} already exists; recordings are never overwritten`);
+      const number = (name: string, value: string | undefined): number | undefined => {
+        if (value === undefined) return undefined;
+        const n = Number(value);
+        if (!Number.isFinite(n) || n <= 0) throw new CliError(`--${name} must be a positive number (got ${value})`, 2);
+        return n;
+      };
+      const seconds = number('seconds', o.seconds);
+      const dataDir = o['data-dir'] ?? defaultDataDir();
+      const memory = loadPlacements(dataDir);
+      if (memory.warning) io.err.write(`warning: ${memory.warning}\n`);
+      const addresses = { sacrum: o.sacrum ?? addressFor(memory, 'sacrum'), thoracic: o.thoracic ?? addressFor(memory, 'thoracic') };
+      for (const placement of ['sacrum', 'thoracic'] as const) {
+        if (!addresses[placement]) throw new CliError(`no sensor known for the ${placement}: pass --${placement} ADDR, or run 'hinge scan --identify ${placement}'`, 2);
+      }
+      if (addresses.sacrum!.toLowerCase() === addresses.thoracic!.toLowerCase()) throw new CliError('the sacrum and thoracic sensors must be two different devices', 2);
+
+      const source = createBleLiveSource({
+        sensors: (['sacrum', 'thoracic'] as const).map((p) => ({ id: p, placement: p, address: addresses[p]! })),
+        transport: loadTransport,
+        driverOptions: {
+          ...(o.rate !== undefined ? { rateHz: number('rate', o.rate)! } : {}),
+          ...(o['acc-range'] !== undefined ? { accRangeG: number('acc-range', o['acc-range'])! } : {}),
+          ...(o['gyro-range'] !== undefined ? { gyrRangeDps: number('gyro-range', o['gyro-range'])! } : {}),
+          orientation: o.orientation,
+        },
+      });
+      // The writer needs the header, which start() returns; lines arrive only after that.
+      const file: { writer?: RecordingWriter } = {};
+      let failed: Error | undefined;
+      let resolveFailed: () => void = () => {};
+      const writeFailed = new Promise<void>((r) => (resolveFailed = r));
+      io.err.write(`connecting to sacrum ${addresses.sacrum} and thoracic ${addresses.thoracic} ...\n`);
+      let header;
+      try {
+        header = await source.start({
+          lines: (batch) => {
+            for (const line of batch) file.writer?.append(line);
+          },
+          statusChanged: () => {},
+          ended: () => {},
+        });
+      } catch (error) {
+        if (error instanceof BleError) throw new CliError(error.message);
+        throw error;
+      }
+      for (const placement of ['sacrum', 'thoracic'] as const) {
+        const info = header.sensors.find((s) => s.id === placement)!;
+        rememberPlacement(dataDir, addresses[placement]!, { placement, ...(typeof info.model === 'string' ? { model: info.model } : {}) });
+      }
+      const writer = new RecordingWriter(out, header, {
+        onError: (error) => {
+          failed = error;
+          resolveFailed();
+        },
+      });
+      file.writer = writer;
+      io.err.write(`recording to ${out}; Ctrl-C stops\n`);
+      const ticker = setInterval(() => io.err.write(statusLine(source.status().sensors) + '\n'), 2000);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([io.interrupted, writeFailed, ...(seconds ? [new Promise<void>((r) => (timer = setTimeout(r, seconds * 1000)))] : [])]);
+      } finally {
+        clearInterval(ticker);
+        clearTimeout(timer);
+        await source.stop();
+        writer.close();
+      }
+      if (failed) throw new CliError(failed.message);
+      const status = source.status().sensors;
+      io.err.write(`stopped: ${writer.writtenLineCount} lines in ${out}; ${statusLine(status)}\n`);
+      return 0;
+    },
+  };
+}
+
+export const recordCommand = createRecordCommand();
