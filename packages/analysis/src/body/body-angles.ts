@@ -11,8 +11,8 @@
 // any mounting; side leans and sway are small and symmetric and average out. The left-right
 // (flexion) axis is u0 x f0.
 //
-// Angle: the segment's rotation about its left-right axis since neutral (analysis-output spec: + =
-// tilting forward), as the pitch of a Z-Y-X decomposition (see segmentAngleDeg). It uses only the direction of gravity, which the 6D
+// Angle: theta = atan2(-up.f0, up.u0): the segment's rotation about its left-right axis since neutral
+// (analysis-output spec: + = tilting forward). It uses only the direction of gravity, which the 6D
 // filter observes, so heading drift and turning round do not affect it. Before the first bend has
 // shown the forward direction, the angle is the tilt from neutral (unsigned).
 import type { Vec3 } from '@hinge/protocol';
@@ -112,14 +112,10 @@ const perpendicular = (v: Vec3, axis: Vec3): Vec3 => add(v, scale(axis, -dot(v, 
 function segmentAngleDeg(neutral: SegmentNeutral, upS: Vec3): number {
   const c = dot(upS, neutral.upS);
   if (!neutral.forwardS) return Math.acos(Math.max(-1, Math.min(1, c))) * DEG;
-  // Flexion as the pitch of a heading-flexion-side-bend (Z-Y-X) decomposition of the segment's rotation:
-  // the vertical components of its forward, left and up axes are up.f0, up.a0 and up.u0. A side lean
-  // then does not change the flexion angle; past 90 deg (up.u0 < 0) the angle keeps growing.
-  const f = neutral.forwardS;
-  const u = neutral.upS;
-  const left: Vec3 = [u[1] * f[2] - u[2] * f[1], u[2] * f[0] - u[0] * f[2], u[0] * f[1] - u[1] * f[0]];
-  const l = dot(upS, left);
-  return Math.atan2(-dot(upS, f), Math.sign(c || 1) * Math.hypot(c, l)) * DEG;
+  // The vertical components of the segment's forward and up axes are up.f0 and up.u0; atan2 of the two is
+  // continuous through 90 deg and beyond. (A side lean phi changes it only by a factor cos(phi) on the
+  // cosine: under 0.1 deg for a 5 deg lean.)
+  return Math.atan2(-dot(upS, neutral.forwardS), c) * DEG;
 }
 
 function learnForward(neutral: SegmentNeutral, upS: Vec3, learnSin: number): void {

@@ -178,7 +178,10 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number): void
   };
   const timing = repTiming(trace, rep.baselineDeg);
   if (!timing) return;
-  const max = (a: (number | null)[]) => a.reduce<number | null>((m, v) => (v === null ? m : m === null ? v : Math.max(m, v)), null);
+  // Peaks over the movement itself (the trace also holds the seconds before it).
+  const from = trace.t.indexOf(timing.start), to = trace.t.indexOf(timing.end);
+  const max = (a: (number | null)[]) =>
+    a.slice(from, to + 1).reduce<number | null>((m, v) => (v === null ? m : m === null ? v : Math.max(m, v)), null);
   const peakTrunk = max(trace.trunkDeg)!;
   const peakPelvis = max(trace.pelvisDeg);
   const peakLumbar = max(trace.lumbarDeg);

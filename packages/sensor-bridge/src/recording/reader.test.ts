@@ -1,0 +1,136 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { openRecording, readRecording, RecordingLineError } from './reader';
+import { RecordingWriter, writeRecordingFile } from './writer';
+import type { RecordingHeader } from '@hinge/protocol';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hinge-reader-'));
+const header: RecordingHeader = {
+  format: 'hinge-recording',
+  version: 1,
+  startedAt: '2026-11-24T10:00:00.000Z',
+  sensors: [
+    { id: 'sacrum', placement: 'sacrum', model: 'thingy52', sampleRateHz: 100 },
+    { id: 'thoracic', placement: 'thoracic', model: 'thingy52', sampleRateHz: 100 },
+  ],
+};
+const sample = (t: number, sensor = 'sacrum') => JSON.stringify({ t, sensor, acc: [0, 0, 9.81], gyr: [0, 0, 0] });
+let n = 0;
+function file(lines: string[], name = `r${++n}.jsonl`): string {
+  const f = path.join(dir, name);
+  writeFileSync(f, lines.join('\n'));
+  return f;
+}
+
+async function firstError(f: string): Promise<string> {
+  try {
+    await readRecording(f);
+  } catch (e) {
+    expect(e).toBeInstanceOf(RecordingLineError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the strict read to fail');
+}
+
+describe('recording reader', () => {
+  it('reads a well-formed file, header and lines', async () => {
+    const f = file([JSON.stringify(header), sample(0), sample(0.01, 'thoracic'), '{"t":0.02,"event":"calibrate","detail":{"kind":"standing"}}', '']);
+    const r = await readRecording(f);
+    expect(r.header.sensors).toHaveLength(2);
+    expect(r.lines).toHaveLength(3);
+    expect(r.stats).toEqual({ lines: 3, badLines: 0, truncated: false });
+  });
+
+  it('names file, line and reason for a garbage line', async () => {
+    const f = file([JSON.stringify(header), sample(0), 'garbage{', sample(0.02)]);
+    expect(await firstError(f)).toBe(`${f}:3: not valid JSON`);
+  });
+
+  it('rejects an unknown sensor id', async () => {
+    const f = file([JSON.stringify(header), sample(0, 'thigh')]);
+    expect(await firstError(f)).toBe(`${f}:2: unknown sensor id "thigh"`);
+  });
+
+  it('rejects non-finite numbers (NaN written as null by JSON.stringify, or as a bare NaN)', async () => {
+    const f1 = file([JSON.stringify(header), JSON.stringify({ t: 0, sensor: 'sacrum', acc: [NaN, 0, 9.8], gyr: [0, 0, 0] })]);
+    expect(await firstError(f1)).toBe(`${f1}:2: acc[0] is not a finite number`);
+    const f2 = file([JSON.stringify(header), '{"t":0,"sensor":"sacrum","acc":[NaN,0,9.8],"gyr":[0,0,0]}', sample(0.01)]);
+    expect(await firstError(f2)).toBe(`${f2}:2: not valid JSON`);
+  });
+
+  it('rejects time going backwards for a sensor, but not across sensors', async () => {
+    const f = file([JSON.stringify(header), sample(1.0), sample(0.5, 'thoracic'), sample(0.9)]);
+    expect(await firstError(f)).toBe(`${f}:4: t went backwards for sensor "sacrum" (0.9 after 1)`);
+  });
+
+  it('rejects a sample with gyr but no acc', async () => {
+    const f = file([JSON.stringify(header), JSON.stringify({ t: 0, sensor: 'sacrum', gyr: [0, 0, 0] })]);
+    expect(await firstError(f)).toBe(`${f}:2: sample has gyr but no acc`);
+  });
+
+  it('rejects a bad header with line 1', async () => {
+    const f = file([JSON.stringify({ ...header, format: 'csv' }), sample(0)]);
+    expect(await firstError(f)).toBe(`${f}:1: header format is "csv", expected "hinge-recording"`);
+  });
+
+  it('lenient mode skips bad lines, counts them and warns with the same message', async () => {
+    const f = file([JSON.stringify(header), sample(0), 'oops', sample(0.01, 'knee'), sample(0.02)]);
+    const warnings: string[] = [];
+    const r = await readRecording(f, { mode: 'lenient', onWarning: (w) => warnings.push(w) });
+    expect(r.lines).toHaveLength(2);
+    expect(r.stats.badLines).toBe(2);
+    expect(warnings).toEqual([`${f}:3: not valid JSON (skipped)`, `${f}:4: unknown sensor id "knee" (skipped)`]);
+  });
+
+  it('reads a file cut off mid-line up to its last whole line, with a warning', async () => {
+    const f = file([JSON.stringify(header), sample(0), sample(0.01), '{"t":0.02,"sensor":"sacr']);
+    const warnings: string[] = [];
+    const r = await readRecording(f, { onWarning: (w) => warnings.push(w) });
+    expect(r.lines).toHaveLength(2);
+    expect(r.stats.truncated).toBe(true);
+    expect(warnings).toEqual([`${f}:4: file ends mid-line (last line is incomplete); read up to line 3`]);
+  });
+
+  it('reads .jsonl.gz, and a gzip stream cut off by a crash up to what was decoded', async () => {
+    const text = [JSON.stringify(header), ...Array.from({ length: 2000 }, (_, i) => sample(i * 0.01))].join('\n') + '\n';
+    const gz = gzipSync(Buffer.from(text));
+    const whole = path.join(dir, 'whole.jsonl.gz');
+    writeFileSync(whole, gz);
+    expect((await readRecording(whole)).lines).toHaveLength(2000);
+    const cut = path.join(dir, 'cut.jsonl.gz');
+    writeFileSync(cut, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const r = await readRecording(cut);
+    expect(r.stats.truncated).toBe(true);
+    expect(r.lines.length).toBeGreaterThan(100);
+    expect(r.lines.length).toBeLessThan(2000);
+  });
+
+  it('streams in batches without reading the whole file first', async () => {
+    const lines = [header, ...Array.from({ length: 50_000 }, (_, i) => JSON.parse(sample(i * 0.01)))];
+    const f = path.join(dir, 'big.jsonl');
+    await writeRecordingFile(f, header, lines.slice(1));
+    const opened = await openRecording(f);
+    let batches = 0;
+    let count = 0;
+    for await (const batch of opened.batches) {
+      batches++;
+      count += batch.length;
+    }
+    expect(count).toBe(50_000);
+    expect(batches).toBeGreaterThan(10);
+  });
+
+  it('the writer appends and flushes, so a reader sees the lines before close', async () => {
+    const f = path.join(dir, 'live.jsonl');
+    const w = new RecordingWriter(f, header, { flushIntervalMs: 50 });
+    w.append({ t: 0, sensor: 'sacrum', acc: [0, 0, 9.81], gyr: [0, 0, 0] });
+    w.append({ t: 0.01, sensor: 'thoracic', acc: [0, 0, 9.81], gyr: [0, 0, 0] });
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await readRecording(f)).lines).toHaveLength(2);
+    w.close();
+    expect(w.writtenLineCount).toBe(3);
+  });
+});
