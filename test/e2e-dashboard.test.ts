@@ -75,9 +75,20 @@ describe('dashboard in a browser', () => {
       await patient.getByTestId('patient-rep-count').waitFor();
       const patientTurnedRed = patient
         .locator('.patient[data-zone="past"]')
-        .waitFor({ timeout: 90_000 })
+        .waitFor({ timeout: 40_000 })
         .then(() => patient.screenshot({ path: path.join(SCREENSHOT_DIR, 'patient-view.png') }))
-        .then(() => true);
+        .then(
+          () => true,
+          async (error: Error) => {
+            await patient.screenshot({ path: path.join(SCREENSHOT_DIR, 'patient-view-failed.png') });
+            throw new Error(`${error.message}\npatient page said: ${await patient.evaluate(() => document.body.innerText)}`);
+          },
+        );
+
+      // The recording calibrates itself (a still standing start); the wizard says so.
+      await clinician.getByText(/Calibrated: neutral from/).waitFor({ timeout: 30_000 });
+      await clinician.getByRole('button', { name: 'Start set' }).click();
+      await clinician.getByText(`Set 1 of 3`).waitFor();
 
       // Frame intervals of the clinician page while the replay streams (live chart, tables, alerts).
       await clinician.evaluate(() => {
@@ -94,6 +105,7 @@ describe('dashboard in a browser', () => {
 
       // Speed the replay up through the capability-driven playback control.
       await clinician.getByLabel('Speed', { exact: true }).selectOption('20');
+      await patient.bringToFront(); // the patient's screen is the one in front of the patient
 
       const repCount = clinician.getByTestId('rep-count');
       await expect.poll(async () => Number(await repCount.textContent()), { timeout: 90_000, interval: 250 }).toBe(expectedReps);
@@ -138,6 +150,12 @@ describe('dashboard in a browser', () => {
       await clinician.screenshot({ path: path.join(SCREENSHOT_DIR, 'report-print.png'), fullPage: true });
       await clinician.emulateMedia({ media: 'screen' });
 
+      // Progress across the patient's sessions (one so far).
+      await clinician.getByRole('link', { name: /All sessions of this patient/ }).click();
+      await clinician.getByRole('link', { name: 'demo replay' }).waitFor();
+      await clinician.getByText('Clean reps').first().waitFor();
+      await clinician.screenshot({ path: path.join(SCREENSHOT_DIR, 'review-progress.png'), fullPage: true });
+
       expect(errors).toEqual([]);
     } finally {
       await bridge.close();
@@ -176,6 +194,40 @@ describe('dashboard in a browser', () => {
       await bridge.close();
     }
   }, 90_000);
+});
+
+describe('dashboard behind the access token', () => {
+  it('uses the token from the URL and opens a read-only patient screen through a display link', async () => {
+    const bridge = await startBridge({ replayDirs: [fixture.dir], tokenRequired: true });
+    dataDirs.push(bridge.dataDir);
+    const token = bridge.app.bridge.policy.accessToken;
+    const clinician = await browser.newPage();
+    const patient = await browser.newPage();
+    try {
+      // Without the token the bridge refuses the stream; the page keeps trying and says so.
+      await clinician.goto(`${bridge.url}/#/`);
+      await expect.poll(() => clinician.locator('.connection').getAttribute('data-presence')).not.toBe('present');
+
+      await clinician.goto(`${bridge.url}/?token=${encodeURIComponent(token)}#/`);
+      await expect.poll(() => clinician.locator('.connection').getAttribute('data-presence'), { timeout: 10_000 }).toBe('present');
+      await clinician.getByLabel('Name', { exact: true }).fill('Token Patient');
+      await clinician.getByLabel('Recording', { exact: true }).selectOption(fixture.recording);
+      await clinician.getByRole('button', { name: 'Start session' }).click();
+      await clinician.waitForURL(/#\/session\//);
+      await clinician.getByRole('button', { name: /patient-screen link/ }).click();
+      const link = (await clinician.locator('code').filter({ hasText: '#/patient/' }).textContent())!;
+      expect(link).not.toContain(token); // the display token is not the clinician's token
+
+      await patient.goto(link);
+      await patient.getByTestId('patient-rep-count').waitFor();
+      await expect.poll(() => patient.locator('.connection').getAttribute('data-presence'), { timeout: 10_000 }).toBe('present');
+      await expect.poll(() => patient.locator('.patient-wait').count()).toBe(0); // the session state arrived
+    } finally {
+      await clinician.close();
+      await patient.close();
+      await bridge.close();
+    }
+  }, 60_000);
 });
 
 function jsonPost(body: unknown): RequestInit {

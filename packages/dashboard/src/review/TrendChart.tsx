@@ -19,7 +19,8 @@ const PAD = { left: 36, right: 12, top: 14, bottom: 28 };
 
 export function TrendChart({ title, points, value, format, min, max, better }: Props) {
   const values = points.map(value);
-  const top = Math.max(max, ...values.filter((v): v is number => v !== null));
+  // Room above the highest point for its label.
+  const top = Math.max(max, ...values.filter((v): v is number => v !== null).map((v) => v + (max - min) * 0.15));
   const x = (i: number) => PAD.left + (points.length <= 1 ? 0.5 : i / (points.length - 1)) * (W - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - (v - min) / (top - min || 1)) * (H - PAD.top - PAD.bottom);
   const segments: string[] = [];
