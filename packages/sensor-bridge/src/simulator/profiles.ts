@@ -47,6 +47,9 @@ export interface BendTiming {
   ascentS: number;
 }
 
+/** Pauses at least this long get the full bottom sink, s. */
+const FULL_SINK_PAUSE_S = 0.5;
+
 /**
  * The bend of one repetition: 0 standing, 1 at the end of the descent. During a pause at the bottom the
  * body keeps sinking a little (`bottomSink`, a fraction of the bend) and comes back, so the deepest
@@ -58,8 +61,11 @@ export function bendProfile(tS: number, timing: BendTiming, bottomSink: number):
   if (down < descentS) return minimumJerk(down / descentS);
   const hold = down - descentS;
   if (hold < pauseS) {
+    // The sink scales with the square of a short pause, so its acceleration stays bounded: a fixed sink
+    // squeezed into a 20 ms pause would mean hundreds of m/s^2 (a knock, not a pause).
+    const sink = bottomSink * Math.min(1, (pauseS / FULL_SINK_PAUSE_S) ** 2);
     const u = hold / pauseS;
-    return 1 + bottomSink * (u < 0.5 ? minimumJerk(2 * u) : minimumJerk(2 - 2 * u));
+    return 1 + sink * (u < 0.5 ? minimumJerk(2 * u) : minimumJerk(2 - 2 * u));
   }
   return 1 - minimumJerk((hold - pauseS) / ascentS);
 }
