@@ -87,7 +87,14 @@ describe('dashboard in a browser', () => {
 
       // The recording calibrates itself (a still standing start); the wizard says so.
       await clinician.getByText(/Calibrated: neutral from/).waitFor({ timeout: 30_000 });
-      await clinician.getByRole('button', { name: 'Start set' }).click();
+      // By keyboard: Tab reaches "Start set", Enter presses it.
+      let focused = '';
+      for (let presses = 0; presses < 40 && focused !== 'Start set'; presses++) {
+        await clinician.keyboard.press('Tab');
+        focused = await clinician.evaluate(() => document.activeElement?.textContent ?? '');
+      }
+      expect(focused).toBe('Start set');
+      await clinician.keyboard.press('Enter');
       await clinician.getByText(`Set 1 of 3`).waitFor();
 
       // Frame intervals of the clinician page while the replay streams (live chart, tables, alerts).

@@ -32,8 +32,11 @@ export function PatientView({ sessionId }: { sessionId: string }) {
   const live = snapshot?.live ?? null;
 
   // Everything the per-frame display computation needs, kept in a ref so the loop never restarts.
-  const inputsRef = useRef({ live, limitDeg: session?.settings.lumbarLimitDeg ?? null, mode });
-  inputsRef.current = { live, limitDeg: session?.settings.lumbarLimitDeg ?? null, mode };
+  const limitDeg = session?.settings.lumbarLimitDeg ?? null;
+  const inputsRef = useRef({ live, limitDeg, mode });
+  useEffect(() => {
+    inputsRef.current = { live, limitDeg, mode };
+  }, [live, limitDeg, mode]);
 
   useEffect(() => {
     if (!store) return;
