@@ -207,7 +207,7 @@ function NumberField(props: { label: string; value: string; onChange: (v: string
   return (
     <label>
       {props.label}
-      <input type="number" min={props.min} max={props.max} step={props.step} value={props.value} onChange={(e) => props.onChange(e.target.value)} />
+      <input type="number" min={props.min} max={props.max} step={props.step} value={props.value} placeholder="default" onChange={(e) => props.onChange(e.target.value)} />
     </label>
   );
 }

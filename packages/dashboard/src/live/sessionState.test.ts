@@ -75,6 +75,11 @@ describe('applyAnalysisEvent', () => {
     expect(ok.warnings).toEqual([{ t: 7, message: 'bends were too shallow to find the axis' }]);
   });
 
+  it('keeps the state for an event type it does not know', () => {
+    const unknown = { type: 'posture-score', t: 3, score: 0.9 } as unknown as AnalysisEvent;
+    expect(applyAnalysisEvent(INITIAL_SESSION_STATE, unknown)).toBe(INITIAL_SESSION_STATE);
+  });
+
   it('does not change the state it was given', () => {
     const before = structuredClone(INITIAL_SESSION_STATE);
     applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'rep-completed', t: 1, rep: rep(1) });

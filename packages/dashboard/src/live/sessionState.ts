@@ -84,6 +84,9 @@ export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent
     }
     case 'warning':
       return { ...next, warnings: [...state.warnings, { t: event.t, message: event.message }] };
+    default:
+      // An event type this dashboard does not know yet (the analysis may add some): keep the state.
+      return state;
   }
 }
 
