@@ -25,6 +25,7 @@ export interface FakeDeviceSpec {
 export class FakeDevice {
   connected = false;
   connectAttempts = 0;
+  cancelledConnects = 0;
   readonly writes: { service: string; characteristic: string; data: number[] }[] = [];
   readonly subscribed = new Set<string>();
   private readonly values = new Map<string, Uint8Array>();
@@ -148,7 +149,10 @@ export class FakeBindings extends EventEmitter {
     });
   }
 
-  cancelConnect(): void {}
+  cancelConnect(id: string): void {
+    const d = this.device(id);
+    if (d) d.cancelledConnects++;
+  }
 
   disconnect(id: string): void {
     const d = this.device(id);

@@ -190,6 +190,7 @@ describe('failures become clear errors, not crashes', () => {
     const r = rig([{ fake, placement: 'sacrum' }], { connectTimeoutMs: 100, startTimeoutMs: 700 });
     await expect(r.source.start(sink(r))).rejects.toMatchObject({ code: 'HINGE_ERR_BLE_SENSOR_NOT_FOUND', message: expect.stringContaining('no answer from') });
     expect(r.devices[0]!.connectAttempts).toBeGreaterThanOrEqual(2);
+    expect(r.devices[0]!.cancelledConnects).toBe(r.devices[0]!.connectAttempts);
   });
 
   it('a device at the address that is not a supported sensor is reported as such', async () => {

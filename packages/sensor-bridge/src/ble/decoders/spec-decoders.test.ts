@@ -122,3 +122,29 @@ describe('hinge open profile v1 (our own spec, docs/sensors.md)', () => {
     expect(decodeGeneric(h('10 0000'), { rateHz: 100 }).problem?.kind).toBe('malformed');
   });
 });
+
+describe('no decoder throws, whatever the bytes (property test)', () => {
+  it('every decoder returns readings or a problem for arbitrary byte arrays', async () => {
+    const fc = (await import('fast-check')).default;
+    const { decodeMetaWear } = await import('./metawear');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), fc.uint8Array({ maxLength: 25 }), (bytes, carry) => {
+        const results = [
+          decodeMetaWear(bytes, { chip: 'bmi160', accRangeG: 8, gyrRangeDps: 1000 }),
+          decodeMetaWear(bytes, { chip: 'bmi270', accRangeG: 2, gyrRangeDps: 125 }),
+          decodeThingy52(bytes, 'raw'),
+          decodeThingy52(bytes, 'quaternion'),
+          decodeDot(bytes, 'rate'),
+          decodeDot(bytes, 'orientation'),
+          decodeGeneric(bytes, { rateHz: 100 }),
+        ];
+        for (const r of results) expect(r.problem !== undefined || r.readings.length > 0).toBe(true);
+        // A WitMotion stream chunk may legitimately end inside a frame: then the bytes wait in `rest`.
+        const wit = decodeWitMotion(carry, bytes);
+        expect(wit.result.problem !== undefined || wit.result.readings.length > 0 || wit.rest.length > 0 || carry.length + bytes.length === 0).toBe(true);
+        expect(wit.rest.length).toBeLessThan(20);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -5,7 +5,7 @@
 // output rate stays at the DOT default (60 Hz): hinge does not write the Device Control characteristic.
 import { DOT_PAYLOAD, decodeDot } from '../decoders/dot';
 import { normalizeUuid } from '../transport';
-import { bestEffort, type SensorDriver } from './driver';
+import { bestEffort, guarded, type SensorDriver } from './driver';
 
 const dotUuid = (short: string): string => normalizeUuid(`1517${short}-4947-11e9-8646-d663bd873d93`);
 export const DOT_MEASUREMENT_SERVICE = dotUuid('2000');
@@ -31,11 +31,11 @@ export const dotDriver: SensorDriver = {
     const mode = options.orientation ? 'orientation' : 'rate';
     const characteristic = options.orientation ? DOT_SHORT_PAYLOAD_CHAR : DOT_MEDIUM_PAYLOAD_CHAR;
     const payloadId = DOT_PAYLOAD[mode].id;
-    await connection.subscribe(DOT_MEASUREMENT_SERVICE, characteristic, (bytes) => {
+    await connection.subscribe(DOT_MEASUREMENT_SERVICE, characteristic, guarded(handlers, (bytes) => {
       const result = decodeDot(bytes, mode);
       if (result.problem) handlers.problem(result.problem);
       handlers.readings(result.readings);
-    });
+    }));
     await connection.write(DOT_MEASUREMENT_SERVICE, DOT_CONTROL_CHAR, Uint8Array.from([0x01, 0x01, payloadId]), false);
     return {
       timing: { rateHz: DOT_DEFAULT_RATE_HZ, hasDeviceTime: true, deviceWrapS: 2 ** 32 / 1e6 },

@@ -54,6 +54,20 @@ export async function readStandardBatteryPct(connection: BleConnection): Promise
   return bytes.length >= 1 && bytes[0]! <= 100 ? bytes[0] : undefined;
 }
 
+/**
+ * Wraps a notification handler so that nothing it throws (a decoder bug, a bug downstream) escapes into
+ * noble's event loop: it is reported as a malformed packet instead.
+ */
+export function guarded(handlers: StreamHandlers, onData: (bytes: Uint8Array) => void): (bytes: Uint8Array) => void {
+  return (bytes) => {
+    try {
+      onData(bytes);
+    } catch (error) {
+      handlers.problem({ kind: 'malformed', reason: `packet ${Buffer.from(bytes).toString('hex')} could not be handled: ${(error as Error).message}` });
+    }
+  };
+}
+
 /** The allowed value closest to `wanted`. */
 export function nearest<T extends number>(allowed: readonly T[], wanted: number): T {
   return allowed.reduce((best, v) => (Math.abs(v - wanted) < Math.abs(best - wanted) ? v : best));

@@ -3,7 +3,7 @@
 // Packets carry a device timestamp (u32 us) and a sequence number (u16). Battery: the SIG Battery Service.
 import { decodeGeneric } from '../decoders/generic';
 import { normalizeUuid } from '../transport';
-import { bestEffort, readStandardBatteryPct, type SensorDriver } from './driver';
+import { bestEffort, guarded, readStandardBatteryPct, type SensorDriver } from './driver';
 
 export const GENERIC_SERVICE = normalizeUuid('6869e001-4a8f-4f0d-9b5e-1c2d3e4f5a60');
 export const GENERIC_DATA_CHAR = normalizeUuid('6869e002-4a8f-4f0d-9b5e-1c2d3e4f5a60');
@@ -21,11 +21,11 @@ export const genericDriver: SensorDriver = {
     const config = new Uint8Array(2);
     new DataView(config.buffer).setUint16(0, rateHz, true);
     await connection.write(GENERIC_SERVICE, GENERIC_CONFIG_CHAR, config, false);
-    await connection.subscribe(GENERIC_SERVICE, GENERIC_DATA_CHAR, (bytes) => {
+    await connection.subscribe(GENERIC_SERVICE, GENERIC_DATA_CHAR, guarded(handlers, (bytes) => {
       const result = decodeGeneric(bytes, { rateHz });
       if (result.problem) handlers.problem(result.problem);
       handlers.readings(result.readings);
-    });
+    }));
     return {
       timing: { rateHz, hasDeviceTime: true, deviceWrapS: 2 ** 32 / 1e6, seqModulo: 65536 },
       stop: () => bestEffort([() => connection.unsubscribe(GENERIC_SERVICE, GENERIC_DATA_CHAR)]),

@@ -16,7 +16,7 @@ import {
 } from '../decoders/metawear';
 import type { Reading } from '../decoders/types';
 import { DEVICE_INFO_SERVICE, MODEL_NUMBER_CHAR, normalizeUuid, type BleConnection } from '../transport';
-import { bestEffort, nearest, readStandardBatteryPct, type SensorDriver } from './driver';
+import { bestEffort, guarded, nearest, readStandardBatteryPct, type SensorDriver } from './driver';
 
 export const METAWEAR_SERVICE = normalizeUuid('326a9000-85cb-9195-d9dd-464cfbbae75a');
 export const METAWEAR_COMMAND_CHAR = normalizeUuid('326a9001-85cb-9195-d9dd-464cfbbae75a');
@@ -91,12 +91,12 @@ export const metamotionDriver: SensorDriver = {
       (reading) => handlers.readings([reading]),
       (count) => handlers.problem({ kind: 'malformed', reason: `${count} acc or gyr reading without its partner dropped` }),
     );
-    await connection.subscribe(METAWEAR_SERVICE, METAWEAR_NOTIFY_CHAR, (bytes) => {
+    await connection.subscribe(METAWEAR_SERVICE, METAWEAR_NOTIFY_CHAR, guarded(handlers, (bytes) => {
       const result = decodeMetaWear(bytes, config);
       if (result.problem) handlers.problem(result.problem);
       if (options.orientation) handlers.readings(result.readings.filter((r) => r.quat));
       else pair(result.readings);
-    });
+    }));
     await command(...CONNECTION_PARAMETERS);
     await command(...accConfig);
     await command(...gyrConfig);

@@ -3,7 +3,7 @@
 // writing it back, as Nordic-Thingy52-Nodejs does. No timestamps: the arrival-time clock applies.
 import { decodeThingy52 } from '../decoders/thingy52';
 import { normalizeUuid } from '../transport';
-import { bestEffort, readStandardBatteryPct, type SensorDriver } from './driver';
+import { bestEffort, guarded, readStandardBatteryPct, type SensorDriver } from './driver';
 
 const thingyUuid = (short: string): string => normalizeUuid(`ef68${short}-9b35-4933-9b10-52ffa9740042`);
 export const THINGY_MOTION_SERVICE = thingyUuid('0400');
@@ -33,12 +33,12 @@ export const thingy52Driver: SensorDriver = {
 
     const stream = options.orientation ? 'quaternion' : 'raw';
     const characteristic = options.orientation ? THINGY_QUATERNION_CHAR : THINGY_RAW_CHAR;
-    await connection.subscribe(THINGY_MOTION_SERVICE, characteristic, (bytes) => {
+    await connection.subscribe(THINGY_MOTION_SERVICE, characteristic, guarded(handlers, (bytes) => {
       const result = decodeThingy52(bytes, stream);
       if (result.problem) handlers.problem(result.problem);
       // Raw data carries the compass too; a sample needs acc + gyr, which it has.
       handlers.readings(result.readings);
-    });
+    }));
     return {
       timing: { rateHz, hasDeviceTime: false },
       stop: () => bestEffort([() => connection.unsubscribe(THINGY_MOTION_SERVICE, characteristic)]),

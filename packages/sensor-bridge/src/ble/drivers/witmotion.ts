@@ -4,7 +4,7 @@
 // characteristic and no timestamps.
 import { decodeWitMotion } from '../decoders/witmotion';
 import { normalizeUuid } from '../transport';
-import { bestEffort, nearest, type SensorDriver } from './driver';
+import { bestEffort, guarded, nearest, type SensorDriver } from './driver';
 
 export const WIT_SERVICE = normalizeUuid('0000ffe5-0000-1000-8000-00805f9a34fb');
 export const WIT_NOTIFY_CHAR = normalizeUuid('0000ffe4-0000-1000-8000-00805f9a34fb');
@@ -22,12 +22,12 @@ export const witmotionDriver: SensorDriver = {
   async start(connection, options, handlers) {
     const rateHz = nearest([10, 20, 50, 100], options.rateHz ?? 100);
     let carry: Uint8Array = new Uint8Array(0);
-    await connection.subscribe(WIT_SERVICE, WIT_NOTIFY_CHAR, (bytes) => {
+    await connection.subscribe(WIT_SERVICE, WIT_NOTIFY_CHAR, guarded(handlers, (bytes) => {
       const { result, rest } = decodeWitMotion(carry, bytes);
       carry = rest;
       if (result.problem) handlers.problem(result.problem);
       handlers.readings(result.readings.filter((r) => r.accMS2));
-    });
+    }));
     await connection.write(WIT_SERVICE, WIT_WRITE_CHAR, Uint8Array.from(UNLOCK), true);
     await connection.write(WIT_SERVICE, WIT_WRITE_CHAR, Uint8Array.from([0xff, 0xaa, RRATE_REGISTER, RRATE_CODE[rateHz]!, 0x00]), true);
     return {
