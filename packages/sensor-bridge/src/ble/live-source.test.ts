@@ -171,6 +171,24 @@ describe('two sensors on one clock', () => {
   });
 });
 
+describe('adapter switched off mid-session', () => {
+  it('reports the adapter problem, keeps retrying, and reconnects when it is back', async () => {
+    const r = rig([{ fake: fakeGeneric({ id: 'g', address: 'aa:bb:cc:00:00:05' }), placement: 'sacrum' }]);
+    await r.source.start(sink(r));
+    await until('samples', () => samples(r, 'sacrum').length > 10);
+    r.bindings.adapterState = 'poweredOff';
+    r.bindings.emit('stateChange', 'poweredOff');
+    r.devices[0]!.dropLink();
+    await until('adapter problem', () => r.source.status().problems.some((p) => p.includes('adapter is off')));
+    expect(r.source.status().sensors[0]!.presence).toBe('reconnecting');
+    r.bindings.adapterState = 'poweredOn';
+    r.bindings.emit('stateChange', 'poweredOn');
+    await until('reconnect', () => r.lines.some((l) => isEventLine(l) && l.event === 'reconnect'), 6000);
+    expect(r.source.status().problems, JSON.stringify(r.source.status().problems)).toEqual([]);
+    expect(r.source.status().sensors[0]!.presence).toBe('present');
+  });
+});
+
 describe('failures become clear errors, not crashes', () => {
   it('an adapter that is off rejects start with HINGE_ERR_BLE_POWERED_OFF and says how to fix it', async () => {
     const r = rig([{ fake: fakeGeneric({ id: 'g', address: 'aa:bb:cc:00:00:05' }), placement: 'sacrum' }]);

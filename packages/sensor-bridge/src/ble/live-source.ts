@@ -16,7 +16,7 @@ import type { Reading } from './decoders/types';
 import type { DriverOptions, RunningStream, SensorDriver, SensorModel } from './drivers/driver';
 import { driverFor, refusalFor } from './drivers/index';
 import { loadNobleTransport } from './noble-transport';
-import { BleError, type BleConnection, type BleTransport, type DiscoveredDevice } from './transport';
+import { BleError, adapterStateError, type BleConnection, type BleTransport, type DiscoveredDevice } from './transport';
 
 export interface BleSensorTarget {
   id: string;
@@ -78,6 +78,8 @@ interface SensorState {
   arrivalsS: number[];
 }
 
+const SCAN_FAILED = 'scan failed: ';
+
 const sameAddress = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 function finiteVector(v: readonly number[] | undefined): boolean {
@@ -89,7 +91,12 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const batchIntervalMs = options.batchIntervalMs ?? 50;
   const retryDelayS = (options.retryDelayMs ?? 1000) / 1000;
-  const problems: string[] = [];
+  /** Problems of the source as a whole (adapter, scanning), newest last, without repeats. */
+  let problems: string[] = [];
+  const addProblem = (text: string): void => {
+    problems = [...problems.filter((p) => p !== text), text].slice(-10);
+    changed();
+  };
   const sensors: SensorState[] = options.sensors.map((target) => ({
     target,
     connecting: false,
@@ -235,14 +242,17 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
 
   /** Scans while any sensor has no link. Adapters often cannot connect while scanning, so scans stop first. */
   async function ensureScanning(): Promise<void> {
-    if (stopping || scanning || !transport || sensors.every((s) => s.connection)) return;
+    if (stopping || scanning || !transport || sensors.every((s) => s.connection) || sensors.some((s) => s.connecting)) return;
     scanning = true;
     try {
       await transport.startScan(onDevice);
+      if (problems.some((p) => p.startsWith(SCAN_FAILED))) {
+        problems = problems.filter((p) => !p.startsWith(SCAN_FAILED));
+        changed();
+      }
     } catch (error) {
       scanning = false;
-      problems.push(`scan failed: ${(error as Error).message}`);
-      changed();
+      addProblem(`${SCAN_FAILED}${(error as Error).message}`);
     }
   }
 
@@ -295,7 +305,18 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
       sink = newSink;
       transport = await (options.transport ?? loadNobleTransport)();
       await transport.ready();
+      transport.onAdapterState((state) => {
+        if (state === 'poweredOn') {
+          problems = [];
+          changed();
+          void ensureScanning();
+        } else {
+          addProblem(adapterStateError(state).message);
+        }
+      });
       timers.push(setInterval(flush, batchIntervalMs));
+      // A scan that failed (adapter switched off, busy) is retried here while a sensor is missing.
+      timers.push(setInterval(() => void ensureScanning(), 2000));
       timers.push(setInterval(() => void pollLinks('rssi'), options.rssiIntervalMs ?? 5000));
       timers.push(setInterval(() => void pollLinks('battery'), options.batteryIntervalMs ?? 60_000));
       for (const t of timers) t.unref();

@@ -131,6 +131,10 @@ export function createNobleTransport(noble: NobleLike): BleTransport {
       await noble.stopScanningAsync();
     },
 
+    onAdapterState(listener) {
+      noble.on('stateChange', listener);
+    },
+
     async connect(deviceId, { timeoutMs }) {
       const p = peripherals.get(deviceId);
       if (!p) throw new BleError('HINGE_ERR_BLE_SENSOR_NOT_FOUND', `device ${deviceId} has not been seen in a scan`);

@@ -43,6 +43,8 @@ export interface BleTransport {
   stopScan(): Promise<void>;
   /** Connects (cancelled after `timeoutMs`) and discovers all services and characteristics. */
   connect(deviceId: string, options: { timeoutMs: number }): Promise<BleConnection>;
+  /** Adapter state changes after `ready` (noble's states: poweredOn, poweredOff, unauthorized, ...). */
+  onAdapterState(listener: (state: string) => void): void;
 }
 
 export type BleErrorCode =
