@@ -172,6 +172,10 @@ export function createSessionAnalyzer(
         if (tracker.samples === 0) warnings.push(`sensor "${id}" sent no usable samples`);
         else if (tracker.gaps > 0) warnings.push(`sensor "${id}" had ${tracker.gaps} gap(s) of more than ${tracker.options.maxGapS} s`);
       }
+      const sacrum = [...trackers.entries()].find(([id]) => laneOf.get(id) === 'pelvis')?.[1];
+      if (sacrum && sacrum.samples > 0 && !sacrum.filter && reps.reps.length > 0) {
+        warnings.push('knee-dominant reps cannot be told apart: the sacrum sensor sent orientation only, no acceleration to measure how far it sank');
+      }
       const first = body.calibrations[0];
       if (!first) {
         warnings.push(`calibration impossible: no period of at least ${body.options.stillMinS} s in which both sensors were still (standing neutral)`);

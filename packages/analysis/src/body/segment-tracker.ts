@@ -22,12 +22,12 @@ export interface SegmentTrackerOptions {
   sampleRateHz: number;
   /** A sample arriving more than this after the previous one starts a gap, s. */
   maxGapS: number;
-  /** Quaternion-only devices: how long the quaternion must stay put to count as still, s; and how still, rad/s. */
+  /** Quaternion-only devices: how long "up" must stay within quatStillDeg of its short-term mean to count as still. */
   quatStillS: number;
-  quatStillRadS: number;
+  quatStillDeg: number;
 }
 
-export const DEFAULT_SEGMENT_OPTIONS: SegmentTrackerOptions = { sampleRateHz: 100, maxGapS: 0.25, quatStillS: 1.5, quatStillRadS: 0.035 };
+export const DEFAULT_SEGMENT_OPTIONS: SegmentTrackerOptions = { sampleRateHz: 100, maxGapS: 0.25, quatStillS: 1.5, quatStillDeg: 0.5 };
 
 export interface SegmentTracker {
   readonly options: SegmentTrackerOptions;
@@ -38,11 +38,11 @@ export interface SegmentTracker {
   gaps: number;
   /** Quaternion-only still detection state. */
   quatStillSinceT: number;
-  lastUpS: Vec3 | null;
+  upMean: Vec3 | null;
 }
 
 export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {}): SegmentTracker {
-  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, quatStillSinceT: NaN, lastUpS: null };
+  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, quatStillSinceT: NaN, upMean: null };
 }
 
 /** Processes one sample; returns the segment sample, or null when the sample carries no new time. */
@@ -72,11 +72,16 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
     const n = Math.hypot(w, x, y, z) || 1;
     const a = w / n, b = x / n, c = y / n, d = z / n;
     const upS: Vec3 = [2 * (b * d - a * c), 2 * (c * d + a * b), 1 - 2 * (b * b + c * c)];
-    // Still when the up direction has hardly moved for quatStillS.
-    const prev = tracker.lastUpS;
-    const movedRadS = prev && !gap ? Math.acos(Math.min(1, prev[0] * upS[0] + prev[1] * upS[1] + prev[2] * upS[2])) / dtS : Infinity;
-    if (movedRadS > tracker.options.quatStillRadS) tracker.quatStillSinceT = sample.t;
-    tracker.lastUpS = upS;
+    // Still when "up" stays within quatStillDeg of its own short-term mean (0.5 s) for quatStillS:
+    // comparing with a mean, not the previous sample, keeps the device's own jitter from breaking it.
+    const alpha = gap || !tracker.upMean ? 1 : 1 - Math.exp(-dtS / 0.5);
+    const m = tracker.upMean ?? upS;
+    const mean: Vec3 = [m[0] + alpha * (upS[0] - m[0]), m[1] + alpha * (upS[1] - m[1]), m[2] + alpha * (upS[2] - m[2])];
+    tracker.upMean = mean;
+    const mn = Math.hypot(mean[0], mean[1], mean[2]) || 1;
+    const cos = (mean[0] * upS[0] + mean[1] * upS[1] + mean[2] * upS[2]) / mn;
+    const deviationDeg = (Math.acos(Math.min(1, cos)) * 180) / Math.PI;
+    if (gap || deviationDeg > tracker.options.quatStillDeg) tracker.quatStillSinceT = sample.t;
     return { t: sample.t, upS, accS: sample.acc ?? null, still: sample.t - tracker.quatStillSinceT >= tracker.options.quatStillS };
   }
   return null;

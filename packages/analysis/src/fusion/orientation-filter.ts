@@ -58,12 +58,12 @@ export const DEFAULT_ORIENTATION_SETTINGS: Omit<OrientationFilterSettings, 'samp
   restThGyrRadS: 2.0 * DEG,
   restThAccMS2: 0.5,
   restMinS: 1.5,
-  biasSigmaInitRadS: 0.5 * DEG,
+  biasSigmaInitRadS: 1.0 * DEG,
   biasSigmaRestRadS: 0.03 * DEG,
   biasMotionNoiseDensity: 3.5e-7,
   biasDriftRadS: 0.1 * DEG,
   biasForgettingS: 100,
-  biasClipRadS: 2.0 * DEG,
+  biasClipRadS: 5.0 * DEG,
   maxGapS: 0.25,
 };
 
@@ -81,7 +81,10 @@ export interface OrientationFilter {
   readonly accLp: LowpassBank;
   /** Low-passed horizontal rows of the sensor -> earth rotation (6) and of R * bias (2). */
   readonly motionLp: LowpassBank;
-  /** Rest detection: short-term means of the gyroscope (0-2, rad/s) and accelerometer (3-5, m/s^2). */
+  /**
+   * Rest detection: short-term means of the gyroscope (0-2, rad/s) and accelerometer (3-5, m/s^2), and of
+   * the squared deviations from them (6: gyroscope, (rad/s)^2; 7: accelerometer, (m/s^2)^2).
+   */
   readonly restMean: Float64Array;
   /** Smoothing factor of those means per sample: 1 - exp(-dt / restFilterTauS). */
   readonly restAlpha: number;
@@ -113,7 +116,7 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     biasP: Float64Array.from([p0, 0, 0, 0, p0, 0, 0, 0, p0]),
     accLp: createLowpassBank(accCoefficients, 3),
     motionLp: createLowpassBank(accCoefficients, 8),
-    restMean: new Float64Array(6),
+    restMean: new Float64Array(8),
     restAlpha: 1 - Math.exp(-1 / (s.restFilterTauS * s.sampleRateHz)),
     initialised: false,
     restDetected: false,
@@ -141,7 +144,7 @@ function initialise(f: OrientationFilter, ax: number, ay: number, az: number, gy
     f.iw = w / m; f.ix = x / m; f.iy = y / m; f.iz = 0;
   }
   for (let i = 0; i < 3; i++) resetChannel(f.accLp, i, i === 0 ? ax : i === 1 ? ay : az);
-  if (!f.initialised) f.restMean.set([gyr[0]!, gyr[1]!, gyr[2]!, ax, ay, az]);
+  if (!f.initialised) f.restMean.set([gyr[0]!, gyr[1]!, gyr[2]!, ax, ay, az, 0, 0]);
   for (let i = 0; i < 8; i++) resetChannel(f.motionLp, i, 0);
   f.initialised = true;
 }
@@ -169,9 +172,17 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   const d3 = ax - (rm[3] = rm[3]! + alpha * (ax - rm[3]!));
   const d4 = ay - (rm[4] = rm[4]! + alpha * (ay - rm[4]!));
   const d5 = az - (rm[5] = rm[5]! + alpha * (az - rm[5]!));
-  const devGyr = d0 * d0 + d1 * d1 + d2 * d2;
-  const devAcc = d3 * d3 + d4 * d4 + d5 * d5;
-  if (devGyr < f.restThGyrSq && devAcc < f.restThAccSq) {
+  // Squared deviations, averaged over the same time constant, so that sensor noise (which would now
+  // and then push a single sample over the threshold and restart the count) does not prevent rest.
+  const devGyr = (rm[6] = rm[6]! + alpha * (d0 * d0 + d1 * d1 + d2 * d2 - rm[6]!));
+  const devAcc = (rm[7] = rm[7]! + alpha * (d3 * d3 + d4 * d4 + d5 * d5 - rm[7]!));
+  // Rest also means not turning: the mean rate, less the bias estimate, must be within half the gyro
+  // threshold plus three standard deviations of that estimate (so a large bias can still be learnt
+  // at the first rest, but a slow sway or a held bend with a slight drift is not taken for rest later).
+  const P = f.biasP;
+  const mx = rm[0]! - f.bx, my = rm[1]! - f.by, mz = rm[2]! - f.bz;
+  const turnTh = 0.5 * s.restThGyrRadS + 3 * Math.sqrt(Math.max(P[0]!, P[4]!, P[8]!));
+  if (devGyr < f.restThGyrSq && devAcc < f.restThAccSq && mx * mx + my * my + mz * mz < turnTh * turnTh) {
     f.restTimeS += dtS;
   } else {
     f.restTimeS = 0;
@@ -275,7 +286,6 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   const rb0 = stepChannel(m, 6, r00 * f.bx + r01 * f.by + r02 * f.bz);
   const rb1 = stepChannel(m, 7, r10 * f.bx + r11 * f.by + r12 * f.bz);
 
-  const P = f.biasP;
   const q = f.biasProcessVarPerS * dtS;
   P[0]! += q; P[4]! += q; P[8]! += q;
 
