@@ -6,7 +6,7 @@ import { encodeGeneric } from './decoders/generic';
 import { DOT_BATTERY_CHAR, DOT_BATTERY_SERVICE, DOT_CONTROL_CHAR, DOT_MEASUREMENT_SERVICE, DOT_MEDIUM_PAYLOAD_CHAR, DOT_SHORT_PAYLOAD_CHAR } from './drivers/dot';
 import { GENERIC_CONFIG_CHAR, GENERIC_DATA_CHAR, GENERIC_SERVICE } from './drivers/generic';
 import { METAWEAR_COMMAND_CHAR, METAWEAR_NOTIFY_CHAR, METAWEAR_SERVICE } from './drivers/metamotion';
-import { THINGY_CONFIG_CHAR, THINGY_MOTION_SERVICE, THINGY_RAW_CHAR } from './drivers/thingy52';
+import { THINGY_CONFIG_CHAR, THINGY_MOTION_SERVICE, THINGY_QUATERNION_CHAR, THINGY_RAW_CHAR } from './drivers/thingy52';
 import { WIT_NOTIFY_CHAR, WIT_SERVICE, WIT_WRITE_CHAR } from './drivers/witmotion';
 import type { FakeDevice, FakeDeviceSpec } from './fake-binding';
 import { BATTERY_LEVEL_CHAR, BATTERY_SERVICE, DEVICE_INFO_SERVICE, MODEL_NUMBER_CHAR } from './transport';
@@ -16,11 +16,14 @@ export interface FakeSensor {
   /** Whether the device would be sending data now. */
   isStreaming(device: FakeDevice): boolean;
   /** Notifications for sample k (a device may send several, or one carrying several samples). */
-  packets(k: number): { service: string; characteristic: string; bytes: Uint8Array }[];
+  packets(k: number, device: FakeDevice): { service: string; characteristic: string; bytes: Uint8Array }[];
   rateHz: number;
 }
 
 const le16 = (...values: number[]): number[] => values.flatMap((v) => [v & 0xff, (v >> 8) & 0xff]);
+const float32 = (...values: number[]): number[] => [...new Uint8Array(Float32Array.from(values).buffer)];
+/** The orientation the fakes report in orientation mode: 30 deg about x, [w, x, y, z]. */
+export const QUAT_30_DEG_ABOUT_X = [Math.cos(Math.PI / 12), Math.sin(Math.PI / 12), 0, 0] as const;
 const battery = (pct: number) => ({ [BATTERY_SERVICE]: { [BATTERY_LEVEL_CHAR]: { properties: ['read', 'notify'], value: Uint8Array.from([pct]) } } });
 const wrote = (d: FakeDevice, characteristic: string, bytes: number[]): boolean =>
   d.writes.some((w) => w.characteristic === characteristic && w.data.length === bytes.length && w.data.every((b, i) => b === bytes[i]));
@@ -51,10 +54,13 @@ export function fakeMetaMotion(who: Identity): FakeSensor {
     isStreaming: (d) =>
       d.isSubscribed(METAWEAR_SERVICE, METAWEAR_NOTIFY_CHAR) &&
       lastIndexOf(d, METAWEAR_COMMAND_CHAR, [0x13, 0x01, 0x01]) > lastIndexOf(d, METAWEAR_COMMAND_CHAR, [0x13, 0x01, 0x00]),
-    packets: () => [
-      { service: METAWEAR_SERVICE, characteristic: METAWEAR_NOTIFY_CHAR, bytes: Uint8Array.from([0x03, 0x04, ...le16(0, 0, 4096)]) },
-      { service: METAWEAR_SERVICE, characteristic: METAWEAR_NOTIFY_CHAR, bytes: Uint8Array.from([0x13, 0x05, ...le16(328, 0, 0)]) },
-    ],
+    packets: (_k, d) =>
+      lastIndexOf(d, METAWEAR_COMMAND_CHAR, [0x19, 0x01, 0x01]) > lastIndexOf(d, METAWEAR_COMMAND_CHAR, [0x19, 0x01, 0x00])
+        ? [{ service: METAWEAR_SERVICE, characteristic: METAWEAR_NOTIFY_CHAR, bytes: Uint8Array.from([0x19, 0x07, ...float32(...QUAT_30_DEG_ABOUT_X)]) }]
+        : [
+            { service: METAWEAR_SERVICE, characteristic: METAWEAR_NOTIFY_CHAR, bytes: Uint8Array.from([0x03, 0x04, ...le16(0, 0, 4096)]) },
+            { service: METAWEAR_SERVICE, characteristic: METAWEAR_NOTIFY_CHAR, bytes: Uint8Array.from([0x13, 0x05, ...le16(328, 0, 0)]) },
+          ],
   };
 }
 
@@ -71,13 +77,16 @@ export function fakeThingy52(who: Identity): FakeSensor {
           // pedometer 1000 ms, temperature 500 ms, compass 500 ms, motion 10 Hz (the firmware default), wake on motion 1
           [THINGY_CONFIG_CHAR]: { properties: ['read', 'write'], value: Uint8Array.from([...le16(1000, 500, 500, 10), 1]) },
           [THINGY_RAW_CHAR]: { properties: ['notify'] },
-          ['ef680404-9b35-4933-9b10-52ffa9740042']: { properties: ['notify'] },
+          [THINGY_QUATERNION_CHAR]: { properties: ['notify'] },
         },
         ...battery(64),
       },
     },
-    isStreaming: (d) => d.isSubscribed(THINGY_MOTION_SERVICE, THINGY_RAW_CHAR),
-    packets: () => [{ service: THINGY_MOTION_SERVICE, characteristic: THINGY_RAW_CHAR, bytes: Uint8Array.from(le16(0, 0, 1024, 320, 0, 0, 320, 0, 0xffb0)) }],
+    isStreaming: (d) => d.isSubscribed(THINGY_MOTION_SERVICE, THINGY_RAW_CHAR) || d.isSubscribed(THINGY_MOTION_SERVICE, THINGY_QUATERNION_CHAR),
+    packets: (_k, d) =>
+      d.isSubscribed(THINGY_MOTION_SERVICE, THINGY_QUATERNION_CHAR)
+        ? [{ service: THINGY_MOTION_SERVICE, characteristic: THINGY_QUATERNION_CHAR, bytes: new Uint8Array(Int32Array.from(QUAT_30_DEG_ABOUT_X.map((q) => Math.round(q * 2 ** 30))).buffer) }]
+        : [{ service: THINGY_MOTION_SERVICE, characteristic: THINGY_RAW_CHAR, bytes: Uint8Array.from(le16(0, 0, 1024, 320, 0, 0, 320, 0, 0xffb0)) }],
   };
 }
 
@@ -98,12 +107,17 @@ export function fakeDot(who: Identity): FakeSensor {
         [DOT_BATTERY_SERVICE]: { [DOT_BATTERY_CHAR]: { properties: ['read', 'notify'], value: Uint8Array.from([42, 0]) } },
       },
     },
+    // Payload 20 (rate quantities) on the medium characteristic, or payload 5 (quaternion) on the short one.
     isStreaming: (d) =>
-      d.isSubscribed(DOT_MEASUREMENT_SERVICE, DOT_MEDIUM_PAYLOAD_CHAR) &&
-      lastIndexOf(d, DOT_CONTROL_CHAR, [1, 1, 20]) > lastIndexOf(d, DOT_CONTROL_CHAR, [1, 0, 20]),
-    packets: (k) => {
+      (d.isSubscribed(DOT_MEASUREMENT_SERVICE, DOT_MEDIUM_PAYLOAD_CHAR) && lastIndexOf(d, DOT_CONTROL_CHAR, [1, 1, 20]) > lastIndexOf(d, DOT_CONTROL_CHAR, [1, 0, 20])) ||
+      (d.isSubscribed(DOT_MEASUREMENT_SERVICE, DOT_SHORT_PAYLOAD_CHAR) && lastIndexOf(d, DOT_CONTROL_CHAR, [1, 1, 5]) > lastIndexOf(d, DOT_CONTROL_CHAR, [1, 0, 5])),
+    packets: (k, d) => {
+      const timeUs = Math.round((1_000_000 + (k * 1e6) / 60) % 2 ** 32);
+      if (d.isSubscribed(DOT_MEASUREMENT_SERVICE, DOT_SHORT_PAYLOAD_CHAR)) {
+        return [{ service: DOT_MEASUREMENT_SERVICE, characteristic: DOT_SHORT_PAYLOAD_CHAR, bytes: Uint8Array.from([...new Uint8Array(Uint32Array.from([timeUs]).buffer), ...float32(...QUAT_30_DEG_ABOUT_X)]) }];
+      }
       const b = Buffer.alloc(34);
-      b.writeUInt32LE(Math.round((1_000_000 + k * 1e6 / 60) % 2 ** 32), 0);
+      b.writeUInt32LE(timeUs, 0);
       [0, 0, 9.80665, 10, 0, 0].forEach((v, i) => b.writeFloatLE(v, 4 + i * 4));
       return [{ service: DOT_MEASUREMENT_SERVICE, characteristic: DOT_MEDIUM_PAYLOAD_CHAR, bytes: new Uint8Array(b) }];
     },
@@ -165,7 +179,7 @@ export function runFakeRadios(sensors: { device: FakeDevice; fake: FakeSensor }[
   const timer = setInterval(() => {
     sensors.forEach(({ device, fake }, i) => {
       if (!device.connected || !fake.isStreaming(device)) return;
-      for (const p of fake.packets(next[i]!)) device.notify(p.service, p.characteristic, p.bytes);
+      for (const p of fake.packets(next[i]!, device)) device.notify(p.service, p.characteristic, p.bytes);
       next[i]!++;
     });
   }, periodMs);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLineValidator, isEventLine, type RecordingHeader, type RecordingLine, type SampleLine } from '@hinge/protocol';
 import { DEG_TO_RAD, STANDARD_GRAVITY_MS2 } from './decoders/types';
 import { FakeBindings, type FakeDevice } from './fake-binding';
-import { fakeDot, fakeGeneric, fakeMetaMotion, fakeThingy52, fakeWitMotion, runFakeRadios, type FakeSensor } from './fake-devices';
+import { QUAT_30_DEG_ABOUT_X, fakeDot, fakeGeneric, fakeMetaMotion, fakeThingy52, fakeWitMotion, runFakeRadios, type FakeSensor } from './fake-devices';
 import { createBleLiveSource, type BleLiveSource } from './live-source';
 import { createNobleTransport, type NobleLike } from './noble-transport';
 
@@ -34,7 +34,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: { connectTimeoutMs?: number; startTimeoutMs?: number } = {}): Rig {
+function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: { connectTimeoutMs?: number; startTimeoutMs?: number; orientation?: boolean } = {}): Rig {
   const bindings = new FakeBindings();
   const devices = fakes.map(({ fake }) => bindings.addDevice(fake.spec));
   const transport = createNobleTransport(withBindings(bindings));
@@ -47,6 +47,7 @@ function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: { conn
     retryDelayMs: 50,
     connectTimeoutMs: overrides.connectTimeoutMs ?? 2000,
     startTimeoutMs: overrides.startTimeoutMs ?? 5000,
+    driverOptions: { orientation: overrides.orientation ?? false },
   });
   cleanups.push(async () => {
     stopRadios();
@@ -58,12 +59,12 @@ function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: { conn
 const sink = (r: Rig) => ({ lines: (batch: RecordingLine[]) => r.lines.push(...batch), statusChanged: () => {}, ended: () => {} });
 const samples = (r: Rig, sensor: string): SampleLine[] => r.lines.filter((l): l is SampleLine => !isEventLine(l) && l.sensor === sensor);
 
-const models: { model: string; make: () => FakeSensor; expectGyrXDps: number; badPacket: (f: FakeSensor) => { service: string; characteristic: string; bytes: Uint8Array } }[] = [
-  { model: 'metamotion', make: () => fakeMetaMotion({ id: 'mm1', address: 'c4:7f:0e:00:00:01' }), expectGyrXDps: 328 / 32.8, badPacket: (f) => ({ ...f.packets(0)[0]!, bytes: Uint8Array.from([0x03, 0x04, 0x01]) }) },
-  { model: 'thingy52', make: () => fakeThingy52({ id: 'th1', address: 'e1:00:00:00:00:02' }), expectGyrXDps: 10, badPacket: (f) => ({ ...f.packets(0)[0]!, bytes: Uint8Array.from([1, 2, 3]) }) },
-  { model: 'dot', make: () => fakeDot({ id: 'dot1', address: 'd4:22:cd:00:00:03' }), expectGyrXDps: 10, badPacket: (f) => ({ ...f.packets(0)[0]!, bytes: new Uint8Array(33) }) },
-  { model: 'witmotion', make: () => fakeWitMotion({ id: 'wt1', address: 'f0:00:00:00:00:04' }), expectGyrXDps: (164 / 32768) * 2000, badPacket: (f) => ({ ...f.packets(0)[0]!, bytes: Uint8Array.from([0x01, 0x02, 0x03]) }) },
-  { model: 'generic', make: () => fakeGeneric({ id: 'gen1', address: 'aa:bb:cc:00:00:05' }), expectGyrXDps: 10, badPacket: (f) => ({ ...f.packets(0)[0]!, bytes: Uint8Array.from([0x20, 0, 0]) }) },
+const models: { model: string; make: () => FakeSensor; expectGyrXDps: number; badPacket: (f: FakeSensor, d: FakeDevice) => { service: string; characteristic: string; bytes: Uint8Array } }[] = [
+  { model: 'metamotion', make: () => fakeMetaMotion({ id: 'mm1', address: 'c4:7f:0e:00:00:01' }), expectGyrXDps: 328 / 32.8, badPacket: (f, d) => ({ ...f.packets(0, d)[0]!, bytes: Uint8Array.from([0x03, 0x04, 0x01]) }) },
+  { model: 'thingy52', make: () => fakeThingy52({ id: 'th1', address: 'e1:00:00:00:00:02' }), expectGyrXDps: 10, badPacket: (f, d) => ({ ...f.packets(0, d)[0]!, bytes: Uint8Array.from([1, 2, 3]) }) },
+  { model: 'dot', make: () => fakeDot({ id: 'dot1', address: 'd4:22:cd:00:00:03' }), expectGyrXDps: 10, badPacket: (f, d) => ({ ...f.packets(0, d)[0]!, bytes: new Uint8Array(33) }) },
+  { model: 'witmotion', make: () => fakeWitMotion({ id: 'wt1', address: 'f0:00:00:00:00:04' }), expectGyrXDps: (164 / 32768) * 2000, badPacket: (f, d) => ({ ...f.packets(0, d)[0]!, bytes: Uint8Array.from([0x01, 0x02, 0x03]) }) },
+  { model: 'generic', make: () => fakeGeneric({ id: 'gen1', address: 'aa:bb:cc:00:00:05' }), expectGyrXDps: 10, badPacket: (f, d) => ({ ...f.packets(0, d)[0]!, bytes: Uint8Array.from([0x20, 0, 0]) }) },
 ];
 
 describe('each driver through the fake noble binding', () => {
@@ -85,7 +86,7 @@ describe('each driver through the fake noble binding', () => {
       expect(status).toMatchObject({ presence: 'present', model: m.model, address: fake.spec.address });
       if (m.model !== 'witmotion') expect(status.batteryPct).toBeGreaterThan(0);
 
-      const bad = m.badPacket(fake);
+      const bad = m.badPacket(fake, device);
       device.notify(bad.service, bad.characteristic, bad.bytes);
       await until('malformed count', () => r.source.status().sensors[0]!.malformed >= 1);
 
@@ -109,6 +110,31 @@ describe('each driver through the fake noble binding', () => {
       expect(r.lines.length).toBe(count);
 
       const validator = createLineValidator(r.header);
+      for (const line of r.lines) expect(validator.validate(JSON.parse(JSON.stringify(line)))).toMatchObject({ ok: true });
+    });
+  }
+});
+
+describe('orientation mode: the devices\' own quaternion', () => {
+  for (const make of [
+    () => fakeMetaMotion({ id: 'mm1', address: 'c4:7f:0e:00:00:01' }),
+    () => fakeThingy52({ id: 'th1', address: 'e1:00:00:00:00:02' }),
+    () => fakeDot({ id: 'dot1', address: 'd4:22:cd:00:00:03' }),
+  ]) {
+    const fake = make();
+    it(`${fake.spec.advertisement.localName}: quaternion-only samples, through a drop-out`, async () => {
+      const r = rig([{ fake, placement: 'thoracic' }], { orientation: true });
+      const header = await r.source.start(sink(r));
+      await until('samples', () => samples(r, 'thoracic').length >= 10);
+      r.devices[0]!.dropLink();
+      await until('reconnect', () => r.lines.some((l) => isEventLine(l) && l.event === 'reconnect'));
+      const count = samples(r, 'thoracic').length;
+      await until('samples after reconnect', () => samples(r, 'thoracic').length >= count + 10);
+      for (const s of samples(r, 'thoracic')) {
+        expect(s.acc).toBeUndefined();
+        s.quat!.forEach((q, i) => expect(q).toBeCloseTo(QUAT_30_DEG_ABOUT_X[i]!, 6));
+      }
+      const validator = createLineValidator(header);
       for (const line of r.lines) expect(validator.validate(JSON.parse(JSON.stringify(line)))).toMatchObject({ ok: true });
     });
   }

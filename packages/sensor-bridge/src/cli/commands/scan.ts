@@ -78,7 +78,7 @@ export function createScanCommand(loadTransport: () => Promise<BleTransport> = l
         const address = await identifyByTap(transport, candidates, {
           timeoutMs: 60_000,
           interrupted: io.interrupted,
-          onReady: () => io.err.write(`streaming from ${candidates.length} sensor(s): tap the one on the ${o.identify} twice, firmly\n`),
+          onReady: () => io.err.write(`streaming from ${candidates.length} sensor(s): tap the one on the ${o.identify} firmly\n`),
         });
         if (!address) throw new CliError('no tap seen within 60 s; nothing remembered');
         const sensor = candidates.find((c) => c.address === address)!;
