@@ -1,0 +1,274 @@
+// `pnpm bench`: every speed and accuracy figure the project claims, in one table, with each speed figure
+// beside a simple baseline measured in the same run (machines are noisy; ratios travel better than
+// absolute numbers). Writes bench/results/latest.md and latest.json. See docs/benchmarks.md.
+//
+// Environment: BENCH_RUNS (default 3) repeats of every speed measurement (medians are reported);
+// BENCH_SEEDS (default 40) simulated sessions for the accuracy suite.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FAULTS } from '@hinge/protocol';
+import { alertLatency } from './alert-latency';
+import { BROAD_ANCHORS, BROAD_DIR, broadRmseViaCli, listBroadTrials, loadBroadTrial } from './broad';
+import { evaluateSuite } from './evaluate';
+import { fusionCost } from './fusion-cost';
+import { liveLatency } from './live-latency';
+import { analyzeHour, pipelineThroughput, writeSimulatedRecording } from './offline';
+import { median, mean, nowMs, repeatAsync } from './stats';
+import { wsBaseline } from './ws-baseline';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = path.join(repoRoot, 'bench/results');
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const seedCount = Math.max(1, Number(process.env.BENCH_SEEDS ?? 40));
+
+/** One line of the table. `baseline` is text (a same-run measurement or a published anchor). */
+export interface Row {
+  section: string;
+  measure: string;
+  value: number | null;
+  unit: string;
+  baseline?: string;
+  /** value / baseline (speed) or value / anchor (accuracy). */
+  ratio?: number | null;
+  target?: string;
+  pass?: boolean | null;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const details: Record<string, unknown> = {};
+const sectionTimesS: Record<string, number> = {};
+const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+
+async function section(name: string, body: () => Promise<void> | void): Promise<void> {
+  const start = nowMs();
+  process.stderr.write(`bench: ${name} ...\n`);
+  try {
+    await body();
+  } catch (error) {
+    rows.push({ section: name, measure: 'FAILED', value: null, unit: '', note: (error as Error).message.split('\n')[0] ?? '' });
+  }
+  sectionTimesS[name] = (nowMs() - start) / 1000;
+}
+
+async function main(): Promise<void> {
+  const started = nowMs();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hinge-bench-'));
+  try {
+    await section('Fusion', () => {
+      const r = fusionCost(Math.max(5, runs * 2));
+      details.fusion = r;
+      rows.push({
+        section: 'Fusion',
+        measure: `orientation filter update (${r.source}, ${r.samples} samples)`,
+        value: r.filterNsPerSample,
+        unit: 'ns/sample',
+        baseline: `gyro strapdown ${fmt(r.strapdownNsPerSample, 1)} ns`,
+        ratio: r.ratio,
+        target: '<= 250 (VQF C++ 245)',
+        pass: r.filterNsPerSample <= 250,
+      });
+    });
+
+    await section('Offline pipeline', async () => {
+      const file = path.join(tmp, 'ten-minutes.jsonl');
+      await writeSimulatedRecording(file, 600, 21);
+      const r = await pipelineThroughput(file, runs);
+      details.pipeline = r;
+      rows.push({
+        section: 'Offline pipeline',
+        measure: `file lines -> rep events, in-process (10 min, ${r.samples} samples, ${r.repEvents} reps)`,
+        value: r.pipelineSamplesPerS,
+        unit: 'samples/s',
+        baseline: `read + JSON.parse ${fmt(r.baselineSamplesPerS / 1000, 0)}k/s`,
+        ratio: r.ratio,
+        note: `${fmt(r.pipelineSamplesPerS / 200, 0)}x real time for 2 sensors x 100 Hz`,
+      });
+    });
+
+    await section('hinge analyze, 1 h', async () => {
+      const file = path.join(tmp, 'one-hour.jsonl');
+      const samples = await writeSimulatedRecording(file, 3600, 11);
+      const r = analyzeHour(file, samples, 3600, runs);
+      details.analyzeHour = r;
+      const note = `${r.samples} samples, ${fmt(r.fileMB, 0)} MB, ${r.reps} reps`;
+      rows.push({
+        section: 'hinge analyze, 1 h',
+        measure: 'wall time (pnpm --silent hinge analyze FILE --json)',
+        value: r.analyze.wallS,
+        unit: 's',
+        baseline: `read + JSON.parse child ${fmt(r.baseline.wallS)} s`,
+        ratio: r.ratio,
+        target: '< 3',
+        pass: r.analyze.wallS < 3,
+        note,
+      });
+      rows.push({
+        section: 'hinge analyze, 1 h',
+        measure: 'peak RSS (largest process)',
+        value: r.analyze.peakRssMB,
+        unit: 'MB',
+        baseline: r.baseline.peakRssMB === null ? 'n/a' : `read + JSON.parse child ${fmt(r.baseline.peakRssMB, 0)} MB`,
+        ratio: r.analyze.peakRssMB !== null && r.baseline.peakRssMB !== null ? r.analyze.peakRssMB / r.baseline.peakRssMB : null,
+        ...(r.analyze.peakRssMB === null ? { note: '/usr/bin/time not found' } : {}),
+      });
+    });
+
+    await section('Live latency', async () => {
+      const seconds = 5;
+      const live = await repeatAsync(runs, () => liveLatency({ seconds }));
+      const base = await repeatAsync(runs, () => wsBaseline({ seconds }));
+      details.liveLatency = { live, baseline: base };
+      const p = (k: 'p50' | 'p99') => median(live.map((r) => r.latencyMs[k]));
+      const b = (k: 'p50' | 'p99') => median(base.map((r) => r.latencyMs[k]));
+      const first = live[0]!;
+      const setup = `${first.sessions} sessions x 2 sensors x 100 Hz, ${first.clients} clients, ${runs} x ${seconds} s`;
+      rows.push({ section: 'Live latency', measure: `sample arrival -> WebSocket client p50 (${setup})`, value: p('p50'), unit: 'ms', baseline: `bare ws ${fmt(b('p50'))} ms`, ratio: p('p50') / b('p50') });
+      rows.push({ section: 'Live latency', measure: 'sample arrival -> WebSocket client p99', value: p('p99'), unit: 'ms', baseline: `bare ws ${fmt(b('p99'))} ms`, ratio: p('p99') / b('p99'), target: '<= 10', pass: p('p99') <= 10 });
+      const cpu = median(live.map((r) => r.bridgeCpuPctOfOneCore));
+      rows.push({ section: 'Live latency', measure: 'bridge CPU', value: cpu, unit: '% of a core', target: '< 50', pass: cpu < 50 });
+    });
+
+    await section('Rounding alert', () => {
+      const r = alertLatency();
+      details.alertLatency = r;
+      rows.push({
+        section: 'Rounding alert',
+        measure: `limit crossed (truth) -> alert, max over ${r.roundedReps} rounded reps (${r.sessions} sessions)`,
+        value: r.maxMs,
+        unit: 'ms of sample time',
+        target: '<= 100, none missed',
+        pass: r.pass,
+        note: `median ${fmt(r.medianMs, 0)} ms; event t max ${fmt(r.eventMaxMs, 0)} ms; missed ${r.missed}; extra alerts ${r.extraAlerts}`,
+      });
+    });
+
+    await section('BROAD', () => {
+      const trials = listBroadTrials();
+      if (trials.length === 0) {
+        rows.push({ section: 'BROAD', measure: 'skipped', value: null, unit: '', note: `no trials in ${BROAD_DIR} (put ../shared/benchmarks/broad beside the repo)` });
+        return;
+      }
+      const results = trials.map((name) => ({ name, rmseDeg: broadRmseViaCli(loadBroadTrial(name)), anchors: BROAD_ANCHORS[name] }));
+      details.broad = results;
+      for (const r of results) {
+        rows.push({
+          section: 'BROAD',
+          measure: `${r.name} (hinge fuse)`,
+          value: r.rmseDeg,
+          unit: 'deg incl. RMSE',
+          baseline: r.anchors ? `VQF ${r.anchors.vqf} / Madgwick ${r.anchors.madgwick}` : '-',
+          ratio: r.anchors ? r.rmseDeg / r.anchors.vqf : null,
+        });
+      }
+      const m = mean(results.map((r) => r.rmseDeg));
+      const anchored = results.filter((r) => r.anchors);
+      rows.push({
+        section: 'BROAD',
+        measure: `mean of ${results.length} trials`,
+        value: m,
+        unit: 'deg incl. RMSE',
+        baseline: `VQF ${fmt(mean(anchored.map((r) => r.anchors!.vqf)), 3)} / Madgwick ${fmt(mean(anchored.map((r) => r.anchors!.madgwick)), 3)}`,
+        ratio: m / mean(anchored.map((r) => r.anchors!.vqf)),
+        target: '<= 0.70',
+        pass: m <= 0.7,
+      });
+    });
+
+    await section('Simulated sessions', () => {
+      const seeds = Array.from({ length: seedCount }, (_, i) => 1000 + i);
+      const highSeeds = seeds.slice(0, Math.max(1, Math.round(seedCount / 4)));
+      for (const [noise, list] of [['typical', seeds], ['high', highSeeds]] as const) {
+        const r = evaluateSuite(list, { mounting: 'random', noise });
+        const { sessions: _perSession, ...summary } = r;
+        details[`simulated-${noise}`] = summary;
+        const s = `Simulated, ${noise} noise (${list.length} sessions)`;
+        // The targets are set for typical noise; the high-noise run shows how far the results fall off.
+        const judge = (ok: boolean) => (noise === 'typical' ? { pass: ok } : {});
+        const target = (t: string) => (noise === 'typical' ? { target: t } : {});
+        const nanSessions = r.sessions.filter((x) => !Number.isFinite(x.rmse.lumbarDeg)).map((x) => x.seed);
+        rows.push({
+          section: s,
+          measure: 'RMSE pelvis / trunk / lumbar',
+          value: r.rmse.lumbarDeg,
+          unit: 'deg (lumbar)',
+          ...target('<= 1.0 / 1.0 / 1.5'),
+          ...judge(r.rmse.pelvisDeg <= 1 && r.rmse.trunkDeg <= 1 && r.rmse.lumbarDeg <= 1.5),
+          note: `${fmt(r.rmse.pelvisDeg)} / ${fmt(r.rmse.trunkDeg)} / ${fmt(r.rmse.lumbarDeg)}${nanSessions.length ? `; no scored angles in seed(s) ${nanSessions.join(', ')}` : ''}`,
+        });
+        rows.push({ section: s, measure: 'peak lumbar error per rep, max (p95)', value: r.maxPeakLumbarErrDeg, unit: 'deg', ...target('<= 2'), ...judge(r.maxPeakLumbarErrDeg <= 2), note: `p95 ${fmt(r.p95PeakLumbarErrDeg)}` });
+        rows.push({ section: s, measure: 'sessions with the exact rep count', value: r.exactCountShare * 100, unit: '%', ...target('>= 95'), ...judge(r.exactCountShare >= 0.95) });
+        rows.push({ section: s, measure: 'rep F1', value: r.repF1, unit: '', ...target('>= 0.98'), ...judge(r.repF1 >= 0.98) });
+        for (const f of FAULTS) rows.push({ section: s, measure: `F1 ${f}`, value: r.faultF1[f], unit: '', ...target('>= 0.95'), ...judge(r.faultF1[f] >= 0.95) });
+      }
+    });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const environment = {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    totalMemGB: Math.round(os.totalmem() / 2 ** 30),
+    runs,
+    seeds: seedCount,
+    totalS: (nowMs() - started) / 1000,
+    sectionTimesS,
+  };
+  const markdown = renderMarkdown(rows, environment);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
+  writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify({ environment, rows, details }, null, 2) + '\n');
+  process.stdout.write(markdown);
+  process.stdout.write(`\nwritten: bench/results/latest.md, bench/results/latest.json (${fmt(environment.totalS, 0)} s)\n`);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function renderMarkdown(table: Row[], env: { date: string; commit: string; node: string; cpu: string; cores: number; totalMemGB: number; runs: number; totalS: number }): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const digits = (r: Row) => (r.unit.startsWith('ns') || r.unit === 'samples/s' || r.unit === 'MB' || r.unit.startsWith('%') ? 1 : r.unit === '' ? 3 : r.unit.includes('RMSE') ? 3 : 2);
+  const lines = [
+    '# hinge benchmark results',
+    '',
+    `${env.date} · commit ${env.commit} · Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.totalMemGB} GB · ${env.runs} runs per speed figure (medians) · ${env.totalS.toFixed(0)} s`,
+    '',
+    '| Section | Measure | Value | Unit | Baseline (same run) / anchor | Ratio | Target | OK | Note |',
+    '|---|---|---:|---|---|---:|---|---|---|',
+    ...table.map((r) =>
+      [
+        r.section,
+        r.measure,
+        fmt(r.value, digits(r)),
+        r.unit,
+        r.baseline ?? '',
+        r.ratio === undefined ? '' : fmt(r.ratio),
+        r.target ?? '',
+        r.pass === undefined || r.pass === null ? '' : r.pass ? 'yes' : 'NO',
+        r.note ?? '',
+      ]
+        .map((c) => cell(String(c)))
+        .join(' | ')
+        .replace(/^/, '| ')
+        .replace(/$/, ' |'),
+    ),
+    '',
+    'Ratio: value / baseline for speed (lower is better for times, higher for throughput), value / VQF anchor for BROAD.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+await main();

@@ -1,0 +1,118 @@
+// Offline speed: (1) the whole streaming pipeline in-process, from file lines to rep events
+// (openRecording -> createSessionAnalyzer -> takeEvents), in samples per second; (2) the real
+// `pnpm --silent hinge analyze FILE --json` on a one-hour two-sensor 100 Hz recording as a child process:
+// wall time and peak RSS. Baseline for both, in the same run: stream the same file and JSON.parse every
+// line (bench/read-baseline.ts), in-process for (1) and as a child started the same way for (2).
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSessionAnalyzer } from '@hinge/analysis';
+import { openRecording } from '../packages/sensor-bridge/src/recording/reader';
+import { writeRecordingFile } from '../packages/sensor-bridge/src/recording/writer';
+import { randomSession, simulateSession } from '../packages/sensor-bridge/src/simulator';
+import { readAndParse } from './read-baseline';
+import { median, nowMs, repeatAsync } from './stats';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Writes a simulated random session of about `durationS` (seed fixed) to FILE; returns its sample count. */
+export async function writeSimulatedRecording(file: string, durationS: number, seed: number): Promise<number> {
+  const { header, lines } = simulateSession({ seed, script: randomSession(seed, { durationS }) });
+  await writeRecordingFile(file, header, lines);
+  return lines.filter((l) => !('event' in l)).length;
+}
+
+export interface PipelineResult {
+  file: string;
+  samples: number;
+  repEvents: number;
+  runs: number;
+  pipelineSamplesPerS: number;
+  baselineSamplesPerS: number;
+  /** pipeline / baseline throughput (1 = as fast as parsing alone). */
+  ratio: number;
+}
+
+async function runPipeline(file: string): Promise<{ samples: number; repEvents: number; ms: number }> {
+  const start = nowMs();
+  const recording = await openRecording(file, { mode: 'lenient' });
+  const analyzer = createSessionAnalyzer(recording.header, {}, { maxPendingAngles: 0 });
+  let samples = 0;
+  let repEvents = 0;
+  for await (const batch of recording.batches) {
+    for (const line of batch) {
+      analyzer.push(line);
+      if (!('event' in line)) samples++;
+    }
+    for (const e of analyzer.takeEvents()) if (e.type === 'rep-completed') repEvents++;
+  }
+  analyzer.finish();
+  for (const e of analyzer.takeEvents()) if (e.type === 'rep-completed') repEvents++;
+  return { samples, repEvents, ms: nowMs() - start };
+}
+
+export async function pipelineThroughput(file: string, runs = 3): Promise<PipelineResult> {
+  await runPipeline(file); // warm-up
+  const pipeline = await repeatAsync(runs, () => runPipeline(file));
+  const baseline = await repeatAsync(runs, async () => {
+    const start = nowMs();
+    const { samples } = await readAndParse(file);
+    return { samples, ms: nowMs() - start };
+  });
+  const samples = pipeline[0]!.samples;
+  const pipelineSamplesPerS = median(pipeline.map((r) => (r.samples / r.ms) * 1000));
+  const baselineSamplesPerS = median(baseline.map((r) => (r.samples / r.ms) * 1000));
+  return { file: path.basename(file), samples, repEvents: pipeline[0]!.repEvents, runs, pipelineSamplesPerS, baselineSamplesPerS, ratio: pipelineSamplesPerS / baselineSamplesPerS };
+}
+
+export interface ChildRun {
+  wallS: number;
+  /** Peak resident set of the largest process in the child's tree, MB; null without /usr/bin/time. */
+  peakRssMB: number | null;
+}
+
+const TIME_BIN = '/usr/bin/time';
+
+/** Runs a command, timing it; through GNU time (-f %M) when available for the peak RSS. */
+function timedChild(command: string, args: string[]): ChildRun & { stdout: string } {
+  const withTime = existsSync(TIME_BIN);
+  const start = nowMs();
+  const result = withTime
+    ? spawnSync(TIME_BIN, ['-f', 'HINGE_BENCH_MAXRSS_KB=%M', command, ...args], { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 30 })
+    : spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const wallS = (nowMs() - start) / 1000;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr.slice(-500)}`);
+  const kb = /HINGE_BENCH_MAXRSS_KB=(\d+)/.exec(result.stderr)?.[1];
+  return { wallS, peakRssMB: kb ? Number(kb) / 1024 : null, stdout: result.stdout };
+}
+
+export interface AnalyzeHourResult {
+  recordingS: number;
+  samples: number;
+  fileMB: number;
+  runs: number;
+  reps: number;
+  analyze: ChildRun;
+  baseline: ChildRun;
+  /** analyze wall / baseline wall. */
+  ratio: number;
+}
+
+/** Times `pnpm --silent hinge analyze FILE --json` and the read-and-parse baseline child, alternating. */
+export function analyzeHour(file: string, samples: number, recordingS: number, runs = 3): AnalyzeHourResult {
+  const analyzeRuns: (ChildRun & { stdout: string })[] = [];
+  const baselineRuns: ChildRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    analyzeRuns.push(timedChild('pnpm', ['--silent', 'hinge', 'analyze', file, '--json']));
+    baselineRuns.push(timedChild('pnpm', ['--silent', 'exec', 'tsx', 'bench/read-baseline.ts', file]));
+  }
+  const reps = (JSON.parse(analyzeRuns[0]!.stdout) as { reps: unknown[] }).reps.length;
+  const med = (rs: ChildRun[]): ChildRun => ({
+    wallS: median(rs.map((r) => r.wallS)),
+    peakRssMB: rs.some((r) => r.peakRssMB === null) ? null : median(rs.map((r) => r.peakRssMB!)),
+  });
+  const analyze = med(analyzeRuns);
+  const baseline = med(baselineRuns);
+  return { recordingS, samples, fileMB: statSync(file).size / 2 ** 20, runs, reps, analyze, baseline, ratio: analyze.wallS / baseline.wallS };
+}

@@ -1,0 +1,162 @@
+// Property-based fuzzing of the recording format: the pure line validator with any JSON value, and the
+// streaming reader with damaged files (bytes flipped, cut off, garbage lines, gzip cut short, random
+// text). The only error that may leave the reader is RecordingLineError (bad header; strict mode's first
+// bad line); lenient mode reads to the end and every line it hands out is valid and in per-sensor order.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createLineValidator, type RecordingHeader, type RecordingLine } from '@hinge/protocol';
+import { openRecording, RecordingLineError } from '../packages/sensor-bridge/src/recording/reader';
+import { fuzzParams, fuzzTimeoutMs } from './support/fuzz';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hinge-fuzz-rec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const header: RecordingHeader = {
+  format: 'hinge-recording',
+  version: 1,
+  startedAt: '2026-01-05T09:00:00.000Z',
+  sensors: [
+    { id: 'sacrum', placement: 'sacrum', sampleRateHz: 100 },
+    { id: 'thoracic', placement: 'thoracic', sampleRateHz: 100 },
+  ],
+};
+
+/** A small valid recording's text: samples of both sensors, a calibrate event. */
+function validText(samples: number): string {
+  const lines: RecordingLine[] = [{ t: 0, event: 'calibrate' }];
+  for (let i = 0; i < samples; i++) {
+    for (const sensor of ['sacrum', 'thoracic']) lines.push({ t: i / 100, sensor, acc: [0.1, 0.2, 9.8], gyr: [0.01, -0.02, 0.003] });
+  }
+  return [header, ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n';
+}
+
+/** Damage done to a valid file. */
+const damage = fc.oneof(
+  fc.record({ kind: fc.constant('flip' as const), at: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }) }),
+  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.string({ maxLength: 80 }) }),
+  fc.record({ kind: fc.constant('garbage' as const), text: fc.string({ unit: 'binary', maxLength: 300 }) }),
+);
+
+type Damage = typeof damage extends fc.Arbitrary<infer T> ? T : never;
+
+function damaged(text: string, d: Damage): Buffer {
+  const buf = Buffer.from(text);
+  switch (d.kind) {
+    case 'flip': {
+      for (const [at, value] of d.at) buf[at % buf.length] = value;
+      return buf;
+    }
+    case 'cut':
+      return buf.subarray(0, d.at % (buf.length + 1));
+    case 'insert': {
+      const lines = text.split('\n');
+      lines.splice(d.at % lines.length, 0, d.text);
+      return Buffer.from(lines.join('\n'));
+    }
+    case 'garbage':
+      return Buffer.from(d.text, 'latin1');
+  }
+}
+
+/** Reads a file with the given mode; returns the lines, or the RecordingLineError it stopped with. */
+async function readAll(file: string, mode: 'strict' | 'lenient'): Promise<{ lines: RecordingLine[] } | { error: RecordingLineError }> {
+  try {
+    const opened = await openRecording(file, { mode });
+    const lines: RecordingLine[] = [];
+    for await (const batch of opened.batches) lines.push(...batch);
+    return { lines };
+  } catch (error) {
+    if (error instanceof RecordingLineError) return { error };
+    throw error; // anything else is a finding
+  }
+}
+
+/** Every line handed out is valid by itself, and each sensor's t never goes back. */
+function expectValidLines(lines: RecordingLine[]): void {
+  const validator = createLineValidator(header);
+  for (const line of lines) expect(validator.validate(line)).toMatchObject({ ok: true });
+}
+
+describe('line validator', () => {
+  it('never throws on any JSON value, and accepts only what it types', () => {
+    const validator = createLineValidator(header);
+    const sensorish = fc.record(
+      {
+        t: fc.oneof(fc.double(), fc.string(), fc.constant(null)),
+        sensor: fc.oneof(fc.constantFrom('sacrum', 'thoracic', 'nope'), fc.anything()),
+        event: fc.oneof(fc.string(), fc.anything()),
+        acc: fc.oneof(fc.array(fc.double(), { maxLength: 4 }), fc.anything()),
+        gyr: fc.oneof(fc.array(fc.double(), { maxLength: 4 }), fc.anything()),
+        quat: fc.array(fc.double(), { maxLength: 5 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.anything(), sensorish), (value) => {
+        const result = validator.validate(value);
+        if (result.ok) {
+          expect(Number.isFinite(result.value.t)).toBe(true);
+        } else {
+          expect(result.reason.length).toBeGreaterThan(0);
+        }
+      }),
+      fuzzParams(),
+    );
+  });
+});
+
+describe('reader on damaged files', () => {
+  it(
+    'lenient mode reads any damaged file to its end (or rejects its header) and yields only valid lines',
+    async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 40 }), damage, fc.boolean(), async (samples, d, gz) => {
+          const raw = damaged(validText(samples), d);
+          const file = path.join(dir, `f${n++}.jsonl${gz ? '.gz' : ''}`);
+          // A gzip file is damaged after compression too: cut short like a crash mid-write.
+          writeFileSync(file, gz ? gzipSync(raw).subarray(0, d.kind === 'cut' ? (d.at % 200) + 10 : undefined) : raw);
+          const result = await readAll(file, 'lenient');
+          if ('lines' in result) expectValidLines(result.lines);
+          else expect(result.error.line).toBeLessThanOrEqual(1);
+          rmSync(file);
+        }),
+        fuzzParams(0.5),
+      );
+    },
+    fuzzTimeoutMs(20_000),
+  );
+
+  it(
+    'strict mode stops with RecordingLineError naming a line, never anything else',
+    async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 20 }), damage, async (samples, d) => {
+          const file = path.join(dir, `s${n++}.jsonl`);
+          writeFileSync(file, damaged(validText(samples), d));
+          const result = await readAll(file, 'strict');
+          if ('lines' in result) expectValidLines(result.lines);
+          else expect(result.error.message).toContain(file);
+          rmSync(file);
+        }),
+        fuzzParams(0.3),
+      );
+    },
+    fuzzTimeoutMs(10_000),
+  );
+
+  it('an undamaged file is read whole in both modes (the property above is not vacuous)', async () => {
+    const file = path.join(dir, 'whole.jsonl');
+    writeFileSync(file, validText(30));
+    for (const mode of ['strict', 'lenient'] as const) {
+      const result = await readAll(file, mode);
+      expect('lines' in result && result.lines.length).toBe(61);
+    }
+  });
+});
