@@ -54,8 +54,7 @@ export type BleErrorCode =
   | 'HINGE_ERR_BLE_UNSUPPORTED'
   | 'HINGE_ERR_BLE_CONNECT_TIMEOUT'
   | 'HINGE_ERR_BLE_GATT'
-  | 'HINGE_ERR_BLE_SENSOR_NOT_FOUND'
-  | 'HINGE_ERR_BLE_UNKNOWN_DEVICE';
+  | 'HINGE_ERR_BLE_SENSOR_NOT_FOUND';
 
 export class BleError extends Error {
   constructor(

@@ -36,10 +36,6 @@ export const unknown = (reason: string): DecodeResult => ({ readings: [], proble
 export const gToMS2 = (g: number): number => g * STANDARD_GRAVITY_MS2;
 export const dpsToRadS = (dps: number): number => dps * DEG_TO_RAD;
 
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
 /** A little-endian reader over a byte array that does no bounds checks: callers check the length first. */
 export function le(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

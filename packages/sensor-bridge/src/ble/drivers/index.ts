@@ -1,10 +1,9 @@
 // Every supported sensor, in the order a device is matched against them.
 import type { Advertisement } from '../transport';
-import { METABOOT_SERVICE } from './metamotion';
 import { dotDriver } from './dot';
-import type { SensorDriver, SensorModel } from './driver';
+import type { SensorDriver } from './driver';
 import { genericDriver } from './generic';
-import { metamotionDriver } from './metamotion';
+import { METABOOT_SERVICE, metamotionDriver } from './metamotion';
 import { thingy52Driver } from './thingy52';
 import { witmotionDriver } from './witmotion';
 
@@ -12,10 +11,6 @@ export const DRIVERS: readonly SensorDriver[] = [genericDriver, metamotionDriver
 
 export function driverFor(advertisement: Advertisement): SensorDriver | undefined {
   return DRIVERS.find((d) => d.matches(advertisement));
-}
-
-export function driverByModel(model: string): SensorDriver | undefined {
-  return DRIVERS.find((d) => d.model === (model as SensorModel));
 }
 
 /** A device hinge recognises but must not stream from, with the reason for people. */
