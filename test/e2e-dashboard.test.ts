@@ -73,6 +73,10 @@ describe('dashboard in a browser', () => {
       collectPageErrors(patient, errors);
       await patient.goto(`${bridge.url}/#/patient/${encodeURIComponent(sessionId)}`);
       await patient.getByTestId('patient-rep-count').waitFor();
+      // Sound needs a gesture: the patient (or clinician) turns it on; then it can be muted.
+      await patient.getByRole('button', { name: 'Sound on' }).click();
+      await patient.getByLabel('Spoken cues').check();
+      await patient.getByRole('button', { name: 'Mute sound' }).waitFor();
       const patientTurnedRed = patient
         .locator('.patient[data-zone="past"]')
         .waitFor({ timeout: 40_000 })
