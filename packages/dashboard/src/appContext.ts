@@ -1,6 +1,6 @@
 // The connection and REST client every view shares, provided once by App.
 import { createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
-import type { SessionDetail } from '@hinge/protocol';
+import type { SessionDetail, SessionListEntry } from '@hinge/protocol';
 import type { BridgeConnection, ConnectionStatus } from './connection/bridgeConnection';
 import type { Api } from './connection/api';
 import { createSessionStore, type SessionSnapshot, type SessionStore } from './live/sessionStore';
@@ -56,4 +56,22 @@ export function useResource<T>(path: string | null): { data: T | null; error: st
     };
   }, [api, path, generation]);
   return { ...state, reload: () => setGeneration((g) => g + 1) };
+}
+
+/** The running sessions this connection may follow: from `hello`, then every `sessions` update. */
+export function useRunningSessions(): SessionListEntry[] {
+  const { connection } = useServices();
+  const status = useConnectionStatus();
+  const [sessions, setSessions] = useState<SessionListEntry[]>([]);
+  useEffect(() => {
+    if (status.hello) setSessions(status.hello.sessions);
+  }, [status.hello]);
+  useEffect(
+    () =>
+      connection.onMessage((message) => {
+        if (message.type === 'sessions') setSessions(message.sessions);
+      }),
+    [connection],
+  );
+  return sessions;
 }

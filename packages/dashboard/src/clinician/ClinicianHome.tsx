@@ -1,26 +1,7 @@
 // The clinician's start page: running sessions to rejoin, and a form for a new one.
-import { useEffect, useState } from 'react';
-import type { SessionListEntry } from '@hinge/protocol';
-import { useConnectionStatus, useServices } from '../appContext';
+import { useConnectionStatus, useRunningSessions } from '../appContext';
 import { routeHash } from '../route';
 import { SessionSetup } from './SessionSetup';
-
-function useRunningSessions(): SessionListEntry[] {
-  const { connection } = useServices();
-  const status = useConnectionStatus();
-  const [sessions, setSessions] = useState<SessionListEntry[]>([]);
-  useEffect(() => {
-    if (status.hello) setSessions(status.hello.sessions);
-  }, [status.hello]);
-  useEffect(
-    () =>
-      connection.onMessage((message) => {
-        if (message.type === 'sessions') setSessions(message.sessions);
-      }),
-    [connection],
-  );
-  return sessions;
-}
 
 export function ClinicianHome() {
   const sessions = useRunningSessions();

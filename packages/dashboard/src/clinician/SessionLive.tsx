@@ -3,7 +3,7 @@
 // source can do (seek, speed) comes from the session's capabilities.
 import { useState } from 'react';
 import type { DisplayLink, SessionState } from '@hinge/protocol';
-import { useConnectionStatus, useServices, useSessionStore } from '../appContext';
+import { useConnectionStatus, useRunningSessions, useServices, useSessionStore } from '../appContext';
 import { AngleChart } from '../chart/AngleChart';
 import { routeHash } from '../route';
 import { AlertFeed } from './AlertFeed';
@@ -20,6 +20,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
   const { store, snapshot } = useSessionStore(sessionId);
   const [actionError, setActionError] = useState<string | null>(null);
   const [displayLink, setDisplayLink] = useState<string | null>(null);
+  const otherRunning = useRunningSessions().filter((s) => s.id !== sessionId);
 
   const canControl = status.presence === 'present' && (status.hello?.capabilities.includes('control') ?? false);
   const session = snapshot?.session ?? null;
@@ -78,6 +79,21 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
           )}
           <a href={routeHash({ view: 'review-session', sessionId })}>Report</a>
         </nav>
+        {!running && (
+          <p className="warn" role="status">
+            This session is {session.status}: it no longer streams.{' '}
+            {otherRunning.length > 0 && (
+              <>
+                Running now:{' '}
+                {otherRunning.map((s) => (
+                  <a key={s.id} href={routeHash({ view: 'session', sessionId: s.id })}>
+                    {s.label || s.id}
+                  </a>
+                ))}
+              </>
+            )}
+          </p>
+        )}
         {displayLink && (
           <p className="hint">
             Patient screen link (read-only, this session only): <code>{displayLink}</code>
