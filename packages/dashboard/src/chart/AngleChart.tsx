@@ -14,6 +14,14 @@ export const ANGLE_SERIES = [
 
 type Columns = [number[], ...(number | null)[][]];
 
+/** A rep to shade behind the curves: recording time, s; faulty reps in red, clean ones in green. */
+export interface RepBand {
+  index: number;
+  start: number;
+  end: number;
+  faulty: boolean;
+}
+
 interface AngleChartProps {
   /** Live source: drawn continuously, the last `windowS` seconds. */
   ring?: SeriesRing;
@@ -21,19 +29,23 @@ interface AngleChartProps {
   /** Recorded source: drawn once. */
   data?: Columns;
   limitDeg: number;
+  /** Reps shaded behind the curves, numbered at the top. */
+  reps?: readonly RepBand[];
   height?: number;
   title: string;
 }
 
-export function AngleChart({ ring, windowS = 10, data, limitDeg, height = 260, title }: AngleChartProps) {
+export function AngleChart({ ring, windowS = 10, data, limitDeg, reps = [], height = 260, title }: AngleChartProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const limitRef = useRef(limitDeg);
+  const repsRef = useRef(reps);
 
   useEffect(() => {
     limitRef.current = limitDeg;
+    repsRef.current = reps;
     plotRef.current?.redraw(false);
-  }, [limitDeg]);
+  }, [limitDeg, reps]);
 
   useEffect(() => {
     const container = containerRef.current;
@@ -61,7 +73,10 @@ export function AngleChart({ ring, windowS = 10, data, limitDeg, height = 260, t
         })),
       ],
       legend: { live: !ring },
-      hooks: { draw: [(u) => drawLimit(u, limitRef.current)] },
+      hooks: {
+        drawClear: [(u) => drawRepBands(u, repsRef.current)],
+        draw: [(u) => drawLimit(u, limitRef.current)],
+      },
     };
     const initial: Columns = data ?? ring?.window(windowS) ?? [[], [], [], []];
     const plot = new uPlot(options, initial as uPlot.AlignedData, container);
@@ -117,5 +132,22 @@ function drawLimit(u: uPlot, limitDeg: number) {
   ctx.font = `${12 * uPlot.pxRatio}px sans-serif`;
   const text = `lumbar limit ${limitDeg.toFixed(0)}°`;
   ctx.fillText(text, left + width - ctx.measureText(text).width - 6 * uPlot.pxRatio, y - 4 * uPlot.pxRatio);
+  ctx.restore();
+}
+
+function drawRepBands(u: uPlot, reps: readonly RepBand[]) {
+  const ctx = u.ctx;
+  const { top, height, left, width } = u.bbox;
+  ctx.save();
+  ctx.font = `${11 * uPlot.pxRatio}px sans-serif`;
+  for (const rep of reps) {
+    const x0 = Math.max(left, u.valToPos(rep.start, 'x', true));
+    const x1 = Math.min(left + width, u.valToPos(rep.end, 'x', true));
+    if (!(x1 > x0)) continue;
+    ctx.fillStyle = rep.faulty ? 'rgba(179, 38, 30, 0.10)' : 'rgba(30, 123, 52, 0.08)';
+    ctx.fillRect(x0, top, x1 - x0, height);
+    ctx.fillStyle = rep.faulty ? '#b3261e' : '#1e7b34';
+    ctx.fillText(`${rep.faulty ? '⚠' : '✓'}${rep.index}`, x0 + 2 * uPlot.pxRatio, top + 12 * uPlot.pxRatio);
+  }
   ctx.restore();
 }

@@ -48,6 +48,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
   }
 
   const repCount = Math.max(session.repCount, live.reps.length);
+  const repBands = live.reps.map((r) => ({ index: r.index, start: r.start, end: r.end, faulty: r.faults.length > 0 }));
   const capabilities = session.capabilities;
   const running = session.status === 'live';
 
@@ -143,7 +144,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
 
       <section className="panel plot" aria-labelledby="plot-title">
         <h2 id="plot-title">Live angles</h2>
-        <AngleChart ring={store.angles} windowS={10} limitDeg={session.settings.lumbarLimitDeg} title="Last 10 s" />
+        <AngleChart ring={store.angles} windowS={10} limitDeg={session.settings.lumbarLimitDeg} reps={repBands} title="Last 10 s" />
       </section>
 
       <AlertFeed alerts={live.alerts} />

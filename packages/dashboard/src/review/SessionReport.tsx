@@ -41,6 +41,7 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
   if (!session) return <p>Loading…</p>;
   const summary = session.summary as SessionSummary | null;
   const reps: RepRecord[] = session.reps;
+  const repBands = reps.map((r) => ({ index: r.index, start: r.start, end: r.end, faulty: r.faults.length > 0 }));
 
   return (
     <article className="report">
@@ -117,7 +118,13 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
       <section aria-labelledby="report-plot-title">
         <h2 id="report-plot-title">Angles</h2>
         {angles.columns ? (
-          <AngleChart data={angles.columns} limitDeg={session.settings.lumbarLimitDeg} title="Whole session" height={280} />
+          <AngleChart
+            data={angles.columns}
+            limitDeg={session.settings.lumbarLimitDeg}
+            reps={repBands}
+            title="Whole session (reps shaded: ✓ clean, ⚠ with faults)"
+            height={280}
+          />
         ) : (
           <p className="hint">{angles.note ?? 'Loading angles…'}</p>
         )}
