@@ -10,13 +10,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
 import { CLIENT_MESSAGE_SCHEMAS, type ServerMessage } from '@hinge/protocol';
 import { buildApp } from '../packages/sensor-bridge/src/server/app';
 import { fuzzParams, fuzzTimeoutMs } from './support/fuzz';
 
 const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-let app: FastifyInstance;
+let app: Awaited<ReturnType<typeof buildApp>>;
 let dataDir: string;
 let liveId: string;
 let idleId: string;
