@@ -7,6 +7,15 @@ import { ConnectionBadge } from '../App';
 import { createCuePlayer, type CuePlayer } from './audio';
 import { describeMode, patientDisplay, ZONE_WORDS, type FeedbackMode, type PatientDisplay, type Zone } from './feedback';
 import { HingeFigure } from './HingeFigure';
+import { loadPatientPrefs, savePatientPrefs } from './prefs';
+
+const storage = (): Storage | null => {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // storage disabled
+  }
+};
 
 const EXERCISE_CUES = [
   'Push your hips back, as if closing a drawer behind you.',
@@ -20,12 +29,14 @@ const SYMBOL: Record<Zone, string> = { flat: '✓', near: '!', past: '✕' };
 export function PatientView({ sessionId }: { sessionId: string }) {
   const { store, snapshot } = useSessionStore(sessionId);
   const status = useConnectionStatus();
-  const [mode, setMode] = useState<FeedbackMode>({ kind: 'always' });
+  const [initialPrefs] = useState(() => loadPatientPrefs(storage()));
+  const [mode, setMode] = useState<FeedbackMode>(initialPrefs.mode);
   const [display, setDisplay] = useState<PatientDisplay>({ zone: null, words: 'Ready' });
   const [soundOn, setSoundOn] = useState(false);
   const [muted, setMuted] = useState(false);
-  const [speech, setSpeech] = useState(false);
-  const [volume, setVolume] = useState(60);
+  const [speech, setSpeech] = useState(initialPrefs.speech);
+  const [volume, setVolume] = useState(initialPrefs.volume);
+  useEffect(() => savePatientPrefs(storage(), { mode, volume, speech }), [mode, volume, speech]);
   const playerRef = useRef<CuePlayer | null>(null);
 
   const session = snapshot?.session ?? null;
