@@ -69,7 +69,15 @@ interface Averaging {
   sumGravity: number;
   nGravity: number;
   calibration: Calibration;
+  /**
+   * Frames of the last commitDelayS, not yet added: a slow start of movement is only recognised as the
+   * end of stillness a little late, so the newest frames are dropped when the still period ends.
+   */
+  pending: { t: number; pelvis: Vec3; trunk: Vec3; gravity: number | null }[];
 }
+
+/** Still frames join the neutral average only once this old, s. */
+const COMMIT_DELAY_S = 0.5;
 
 export interface BodyState {
   readonly options: BodyOptions;
@@ -150,7 +158,7 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
     const calibration: Calibration = { start: Math.max(0, state.stillRunStartT ?? frame.t), end: frame.t, reason };
     state.pelvis = startNeutral(state.pelvis, pelvis.upS);
     state.trunk = startNeutral(state.trunk, trunk.upS);
-    state.averaging = { n: 0, sumPelvis: [0, 0, 0], sumTrunk: [0, 0, 0], sumGravity: 0, nGravity: 0, calibration };
+    state.averaging = { n: 0, sumPelvis: [0, 0, 0], sumTrunk: [0, 0, 0], sumGravity: 0, nGravity: 0, calibration, pending: [] };
     state.calibrations.push(calibration);
     state.pendingCalibrateT = null;
     state.staleWarned = false;
@@ -165,23 +173,29 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
     state.pendingCalibrateT = null;
   }
 
-  // Refine the neutral by averaging over the still period.
+  // Refine the neutral by averaging over the still period (frames join after COMMIT_DELAY_S).
   const avg = state.averaging;
   if (avg && state.pelvis && state.trunk) {
     if (still && pelvis && trunk && frame.t - avg.calibration.start <= o.averageMaxS + o.stillMinS) {
-      avg.n++;
-      avg.sumPelvis = add(avg.sumPelvis, pelvis.upS);
-      avg.sumTrunk = add(avg.sumTrunk, trunk.upS);
-      if (pelvis.accS) {
-        avg.sumGravity += Math.hypot(pelvis.accS[0], pelvis.accS[1], pelvis.accS[2]);
-        avg.nGravity++;
+      const accS = pelvis.accS;
+      avg.pending.push({ t: frame.t, pelvis: pelvis.upS, trunk: trunk.upS, gravity: accS ? Math.hypot(accS[0], accS[1], accS[2]) : null });
+      // The very first frame sets the neutral at once; later ones once they are old enough.
+      while (avg.pending.length > 0 && (avg.n === 0 || frame.t - avg.pending[0]!.t >= COMMIT_DELAY_S)) {
+        const p = avg.pending.shift()!;
+        avg.n++;
+        avg.sumPelvis = add(avg.sumPelvis, p.pelvis);
+        avg.sumTrunk = add(avg.sumTrunk, p.trunk);
+        if (p.gravity !== null) {
+          avg.sumGravity += p.gravity;
+          avg.nGravity++;
+        }
+        avg.calibration.end = p.t;
       }
       state.pelvis.upS = unit(avg.sumPelvis);
       state.trunk.upS = unit(avg.sumTrunk);
       if (state.pelvis.forwardS) state.pelvis.forwardS = unit(perpendicular(state.pelvis.forwardS, state.pelvis.upS));
       if (state.trunk.forwardS) state.trunk.forwardS = unit(perpendicular(state.trunk.forwardS, state.trunk.upS));
       state.pelvis.gravityMS2 = avg.nGravity > 0 ? avg.sumGravity / avg.nGravity : null;
-      avg.calibration.end = frame.t;
     } else {
       state.averaging = null;
     }

@@ -56,7 +56,7 @@ export const DEFAULT_ORIENTATION_SETTINGS: Omit<OrientationFilterSettings, 'samp
   accTauS: 3.0,
   restFilterTauS: 0.5,
   restThGyrRadS: 2.0 * DEG,
-  restThAccMS2: 0.5,
+  restThAccMS2: 0.2,
   restMinS: 1.5,
   biasSigmaInitRadS: 1.0 * DEG,
   biasSigmaRestRadS: 0.03 * DEG,
@@ -173,16 +173,19 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   const d4 = ay - (rm[4] = rm[4]! + alpha * (ay - rm[4]!));
   const d5 = az - (rm[5] = rm[5]! + alpha * (az - rm[5]!));
   // Squared deviations, averaged over the same time constant, so that sensor noise (which would now
-  // and then push a single sample over the threshold and restart the count) does not prevent rest.
-  const devGyr = (rm[6] = rm[6]! + alpha * (d0 * d0 + d1 * d1 + d2 * d2 - rm[6]!));
-  const devAcc = (rm[7] = rm[7]! + alpha * (d3 * d3 + d4 * d4 + d5 * d5 - rm[7]!));
+  // and then push a single sample over the threshold and restart the count) does not prevent rest;
+  // a single sample far over it (3x the threshold) ends rest at once, so movement is not missed.
+  const instGyr = d0 * d0 + d1 * d1 + d2 * d2, instAcc = d3 * d3 + d4 * d4 + d5 * d5;
+  const devGyr = (rm[6] = rm[6]! + alpha * (instGyr - rm[6]!));
+  const devAcc = (rm[7] = rm[7]! + alpha * (instAcc - rm[7]!));
+  const jolt = instGyr > 9 * f.restThGyrSq || instAcc > 9 * f.restThAccSq;
   // Rest also means not turning: the mean rate, less the bias estimate, must be within half the gyro
   // threshold plus three standard deviations of that estimate (so a large bias can still be learnt
   // at the first rest, but a slow sway or a held bend with a slight drift is not taken for rest later).
   const P = f.biasP;
   const mx = rm[0]! - f.bx, my = rm[1]! - f.by, mz = rm[2]! - f.bz;
   const turnTh = 0.5 * s.restThGyrRadS + 3 * Math.sqrt(Math.max(P[0]!, P[4]!, P[8]!));
-  if (devGyr < f.restThGyrSq && devAcc < f.restThAccSq && mx * mx + my * my + mz * mz < turnTh * turnTh) {
+  if (!jolt && devGyr < f.restThGyrSq && devAcc < f.restThAccSq && mx * mx + my * my + mz * mz < turnTh * turnTh) {
     f.restTimeS += dtS;
   } else {
     f.restTimeS = 0;

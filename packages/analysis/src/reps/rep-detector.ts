@@ -17,7 +17,7 @@
 import type { AnalysisEvent, Fault, FaultDetail, PatientSettings, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
 import type { BodyFrame } from '../body/body-angles';
 import { kneeDominant, lumbarRounding, round1, round3, tooFast, DEFAULT_KNEE_DOMINANCE, type KneeDominanceOptions } from './faults';
-import { repTiming, sacrumSinkM, type RepTrace } from './rep-metrics';
+import { repTiming, sacrumSinkM, sacrumSinkSeriesM, type RepTrace } from './rep-metrics';
 import { summarizeReps } from './summary';
 
 export interface RepDetectorOptions {
@@ -37,6 +37,15 @@ export interface RepDetectorOptions {
   baselineTauS: number;
   /** Largest standing baseline accepted, deg (beyond it the calibration is stale, not the posture). */
   maxBaselineDeg: number;
+  /**
+   * Squats with an upright trunk are reps too (the sacrum sinks >= minSinkM). The sacrum's height is
+   * tracked by integrating its vertical acceleration from the last still moment, with a leak of
+   * sinkLeakS against drift; a sink candidate starts at sinkCandidateM and becomes a rep at minSinkM.
+   */
+  minSinkM: number;
+  sinkCandidateM: number;
+  sinkReturnM: number;
+  sinkLeakS: number;
   kneeDominance: KneeDominanceOptions;
 }
 
@@ -52,10 +61,16 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   setBreakS: 30,
   baselineTauS: 2,
   maxBaselineDeg: 10,
+  minSinkM: 0.1,
+  sinkCandidateM: 0.06,
+  sinkReturnM: 0.03,
+  sinkLeakS: 5,
   kneeDominance: DEFAULT_KNEE_DOMINANCE,
 };
 
 interface OpenRep {
+  /** What drives the state machine: the trunk angle, or (upright squats) the sacrum's sink. */
+  driver: 'trunk' | 'sink';
   index: number;
   /** History index where the candidate began (the trunk was last near standing). */
   startIdx: number;
@@ -68,6 +83,8 @@ interface OpenRep {
   ascentMinIdx: number;
   missingS: number;
   baselineDeg: number;
+  /** Time the candidate opened, s. */
+  openT: number;
   /** Time the trunk came back within returnDeg of standing, while the rep waits to settle. */
   settleSinceT?: number;
 }
@@ -89,6 +106,9 @@ export interface RepDetector {
   readonly sets: SetSummary[];
   readonly events: AnalysisEvent[];
   lastT: number;
+  /** Sacrum vertical velocity (m/s) and height (m) since the last still moment, leaky. */
+  sacrumVelMS: number;
+  sacrumHeightM: number;
 }
 
 export function createRepDetector(settings: PatientSettings, options: Partial<RepDetectorOptions> = {}): RepDetector {
@@ -108,6 +128,8 @@ export function createRepDetector(settings: PatientSettings, options: Partial<Re
     sets: [],
     events: [],
     lastT: 0,
+    sacrumVelMS: 0,
+    sacrumHeightM: 0,
   };
 }
 
@@ -176,7 +198,13 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number): void
     lumbarDeg: slice(h.lumbarDeg),
     sacrumVertAccMS2: slice(h.sacrumVertAccMS2),
   };
-  const timing = repTiming(trace, rep.baselineDeg);
+  let timing;
+  if (rep.driver === 'trunk') {
+    timing = repTiming(trace.t, trace.trunkDeg, rep.baselineDeg);
+  } else {
+    const sink = sacrumSinkSeriesM(trace, rep.openT - 1.5, t - 1);
+    timing = sink && repTiming(sink.t, sink.sinkM.map((m) => m * 100), 0);
+  }
   if (!timing) return;
   // Peaks over the movement itself (the trace also holds the seconds before it).
   const from = trace.t.indexOf(timing.start), to = trace.t.indexOf(timing.end);
@@ -216,8 +244,77 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number): void
   for (const detail of details) alert(d, rep, detail, t);
   d.reps.push(report);
   d.lastRepEndT = timing.end;
+  // Back standing: the sacrum's running height starts again from here.
+  d.sacrumVelMS = 0;
+  d.sacrumHeightM = 0;
   d.lastPeakDeg = peakTrunk;
   d.events.push({ type: 'rep-completed', t, rep: report });
+}
+
+/** Opens a candidate at history index idx, keeping up to preBufferS before it (not before the previous rep). */
+function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], depth: number, t: number): OpenRep {
+  // The movement began before the threshold was crossed; repTiming finds where.
+  let start = idx;
+  const h = d.history;
+  while (start > 0 && h.t[idx]! - h.t[start - 1]! <= d.options.preBufferS && h.t[start - 1]! > (d.lastRepEndT ?? -Infinity)) start--;
+  d.phase = 'descent';
+  return {
+    driver, index: 0, startIdx: start, openT: t, confirmed: false, phase: 'descent', peakDeg: depth, peakT: t,
+    alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg,
+  };
+}
+
+/** Leaky double integration of the sacrum's vertical acceleration, reset whenever the body is still. */
+function trackSacrumHeight(d: RepDetector, f: BodyFrame, dt: number): void {
+  if (f.still || f.sacrumVertAccMS2 === null || dt <= 0 || dt > 0.1) {
+    d.sacrumVelMS = 0;
+    d.sacrumHeightM = 0;
+    return;
+  }
+  const leak = Math.min(1, dt / d.options.sinkLeakS);
+  d.sacrumVelMS += f.sacrumVertAccMS2 * dt - d.sacrumVelMS * leak;
+  d.sacrumHeightM += d.sacrumVelMS * dt - d.sacrumHeightM * leak;
+}
+
+/**
+ * A squat with an upright trunk, driven by how far the sacrum has sunk (m). The leaky running estimate
+ * only finds candidates. Whether it was a rep is decided once the patient stands still again (so the
+ * sacrum's velocity is known to be zero at both ends), from the drift-free two-sided estimate: it must
+ * have sunk at least minSinkM and come back to within a third of that, going down and up over at least
+ * 0.3 s each. Walking and swaying, which never end in a still stand with such a profile, are not reps.
+ * Such reps are reported (started and completed) at that moment.
+ */
+function updateSinkRep(d: RepDetector, rep: OpenRep, idx: number, f: BodyFrame): void {
+  const o = d.options;
+  const sink = -d.sacrumHeightM;
+  if (sink > rep.peakDeg) {
+    rep.peakDeg = sink;
+    rep.peakT = f.t;
+  }
+  const tooLong = f.t - d.history.t[rep.startIdx]! > 12;
+  if (!f.still && !tooLong) return;
+  d.current = null;
+  d.phase = 'standing';
+  if (tooLong) return;
+  const h = d.history;
+  const trace: RepTrace = {
+    t: h.t.slice(rep.startIdx, idx + 1),
+    trunkDeg: h.trunkDeg.slice(rep.startIdx, idx + 1),
+    pelvisDeg: h.pelvisDeg.slice(rep.startIdx, idx + 1),
+    lumbarDeg: h.lumbarDeg.slice(rep.startIdx, idx + 1),
+    sacrumVertAccMS2: h.sacrumVertAccMS2.slice(rep.startIdx, idx + 1),
+  };
+  // From 1.5 s before the candidate opened to 1 s before stillness was confirmed (it takes 1.5 s): a short
+  // window keeps what drift remains small.
+  const series = sacrumSinkSeriesM(trace, rep.openT - 1.5, f.t - 1);
+  if (!series) return;
+  const deepest = Math.max(...series.sinkM);
+  const final = series.sinkM[series.sinkM.length - 1]!;
+  const timing = repTiming(series.t, series.sinkM.map((m) => m * 100), 0);
+  if (deepest < o.minSinkM || Math.abs(final) > deepest / 3 || !timing || timing.descentS < 0.3 || timing.ascentS < 0.3) return;
+  rep.phase = 'ascent';
+  confirm(d, rep, f.t);
+  complete(d, rep, idx, f.t);
 }
 
 /** Feeds one body frame. Events accumulate in `events`. */
@@ -226,13 +323,31 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
   const dt = d.lastT > 0 ? f.t - d.lastT : 0;
   d.lastT = f.t;
   const idx = pushHistory(d, f);
+  trackSacrumHeight(d, f, dt);
   const trunk = f.trunkDeg;
-  const rep = d.current;
+  let rep = d.current;
   if (trunk === null) {
     if (rep) rep.missingS += dt;
     return;
   }
   const rel = trunk - d.baselineDeg;
+  // A candidate is sink-driven while the sacrum sinks but the trunk stays short of a rep's flexion, and
+  // trunk-driven as soon as the trunk reaches it.
+  if (rep && !rep.confirmed && rep.driver === 'trunk' && -d.sacrumHeightM > o.sinkCandidateM && rel < o.minTrunkDeg) {
+    rep.driver = 'sink';
+    rep.peakDeg = -d.sacrumHeightM;
+    rep.peakT = f.t;
+  }
+  if (rep?.driver === 'sink' && rel >= o.minTrunkDeg) {
+    rep.driver = 'trunk';
+    rep.peakDeg = trunk;
+    rep.peakT = f.t;
+    rep.phase = 'descent';
+  }
+  if (rep?.driver === 'sink') {
+    updateSinkRep(d, rep, idx, f);
+    return;
+  }
 
   if (!rep) {
     // Standing: follow the baseline slowly while the trunk is near it.
@@ -240,21 +355,15 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
       d.baselineDeg += (trunk - d.baselineDeg) * Math.min(1, dt / o.baselineTauS);
     }
     if (rel > o.candidateDeg) {
-      // Keep up to preBufferS before the crossing (not before the previous rep's end): the movement
-      // began before the trunk reached the threshold, and repTiming finds where.
-      let start = idx;
-      const h = d.history;
-      while (start > 0 && h.t[idx]! - h.t[start - 1]! <= o.preBufferS && h.t[start - 1]! > (d.lastRepEndT ?? -Infinity)) start--;
-      d.current = {
-        index: 0, startIdx: start, confirmed: false, phase: 'descent', peakDeg: trunk, peakT: f.t,
-        alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg,
-      };
-      d.phase = 'descent';
+      d.current = openCandidate(d, idx, 'trunk', trunk, f.t);
+    } else if (-d.sacrumHeightM > o.sinkCandidateM) {
+      d.current = openCandidate(d, idx, 'sink', -d.sacrumHeightM, f.t);
     } else {
       trimHistory(d);
     }
     return;
   }
+  rep = rep as OpenRep;
 
   if (trunk > rep.peakDeg) {
     rep.peakDeg = trunk;
@@ -310,11 +419,8 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
           // Back near standing, then straight into the next bend: the rep ends at the turning point.
           const turn = rep.ascentMinIdx;
           complete(d, rep, turn, f.t);
-          d.current = {
-            index: 0, startIdx: turn, confirmed: false, phase: 'descent', peakDeg: trunk, peakT: f.t,
-            alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg,
-          };
-          d.phase = 'descent';
+          d.current = openCandidate(d, idx, 'trunk', trunk, f.t);
+          d.current.startIdx = turn;
           if (trunk - d.baselineDeg >= o.minTrunkDeg) confirm(d, d.current, f.t);
         } else {
           // Went part way up and down again: still the same rep.

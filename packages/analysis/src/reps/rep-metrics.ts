@@ -18,6 +18,8 @@ export interface RepTiming {
 }
 
 /**
+ * Timing of a rep from its depth signal (the trunk angle, deg, or for a squat without trunk flexion the
+ * sacrum's sink, cm), with minSpeed in the signal's units per second.
  * Timing from the trunk's angular velocity. Movement onset and end are where the trunk's speed falls
  * below max(2 deg/s, 5% of the rep's peak speed), searched outwards from the half-depth crossings;
  * the bottom is the time of peak trunk flexion; the descent ends when the trunk first stops near the
@@ -25,9 +27,9 @@ export interface RepTiming {
  * Velocity thresholds find the true start of a smooth movement much better than angle thresholds:
  * near its ends a smooth bend's angle grows with the cube of time but its speed only with the square.
  */
-export function repTiming(trace: RepTrace, baselineDeg: number): RepTiming | null {
-  const n = trace.t.length;
-  const trunk = trace.trunkDeg;
+export function repTiming(t: number[], signal: (number | null)[], baseline: number, minSpeed = 2): RepTiming | null {
+  const n = t.length;
+  const trunk = signal;
   let peakIdx = -1;
   let peak = -Infinity;
   for (let i = 0; i < n; i++) {
@@ -38,18 +40,18 @@ export function repTiming(trace: RepTrace, baselineDeg: number): RepTiming | nul
     }
   }
   if (peakIdx < 0) return null;
-  const half = baselineDeg + (peak - baselineDeg) / 2;
+  const half = baseline + (peak - baseline) / 2;
   // Speed by central differences over +-2 frames; null where data is missing.
   const speed: (number | null)[] = new Array(n).fill(null);
   let maxSpeed = 0;
   for (let i = 2; i < n - 2; i++) {
     const a = trunk[i - 2], b = trunk[i + 2];
     if (a === null || b === null || a === undefined || b === undefined) continue;
-    const v = (b - a) / (trace.t[i + 2]! - trace.t[i - 2]!);
+    const v = (b - a) / (t[i + 2]! - t[i - 2]!);
     speed[i] = v;
     maxSpeed = Math.max(maxSpeed, Math.abs(v));
   }
-  const threshold = Math.max(2, 0.05 * maxSpeed);
+  const threshold = Math.max(minSpeed, 0.05 * maxSpeed);
   const slow = (i: number) => speed[i] !== null && Math.abs(speed[i]!) <= threshold;
   // Half-depth crossings around the peak.
   let down = peakIdx;
@@ -64,7 +66,6 @@ export function repTiming(trace: RepTrace, baselineDeg: number): RepTiming | nul
   while (leave > peakIdx && !slow(leave)) leave--;
   let finish = up;
   while (finish < n - 1 && !slow(finish)) finish++;
-  const t = trace.t;
   return {
     start: t[onset]!,
     bottom: t[peakIdx]!,
@@ -82,6 +83,17 @@ export function repTiming(trace: RepTrace, baselineDeg: number): RepTiming | nul
  * more than a tenth of the rep.
  */
 export function sacrumSinkM(trace: RepTrace, fromT: number, toT: number): number | null {
+  const series = sacrumSinkSeriesM(trace, fromT, toT);
+  if (!series) return null;
+  return Math.max(0, ...series.sinkM);
+}
+
+/**
+ * The sacrum's sink (m, + = below where it started) over [fromT, toT], from its vertical acceleration:
+ * double integration with the velocity drift removed linearly so it is zero at both ends. Null when the
+ * acceleration is missing for more than a tenth of the span.
+ */
+export function sacrumSinkSeriesM(trace: RepTrace, fromT: number, toT: number): { t: number[]; sinkM: number[] } | null {
   const idx: number[] = [];
   for (let i = 0; i < trace.t.length; i++) if (trace.t[i]! >= fromT && trace.t[i]! <= toT) idx.push(i);
   if (idx.length < 10) return null;
@@ -96,12 +108,15 @@ export function sacrumSinkM(trace: RepTrace, fromT: number, toT: number): number
   }
   const t0 = trace.t[idx[0]!]!, span = trace.t[idx[idx.length - 1]!]! - t0 || 1;
   const drift = v[idx.length - 1]!;
-  let p = 0, lowest = 0;
+  const t: number[] = [t0];
+  const sinkM: number[] = [0];
+  let p = 0;
   for (let k = 1; k < idx.length; k++) {
     const ta = trace.t[idx[k - 1]!]!, tb = trace.t[idx[k]!]!;
     const va = v[k - 1]! - (drift * (ta - t0)) / span, vb = v[k]! - (drift * (tb - t0)) / span;
     p += ((va + vb) / 2) * (tb - ta);
-    lowest = Math.min(lowest, p);
+    t.push(tb);
+    sinkM.push(-p);
   }
-  return -lowest;
+  return { t, sinkM };
 }
