@@ -3,7 +3,10 @@
 import type { RepReport } from '@hinge/protocol';
 import { deg, formatValues, percent, seconds } from './format';
 
-export function RepTable({ reps, caption }: { reps: readonly RepReport[]; caption: string }) {
+/** Live reps carry `set`; stored ones (RepRecord) carry `setIndex`. */
+type RepRow = RepReport & { setIndex?: number | null };
+
+export function RepTable({ reps, caption }: { reps: readonly RepRow[]; caption: string }) {
   return (
     <table className="reps" data-testid="rep-table">
       <caption>{caption}</caption>
@@ -31,7 +34,7 @@ export function RepTable({ reps, caption }: { reps: readonly RepReport[]; captio
         {reps.map((r) => (
           <tr key={r.index} className={r.faults.length > 0 ? 'rep-faulty' : 'rep-clean'}>
             <th scope="row">{r.index}</th>
-            <td>{r.set ?? (r as { setIndex?: number | null }).setIndex ?? '–'}</td>
+            <td>{r.set ?? r.setIndex ?? '–'}</td>
             <td>{deg(r.peakTrunkDeg)}</td>
             <td>{deg(r.peakPelvisDeg)}</td>
             <td>{deg(r.peakLumbarDeg)}</td>
