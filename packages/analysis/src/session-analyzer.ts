@@ -111,7 +111,8 @@ export function createSessionAnalyzer(
           message: `not calibrated yet: the patient needs to stand still for ${body.options.stillMinS} s (no still standing period in the first ${opts.calibrationWarnAfterS} s)`,
         });
       }
-      if (reps.phase === 'standing' && !reps.current) checkStale(body, b);
+      // Standing still (not inside a rep): the angles should read about 0.
+      if (!reps.current?.confirmed) checkStale(body, b);
       emitBodyMessages();
       updateReps(reps, b);
       if (reps.events.length) events.push(...reps.events.splice(0));

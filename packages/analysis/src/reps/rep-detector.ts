@@ -371,8 +371,9 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
   }
   if (!rep.confirmed && rel >= o.minTrunkDeg) confirm(d, rep, f.t);
   if (!rep.confirmed) {
-    if (rel <= o.returnDeg) {
-      d.current = null; // a lean or sway, not a rep
+    // Back near standing, or standing still in a slight lean: a lean or sway, not a rep.
+    if (rel <= o.returnDeg || (f.still && f.t - rep.openT > 2)) {
+      d.current = null;
       d.phase = 'standing';
     }
     return;
@@ -402,7 +403,13 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
         rep.ascentMinDeg = trunk;
         rep.ascentMinIdx = idx;
       }
-      if (rel <= o.returnDeg) {
+      if (f.still && rel < 0.5 * depth) {
+        // Standing still well up from the bottom, but not back at the baseline: the calibration has
+        // drifted (the stale-calibration check will say so); the rep is over all the same.
+        complete(d, rep, idx, f.t);
+        d.current = null;
+        d.phase = 'standing';
+      } else if (rel <= o.returnDeg) {
         // Back near standing: finish once the trunk has settled (its slow tail belongs to the ascent).
         rep.settleSinceT ??= f.t;
         const h = d.history;

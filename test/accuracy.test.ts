@@ -1,0 +1,26 @@
+// Accuracy guards: the figures `pnpm bench` reports, on a smaller sample, so a regression fails CI.
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BROAD_DIR, broadRmseDeg, listBroadTrials, loadBroadTrial } from '../bench/broad';
+import { evaluateSuite } from '../bench/evaluate';
+
+describe('accuracy on simulated sessions (random mountings, typical sensor errors)', () => {
+  it('meets the body-angle, rep and fault targets on 8 sessions', () => {
+    const r = evaluateSuite([3100, 3101, 3102, 3103, 3104, 3105, 3106, 3107]);
+    expect(r.rmse.pelvisDeg).toBeLessThan(1.0);
+    expect(r.rmse.trunkDeg).toBeLessThan(1.0);
+    expect(r.rmse.lumbarDeg).toBeLessThan(1.5);
+    expect(r.p95PeakLumbarErrDeg).toBeLessThan(2);
+    expect(r.repF1).toBeGreaterThanOrEqual(0.98);
+    for (const f1 of Object.values(r.faultF1)) expect(f1).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
+});
+
+describe.skipIf(!existsSync(BROAD_DIR))('orientation accuracy on BROAD (real IMU, optical ground truth)', () => {
+  it('mean inclination RMSE over the shipped trials stays better than VQF (0.758 deg)', () => {
+    const errors = listBroadTrials().map((name) => broadRmseDeg(loadBroadTrial(name)));
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    expect(errors.length).toBe(9);
+    expect(mean).toBeLessThan(0.758);
+  }, 120_000);
+});
