@@ -1,38 +1,38 @@
-// Live BLE source: two body-worn sensors by address. Capabilities: live, sensor-status (no seek, no
-// speed). Bluetooth (@abandonware/noble) is loaded lazily: on a machine without an adapter its
-// import throws, and only this source fails, with a message that says what to do.
+// Live BLE source: two body-worn sensors by address, through the drivers in ../ble. Capabilities:
+// live, sensor-status (no seek, no speed). Bluetooth (@abandonware/noble) is loaded lazily: on a
+// machine without an adapter only this source fails, with a message that says what to do.
 import type { SourceCapability } from '@hinge/protocol';
-import { SourceError, type SensorSource, type SourceStatus } from './source';
+import { createBleLiveSource, type BleLiveSourceOptions } from '../ble/live-source';
+import { BleError } from '../ble/transport';
+import { SourceError, type SensorSource } from './source';
 
 export interface BleSourceOptions {
   sacrum: string;
   thoracic: string;
+  /** For tests: where Bluetooth comes from (default: noble). */
+  transport?: BleLiveSourceOptions['transport'];
 }
 
 export function createBleSource(options: BleSourceOptions): SensorSource {
   const capabilities: SourceCapability[] = ['live', 'sensor-status'];
-  const problems: string[] = [];
+  const live = createBleLiveSource({
+    sensors: [
+      { id: 'sacrum', placement: 'sacrum', address: options.sacrum },
+      { id: 'thoracic', placement: 'thoracic', address: options.thoracic },
+    ],
+    ...(options.transport ? { transport: options.transport } : {}),
+  });
   return {
     capabilities,
-    async start() {
+    async start(sink) {
       try {
-        await import('@abandonware/noble');
+        return await live.start(sink);
       } catch (error) {
-        const reason = (error as Error).message;
-        problems.push(`Bluetooth is not available: ${reason}`);
-        throw new SourceError(
-          `Bluetooth is not available on this machine (${reason}). On Linux, run with root or give node ` +
-            "the capabilities (sudo setcap cap_net_raw+eip $(eval readlink -f $(which node))), pick the adapter with " +
-            'NOBLE_HCI_DEVICE_ID, and check that the adapter is powered; or use a replay or the simulator.',
-        );
+        if (error instanceof BleError) throw new SourceError(error.message);
+        throw error;
       }
-      throw new SourceError(
-        `live sensors ${options.sacrum} (sacrum) and ${options.thoracic} (thoracic): the Bluetooth drivers are not part of this build yet`,
-      );
     },
-    async stop() {},
-    status(): SourceStatus {
-      return { sensors: [], problems: [...problems] };
-    },
+    stop: () => live.stop(),
+    status: () => live.status(),
   };
 }
