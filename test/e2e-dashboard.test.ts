@@ -91,6 +91,9 @@ describe('dashboard in a browser', () => {
 
       // The recording calibrates itself (a still standing start); the wizard says so.
       await clinician.getByText(/Calibrated: neutral from/).waitFor({ timeout: 30_000 });
+      // Asking for a new neutral: the wizard must say whether it worked or why not.
+      await clinician.getByRole('button', { name: 'Calibrate: standing still now' }).click();
+      await clinician.getByText(/Recalibrated: neutral from|Calibration did not work: ./).waitFor({ timeout: 30_000 });
       // By keyboard: Tab reaches "Start set", Enter presses it.
       let focused = '';
       for (let presses = 0; presses < 40 && focused !== 'Start set'; presses++) {

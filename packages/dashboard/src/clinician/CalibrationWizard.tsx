@@ -2,17 +2,22 @@
 // the neutral), then makes two slow bends so the analysis can find the bending axis. The result comes
 // back as `calibrated` or `calibration-warning` events; the wizard says which, and why not.
 import { useState } from 'react';
-import type { CalibrationStatus } from '../live/sessionState';
+import type { CalibrationStatus, WarningItem } from '../live/sessionState';
+import { calibrationOutcome } from './calibrationOutcome';
 
 interface Props {
   calibration: CalibrationStatus;
-  warnings: { t: number; message: string }[];
+  warnings: WarningItem[];
   canControl: boolean;
+  /** Latest recording time, s (when the request is made). */
+  currentT: () => number;
   onCalibrate: () => Promise<void>;
 }
 
-export function CalibrationWizard({ calibration, warnings, canControl, onCalibrate }: Props) {
+export function CalibrationWizard({ calibration, warnings, canControl, currentT, onCalibrate }: Props) {
   const [step, setStep] = useState<1 | 2>(1);
+  const [requestedT, setRequestedT] = useState<number | null>(null);
+  const outcome = requestedT === null ? null : calibrationOutcome(requestedT, calibration, warnings);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -20,7 +25,9 @@ export function CalibrationWizard({ calibration, warnings, canControl, onCalibra
     setBusy(true);
     setError(null);
     try {
+      const t = currentT();
       await onCalibrate();
+      setRequestedT(t);
       setStep(2);
     } catch (e) {
       setError((e as Error).message);
@@ -43,6 +50,13 @@ export function CalibrationWizard({ calibration, warnings, canControl, onCalibra
           <strong>Two slow bends</strong>: push the hips back and bend forward, then stand up again. Twice.
         </li>
       </ol>
+      {outcome && (
+        <p role="status" aria-live="polite" className={`calibration calibration-${outcome.state}`}>
+          {outcome.state === 'waiting' && '… Waiting for the patient to stand still for 1.5 s.'}
+          {outcome.state === 'done' && `✓ Recalibrated: neutral from ${outcome.start.toFixed(1)} s to ${outcome.end.toFixed(1)} s. Now two slow bends.`}
+          {outcome.state === 'failed' && `✕ Calibration did not work: ${outcome.message}`}
+        </p>
+      )}
       <p role="status" aria-live="polite" className={`calibration calibration-${calibration.status}`}>
         {calibration.status === 'waiting' && '○ Not calibrated yet. A still standing period of 1.5 s is used automatically.'}
         {calibration.status === 'calibrated' &&

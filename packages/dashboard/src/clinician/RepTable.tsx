@@ -3,8 +3,8 @@
 import type { RepReport } from '@hinge/protocol';
 import { deg, formatValues, percent, seconds } from './format';
 
-/** Live reps carry `set`; stored ones (RepRecord) carry `setIndex`. */
-type RepRow = RepReport & { setIndex?: number | null };
+/** `setIndex`: the clinician's set (start set / stop set) the rep fell in, null outside any set. */
+type RepRow = RepReport & { setIndex: number | null };
 
 export function RepTable({ reps, caption }: { reps: readonly RepRow[]; caption: string }) {
   return (
@@ -34,7 +34,7 @@ export function RepTable({ reps, caption }: { reps: readonly RepRow[]; caption: 
         {reps.map((r) => (
           <tr key={r.index} className={r.faults.length > 0 ? 'rep-faulty' : 'rep-clean'}>
             <th scope="row">{r.index}</th>
-            <td>{r.set ?? r.setIndex ?? '–'}</td>
+            <td>{r.setIndex ?? '–'}</td>
             <td>{deg(r.peakTrunkDeg)}</td>
             <td>{deg(r.peakPelvisDeg)}</td>
             <td>{deg(r.peakLumbarDeg)}</td>

@@ -6,6 +6,7 @@ import type { DisplayLink, SessionState } from '@hinge/protocol';
 import { useConnectionStatus, useRunningSessions, useServices, useSessionStore } from '../appContext';
 import { AngleChart } from '../chart/AngleChart';
 import { routeHash } from '../route';
+import { setOfRep } from '../live/setOfRep';
 import { AlertFeed } from './AlertFeed';
 import { CalibrationWizard } from './CalibrationWizard';
 import { RepTable } from './RepTable';
@@ -153,6 +154,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
         calibration={session.calibration && live.calibration.status !== 'calibrated' ? { status: 'calibrated', ...session.calibration } : live.calibration}
         warnings={live.warnings}
         canControl={canControl && running}
+        currentT={() => store.latestAngles()?.t ?? session.t}
         onCalibrate={() => command('calibrate')}
       />
 
@@ -166,7 +168,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
 
       <section className="panel wide" aria-labelledby="reps-title">
         <h2 id="reps-title">Rep details</h2>
-        <RepTable reps={live.reps} caption={`${live.reps.length} ${live.reps.length === 1 ? 'rep' : 'reps'}, limit ${session.settings.lumbarLimitDeg}° lumbar flexion`} />
+        <RepTable reps={live.reps.map((r) => ({ ...r, setIndex: setOfRep(session.sets, r.start) }))} caption={`${live.reps.length} ${live.reps.length === 1 ? 'rep' : 'reps'}, limit ${session.settings.lumbarLimitDeg}° lumbar flexion`} />
       </section>
     </div>
   );

@@ -72,7 +72,7 @@ describe('applyAnalysisEvent', () => {
       { type: 'calibration-warning', t: 7, message: 'bends were too shallow to find the axis' },
     ]);
     expect(ok.calibration.status).toBe('calibrated');
-    expect(ok.warnings).toEqual([{ t: 7, message: 'bends were too shallow to find the axis' }]);
+    expect(ok.warnings).toEqual([{ t: 7, kind: 'calibration', message: 'bends were too shallow to find the axis' }]);
   });
 
   it('keeps the state for an event type it does not know', () => {

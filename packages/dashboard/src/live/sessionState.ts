@@ -12,6 +12,13 @@ export interface AlertItem {
   values: Record<string, number>;
 }
 
+export interface WarningItem {
+  t: number;
+  /** `calibration`: a calibration-warning after a good calibration; `analysis`: any other warning. */
+  kind: 'calibration' | 'analysis';
+  message: string;
+}
+
 export type CalibrationStatus =
   | { status: 'waiting' }
   | { status: 'calibrated'; start: number; end: number }
@@ -26,7 +33,7 @@ export interface LiveSessionState {
   sets: SetSummary[];
   /** Newest first, at most MAX_ALERTS. */
   alerts: AlertItem[];
-  warnings: { t: number; message: string }[];
+  warnings: WarningItem[];
   /** Latest recording time seen in an event, s. */
   lastEventT: number | null;
 }
@@ -52,7 +59,7 @@ export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent
     case 'calibration-warning':
       // A warning after a good calibration is kept as a warning; before one, it explains why none happened.
       if (state.calibration.status === 'calibrated') {
-        return { ...next, warnings: [...state.warnings, { t: event.t, message: event.message }] };
+        return { ...next, warnings: [...state.warnings, { t: event.t, kind: 'calibration', message: event.message }] };
       }
       return { ...next, calibration: { status: 'problem', message: event.message } };
     case 'rep-started':
@@ -83,7 +90,7 @@ export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent
       return { ...next, sets };
     }
     case 'warning':
-      return { ...next, warnings: [...state.warnings, { t: event.t, message: event.message }] };
+      return { ...next, warnings: [...state.warnings, { t: event.t, kind: 'analysis', message: event.message }] };
     default:
       // An event type this dashboard does not know yet (the analysis may add some): keep the state.
       return state;
