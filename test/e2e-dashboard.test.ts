@@ -161,6 +161,14 @@ describe('dashboard in a browser', () => {
       await clinician.goto(`${bridge.url}/#/review/session/${encodeURIComponent(sessionId)}`);
       await clinician.locator('[data-testid="rep-table"] tbody tr').nth(expectedReps - 1).waitFor();
       await clinician.locator('.report .uplot').waitFor();
+      // Every export button points at a file the bridge serves.
+      const exportLinks = await clinician.locator('a[download]').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
+      expect(exportLinks).toHaveLength(4);
+      for (const href of exportLinks) {
+        const response = await fetch(href);
+        expect(response.status, href).toBe(200);
+        expect((await response.arrayBuffer()).byteLength, href).toBeGreaterThan(0);
+      }
       await clinician.emulateMedia({ media: 'print' });
       await clinician.screenshot({ path: path.join(SCREENSHOT_DIR, 'report-print.png'), fullPage: true });
       await clinician.emulateMedia({ media: 'screen' });
