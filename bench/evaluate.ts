@@ -121,13 +121,19 @@ export function evaluateSuite(seeds: number[], options: Omit<SimulatorOptions, '
   };
 }
 
+// Run alone: pnpm exec tsx bench/evaluate.ts [sessions=20] [noise=typical|high|none] [quat]
+// prints the sessions with any miss, then the suite's figures.
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1])) {
-  const n = Number(process.argv[2] ?? 10);
-  const seeds = Array.from({ length: n }, (_, i) => 1000 + i);
-  const r = evaluateSuite(seeds);
+  const n = Number(process.argv[2] ?? 20);
+  const noise = (process.argv[3] ?? 'typical') as SimulatorOptions['noise'];
+  const quatOnly = process.argv[4] === 'quat';
+  const seeds = Array.from({ length: n }, (_, i) => 2000 + i);
+  const r = evaluateSuite(seeds, { noise, quatOnly });
   for (const s of r.sessions) {
-    const fl = FAULTS.map((f) => `${f}:${s.faults[f].tp}/${s.faults[f].fp}/${s.faults[f].fn}`).join(' ');
-    console.log(`seed ${s.seed} rmse p/t/l ${s.rmse.pelvisDeg.toFixed(2)}/${s.rmse.trunkDeg.toFixed(2)}/${s.rmse.lumbarDeg.toFixed(2)} peakLumbarErr ${s.maxPeakLumbarErrDeg.toFixed(2)} reps ${s.detectedReps}/${s.truthReps} matched ${s.matched} ${fl}`);
+    const missed = s.detectedReps !== s.truthReps || FAULTS.some((f) => s.faults[f].fp + s.faults[f].fn > 0) || s.maxPeakLumbarErrDeg > 2;
+    if (!missed) continue;
+    const fl = FAULTS.map((f) => `${f} tp/fp/fn ${s.faults[f].tp}/${s.faults[f].fp}/${s.faults[f].fn}`).join(', ');
+    console.log(`seed ${s.seed}: reps ${s.detectedReps}/${s.truthReps} (${s.matched} matched); ${fl}; peak lumbar error ${s.maxPeakLumbarErrDeg.toFixed(2)}`);
   }
   console.log(JSON.stringify({ rmse: r.rmse, maxPeak: r.maxPeakLumbarErrDeg, p95Peak: r.p95PeakLumbarErrDeg, exact: r.exactCountShare, repF1: r.repF1, faultF1: r.faultF1 }));
 }

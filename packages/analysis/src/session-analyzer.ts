@@ -172,6 +172,7 @@ export function createSessionAnalyzer(
       for (const [id, tracker] of trackers) {
         if (tracker.samples === 0) warnings.push(`sensor "${id}" sent no usable samples`);
         else if (tracker.gaps > 0) warnings.push(`sensor "${id}" had ${tracker.gaps} gap(s) of more than ${tracker.options.maxGapS} s`);
+        if (tracker.rejected > 0) warnings.push(`sensor "${id}": ${tracker.rejected} sample(s) with impossible values (beyond any IMU's range) were dropped`);
       }
       const sacrum = [...trackers.entries()].find(([id]) => laneOf.get(id) === 'pelvis')?.[1];
       if (sacrum && sacrum.samples > 0 && !sacrum.filter && reps.reps.length > 0) {

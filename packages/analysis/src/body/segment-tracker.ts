@@ -36,19 +36,37 @@ export interface SegmentTracker {
   /** Samples since the start and the gaps seen (time without samples longer than maxGapS). */
   samples: number;
   gaps: number;
+  /** Samples dropped as physically impossible. */
+  rejected: number;
   /** Quaternion-only still detection state. */
   quatStillSinceT: number;
   upMean: Vec3 | null;
 }
 
 export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {}): SegmentTracker {
-  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, quatStillSinceT: NaN, upMean: null };
+  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, rejected: 0, quatStillSinceT: NaN, upMean: null };
 }
 
-/** Processes one sample; returns the segment sample, or null when the sample carries no new time. */
+/**
+ * Readings no body-worn IMU can produce (beyond any sensor's range: 35 rad/s is 2000 deg/s, 50 g): a
+ * corrupted packet, not movement. Such samples are dropped and counted, so one of them cannot poison
+ * the orientation for the rest of the session.
+ */
+const MAX_GYR_RAD_S = 100;
+const MAX_ACC_MS2 = 500;
+
+function implausible(v: readonly number[] | undefined, limit: number): boolean {
+  return v !== undefined && !(Math.abs(v[0]!) <= limit && Math.abs(v[1]!) <= limit && Math.abs(v[2]!) <= limit);
+}
+
+/** Processes one sample; returns the segment sample, or null when the sample carries no new time or is implausible. */
 export function updateSegment(tracker: SegmentTracker, sample: SampleLine): SegmentSample | null {
   const dtS = sample.t - tracker.lastT;
   if (!(dtS > 0)) return null; // duplicate or out-of-order sample
+  if (implausible(sample.gyr, MAX_GYR_RAD_S) || implausible(sample.acc, MAX_ACC_MS2) || (sample.quat && !sample.quat.every(Number.isFinite))) {
+    tracker.rejected++;
+    return null;
+  }
   const gap = dtS > tracker.options.maxGapS;
   if (gap && tracker.samples > 0) tracker.gaps++;
   tracker.lastT = sample.t;

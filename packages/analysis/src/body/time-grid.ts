@@ -3,7 +3,9 @@
 // interpolated linearly between its two neighbouring samples. Where a sensor has no samples on both
 // sides within maxInterpGapS, its values are null: gaps stay gaps, nothing is invented.
 // A frame is emitted as soon as both sensors have reached its time, or a sensor has fallen more than
-// waitS behind the other (it is then missing for that frame).
+// waitS (1 s) behind the other (it is then missing for that frame). Radio links deliver in batches, so
+// one sensor's lines may arrive a few hundred ms after the other's; only a sensor that has really gone
+// silent delays frames, and then by waitS.
 import type { Vec3 } from '@hinge/protocol';
 import type { SegmentSample } from './segment-tracker';
 
@@ -27,7 +29,7 @@ export interface TimeGridOptions {
   waitS: number;
 }
 
-export const DEFAULT_GRID_OPTIONS: TimeGridOptions = { periodS: 0.01, maxInterpGapS: 0.12, waitS: 0.3 };
+export const DEFAULT_GRID_OPTIONS: TimeGridOptions = { periodS: 0.01, maxInterpGapS: 0.12, waitS: 1.0 };
 
 interface Lane {
   samples: SegmentSample[];
