@@ -164,6 +164,12 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
     state.staleWarned = false;
     state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration });
   }
+  if (state.pendingCalibrateT !== null && state.averaging && still) {
+    // Asked while a neutral is being taken from this very still period: that is the calibration asked for.
+    const calibration = state.averaging.calibration;
+    state.pendingCalibrateT = null;
+    state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration });
+  }
   if (state.pendingCalibrateT !== null && frame.t - state.pendingCalibrateT > o.calibrateWaitS) {
     state.messages.push({
       t: frame.t,

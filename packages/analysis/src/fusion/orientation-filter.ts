@@ -10,7 +10,7 @@
 //      filter ignore the accelerations of a hip hinge, a squat or walking.
 //   3. qInc: I -> earth is corrected each sample so that the filtered acceleration points up.
 //   4. At rest (gyroscope and accelerometer steady for restMinS), the inclination is taken from the
-//      short-term mean of the accelerometer, which then measures gravity alone.
+//      short-term mean of the accelerometer, which then measures gravity alone (once, when rest begins).
 //   5. The gyroscope bias is estimated by a Kalman filter: at rest from the low-passed gyroscope;
 //      in motion from the inclination corrections, with the rotation matrix low-passed by the same
 //      filter as the acceleration so the measurement model matches the filter's lag.
@@ -190,6 +190,7 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   } else {
     f.restTimeS = 0;
   }
+  const restBegins = !f.restDetected && f.restTimeS >= s.restMinS;
   f.restDetected = f.restTimeS >= s.restMinS;
 
   // --- strapdown integration of the bias-corrected gyroscope: qGyr <- qGyr * exp(w dt / 2) ---
@@ -227,10 +228,12 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
     rz = az + w * tz + (x * ty - y * tx);
   }
   let lx = stepChannel(f.accLp, 0, rx), ly = stepChannel(f.accLp, 1, ry), lz = stepChannel(f.accLp, 2, rz);
-  if (f.restDetected) {
+  if (restBegins) {
     // At rest the accelerometer measures gravity alone, so its short-term mean gives the inclination
-    // directly. Resetting the long low-pass to it ends any start-up or post-movement transient (which
-    // would otherwise bias a body calibration taken at that moment) without a jump when motion resumes.
+    // directly. Resetting the long low-pass to it when rest begins ends any start-up or post-movement
+    // transient (which would otherwise bias a body calibration taken then). Only then: later in the rest
+    // the low-pass is accurate by itself, and the short mean would take in the first, slow accelerations
+    // of the next movement before rest is seen to end.
     const { gw: w, gx: x, gy: y, gz: z } = f;
     const sx = f.restMean[3]!, sy = f.restMean[4]!, sz = f.restMean[5]!;
     const tx = 2 * (y * sz - z * sy), ty = 2 * (z * sx - x * sz), tz = 2 * (x * sy - y * sx);
@@ -294,7 +297,10 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
 
   if (f.restDetected) {
     // Measurement: the low-passed gyroscope is the bias (H = I).
-    const r = s.biasSigmaRestRadS ** 2;
+    // The same short-term mean is measured again every sample; counting each as independent would let a
+    // brief, mistaken rest (the slow first instant of a movement) drag the bias along. As a density, the
+    // evidence adds up at the rate independent means arrive: one per restFilterTauS.
+    const r = (s.biasSigmaRestRadS ** 2 * s.restFilterTauS) / dtS;
     kalmanUpdate3(f, f.restMean[0]! - f.bx, f.restMean[1]! - f.by, f.restMean[2]! - f.bz, r);
   } else {
     // Measurement z = LP(R)_h * bias_true, observed as LP(R bias_est)_h - c/dt.
