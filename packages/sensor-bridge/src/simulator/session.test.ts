@@ -1,6 +1,7 @@
 // Session-level checks: reproducibility, truth against the script, timing, drop-outs, quat-only output,
 // the endless stream, and that every line is valid under the recording format.
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { createLineValidator, isEventLine, validateHeader, type RecordingLine, type SampleLine } from '@hinge/protocol';
 import { createSimulatorStream, simulateSession } from './session';
@@ -133,7 +134,7 @@ describe('truth', () => {
       for (const rep of truth.reps) {
         expect(rep.faults).toEqual(EXPECTED_FAULTS[rep.kind]);
         if (rep.kind === 'rounded') expect(rep.peakLumbarDeg).toBeGreaterThan(TRUTH_LUMBAR_LIMIT_DEG + 7);
-        else expect(rep.peakLumbarDeg).toBeLessThan(TRUTH_LUMBAR_LIMIT_DEG - 8);
+        else expect(rep.peakLumbarDeg).toBeLessThan(TRUTH_LUMBAR_LIMIT_DEG - 4);
         if (rep.kind === 'fast') expect(Math.max(rep.descentS, rep.ascentS)).toBeLessThan(0.8);
         else expect(Math.min(rep.descentS, rep.ascentS)).toBeGreaterThan(1.25);
       }
@@ -163,13 +164,15 @@ describe('createSimulatorStream', () => {
 
 describe('fixtures', () => {
   it('fixtures/*.jsonl are what the simulator makes now (regenerate with `pnpm exec tsx fixtures/generate.ts`)', async () => {
-    const { FIXTURES, fixtureOptions } = await import('../../../../fixtures/generate');
+    const { FIXTURES, fixtureOptions, fixtureFile } = await import('../../../../fixtures/generate');
     const dir = new URL('../../../../fixtures/', import.meta.url);
     for (const { name } of FIXTURES) {
       const { header, lines, truth } = simulateSession(fixtureOptions(name));
-      const written = readFileSync(new URL(`${name}.jsonl`, dir), 'utf8').split('\n');
+      const file = fixtureFile(name);
+      const bytes = readFileSync(new URL(file, dir));
+      const written = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8').split('\n');
       expect(written[0]).toBe(JSON.stringify(header));
-      for (const k of [1, 1000, lines.length]) expect(written[k], `${name}.jsonl line ${k + 1}`).toBe(JSON.stringify(lines[k - 1]));
+      for (const k of [1, 1000, lines.length]) expect(written[k], `${file} line ${k + 1}`).toBe(JSON.stringify(lines[k - 1]));
       expect(readFileSync(new URL(`${name}.truth.json`, dir), 'utf8')).toBe(JSON.stringify(truth) + '\n');
     }
   });

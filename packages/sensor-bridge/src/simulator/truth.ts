@@ -6,8 +6,12 @@ import { bodyPose, sensorSite, type Motion } from './body';
 import { isRepStep, type RepKind, type ScriptStep } from './script';
 import type { SensorErrors } from './sensors';
 
-/** The lead's default lumbar flexion limit; the truth's `lumbar-rounding` uses it. Defined here only. */
-export const TRUTH_LUMBAR_LIMIT_DEG = 25;
+/**
+ * The truth's `lumbar-rounding` limit: the product's default (DEFAULT_LUMBAR_LIMIT_DEG in
+ * packages/analysis/src/settings.ts, where the literature behind it is given). Kept as its own number so the
+ * simulator's truth never depends on analysis code; generated reps stay far from it on both sides.
+ */
+export const TRUTH_LUMBAR_LIMIT_DEG = 20;
 /** Default tempo threshold: a descent or ascent shorter than this is `too-fast`. */
 export const TRUTH_TEMPO_MIN_S = 1.0;
 /** `knee-dominant`: the sacrum sank at least this far while the pelvis tilted less than TRUTH_KNEE_PELVIS_MAX_DEG. */
