@@ -53,8 +53,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-const isEntryPoint = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (isEntryPoint) {
+/** Runs the CLI in this process: wires Ctrl-C and broken pipes, then exits with the command's code. */
+export function runCli(argv: string[]): void {
   let onInterrupt: () => void = () => {};
   const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve));
   process.once('SIGINT', onInterrupt);
@@ -65,7 +65,11 @@ if (isEntryPoint) {
   });
   // Exit once stdout has drained: a command is finished when its promise resolves, and nothing left
   // pending (a socket, a timer) may hold the process open.
-  void main(process.argv.slice(2), { out: process.stdout, err: process.stderr, interrupted }).then((code) =>
+  void main(argv, { out: process.stdout, err: process.stderr, interrupted }).then((code) =>
     process.stdout.write('', () => process.exit(code)),
   );
 }
+
+// Run directly (`tsx src/cli/main.ts ...`); the launcher bin/hinge.mjs imports the bundle and calls runCli.
+const isEntryPoint = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isEntryPoint) runCli(process.argv.slice(2));
