@@ -48,15 +48,15 @@ async function serve(args: string[], ready: RegExp): Promise<{ child: ChildProce
   return { child, port, match };
 }
 
-const api = async (port: number, route: string, init?: RequestInit) => {
+async function api<T>(port: number, route: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const response = await fetch(`http://127.0.0.1:${port}/api${route}`, init);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> & { [k: string]: never } };
-};
+  return { status: response.status, body: (await response.json()) as T };
+}
 
 it('kill -9 of hinge serve mid-recording, then restart: session closed as interrupted, recording whole and valid, bridge usable', async () => {
   const first = await serve(['--replay', 'fixtures/clean.jsonl', '--speed', '5', '--loop'], /session (\S+): streaming/);
   const sessionId = first.match[1]!;
-  const row = async (port: number) => (await api(port, `/sessions/${sessionId}`)).body as unknown as { status: string; repCount: number; reps: unknown[]; warnings: string[] };
+  const row = async (port: number) => (await api<{ status: string; repCount: number; reps: unknown[]; warnings: string[] }>(port, `/sessions/${sessionId}`)).body;
 
   // Record until a few reps are in (5x speed), then note what is on disk one second before the kill.
   const deadline = Date.now() + 30_000;
@@ -89,11 +89,11 @@ it('kill -9 of hinge serve mid-recording, then restart: session closed as interr
   expect(lines.at(-1)).toMatchObject({ event: 'interrupted' });
 
   // The restarted bridge analyses the old session and runs a new one.
-  const analysis = await api(second.port, `/sessions/${sessionId}/analysis`);
+  const analysis = await api<{ reps: unknown[] }>(second.port, `/sessions/${sessionId}/analysis`);
   expect(analysis.status).toBe(200);
-  expect((analysis.body.reps as unknown[]).length).toBe(after.reps.length);
-  const patients = (await api(second.port, '/patients')).body as unknown as { id: string }[];
-  const created = await api(second.port, '/sessions', {
+  expect(analysis.body.reps.length).toBe(after.reps.length);
+  const patients = (await api<{ id: string }[]>(second.port, '/patients')).body;
+  const created = await api<{ status: string }>(second.port, '/sessions', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ patientId: patients[0]!.id, source: { kind: 'replay', recording: 'clean.jsonl', speed: 5 } }),
