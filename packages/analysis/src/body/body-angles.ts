@@ -166,7 +166,7 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
   }
   if (state.pendingCalibrateT !== null && state.averaging && still) {
     // Asked while a neutral is being taken from this very still period: that is the calibration asked for.
-    const calibration = state.averaging.calibration;
+    const calibration = { ...state.averaging.calibration, end: frame.t, reason: 'calibrate-event' as const };
     state.pendingCalibrateT = null;
     state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration });
   }
