@@ -15,6 +15,7 @@ import { BROAD_ANCHORS, BROAD_DIR, broadRmseViaCli, listBroadTrials, loadBroadTr
 import { evaluateSuite } from './evaluate';
 import { fusionCost } from './fusion-cost';
 import { liveLatency } from './live-latency';
+import { loadTest } from './load-test';
 import { analyzeHour, pipelineThroughput, writeSimulatedRecording } from './offline';
 import { median, mean, nowMs, repeatAsync } from './stats';
 import { wsBaseline } from './ws-baseline';
@@ -130,6 +131,15 @@ async function main(): Promise<void> {
       rows.push({ section: 'Live latency', measure: 'sample arrival -> WebSocket client p99', value: p('p99'), unit: 'ms', baseline: `bare ws ${fmt(b('p99'))} ms`, ratio: p('p99') / b('p99'), target: '<= 10', pass: p('p99') <= 10 });
       const cpu = median(live.map((r) => r.bridgeCpuPctOfOneCore));
       rows.push({ section: 'Live latency', measure: 'bridge CPU', value: cpu, unit: '% of a core', target: '< 50', pass: cpu < 50 });
+    });
+
+    await section('Load', async () => {
+      const r = await loadTest({ sessions: 50, clients: 100, seconds: 15 });
+      details.load = r;
+      const setup = `${r.sessions} simulated sessions x 2 sensors x 100 Hz, ${r.clients} clients, ${r.seconds} s`;
+      rows.push({ section: 'Load', measure: `angle samples per client per second (${setup})`, value: r.anglesPerClientPerS, unit: '/s', target: '100 (all of them)', pass: r.heldShare >= 0.99 && r.droppedSamples === 0, note: `${r.frames} frames, ${r.droppedSamples} samples dropped, ${r.errors.length} errors` });
+      rows.push({ section: 'Load', measure: 'sample time -> client, p50 / p99 (incl. 20 ms source pacing)', value: r.latencyMs.p99, unit: 'ms (p99)', note: `p50 ${fmt(r.latencyMs.p50)} ms, max ${fmt(r.latencyMs.max)} ms` });
+      rows.push({ section: 'Load', measure: 'bridge CPU / peak RSS', value: r.bridge.cpuPctOfOneCore, unit: '% of a core', note: `RSS ${fmt(r.bridge.rssStartMB, 0)} -> peak ${fmt(r.bridge.rssPeakMB, 0)} MB; heap ${fmt(r.bridge.heapStartMB, 0)} -> ${fmt(r.bridge.heapEndMB, 0)} MB` });
     });
 
     await section('Rounding alert', () => {
