@@ -2,6 +2,8 @@
 // main.ts. Commands write results to `io.out` and diagnostics to `io.err`, and return an exit code;
 // they throw `CliError` for a one-line, user-facing failure.
 
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 export interface CliIO {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
@@ -15,6 +17,17 @@ export interface Command {
   /** Usage text shown by `hinge help <command>` and on a usage error. */
   usage: string;
   run(args: string[], io: CliIO): Promise<number>;
+}
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses a command's arguments (options plus positionals); a usage mistake is a CliError with exit code 2. */
+export function parseCommandArgs<O extends OptionsConfig>(args: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
+  }
 }
 
 export class CliError extends Error {

@@ -1,11 +1,10 @@
 // `hinge analyze FILE`: the streaming analysis run over a recording, printed as the `hinge-analysis`
 // JSON document (--json) or as a short table for people.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { AnalysisDocument } from '@hinge/protocol';
 import { createSessionAnalyzer } from '@hinge/analysis';
 import { openRecording, RecordingLineError } from '../../recording/reader';
-import { CliError, write, type CliIO, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type CliIO, type Command } from '../command';
 import { parseSettings, settingsOptions, settingsUsage } from '../settings-options';
 
 const usage = `usage: hinge analyze FILE [--json] [--angles] [--strict] [settings]
@@ -81,12 +80,7 @@ export const analyzeCommand: Command = {
   summary: 'analyse a recording: angles, reps, faults, summary (--json for the document)',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { json: { type: 'boolean' }, angles: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, allowPositionals: true });
-    } catch (error) {
-      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
-    }
+    const parsed = parseCommandArgs(args, { json: { type: 'boolean' }, angles: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, usage);
     const [file, extra] = parsed.positionals;
     if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
     const doc = await analyzeFile(file, { strict: !!parsed.values.strict, angles: !!parsed.values.angles, settings: parseSettings(parsed.values) }, io);

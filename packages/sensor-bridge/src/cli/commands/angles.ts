@@ -1,6 +1,5 @@
 // `hinge angles FILE --csv`: the pelvis, trunk and lumbar angle series of a recording, streamed as CSV.
-import { parseArgs } from 'node:util';
-import { CliError, write, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type Command } from '../command';
 import { parseSettings, settingsOptions } from '../settings-options';
 import { analyzeFile } from './analyze';
 
@@ -16,12 +15,7 @@ export const anglesCommand: Command = {
   summary: 'print the angle series of a recording as CSV',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { csv: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, allowPositionals: true });
-    } catch (error) {
-      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
-    }
+    const parsed = parseCommandArgs(args, { csv: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, usage);
     const [file, extra] = parsed.positionals;
     if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
     if (!parsed.values.csv) throw new CliError(`only --csv output is supported (the JSON series is 'hinge analyze FILE --json --angles')`, 2);

@@ -1,14 +1,13 @@
 // `hinge decode MODEL HEX...`: decodes notification bytes with the same pure decoders the drivers use
 // and prints one JSON line per reading (SI units: acc m/s^2, gyr rad/s, mag uT). Each HEX argument is one
 // notification; for MetaMotion it is the packet as notified, module and register bytes included.
-import { parseArgs } from 'node:util';
 import { METAWEAR_ACC_RANGES_G, METAWEAR_GYR_RANGES_DPS, decodeMetaWear, type MetaWearChip } from '../../ble/decoders/metawear';
 import { decodeDot, type DotPayloadMode } from '../../ble/decoders/dot';
 import { decodeGeneric } from '../../ble/decoders/generic';
 import { decodeThingy52, type ThingyStream } from '../../ble/decoders/thingy52';
 import type { DecodeResult, Reading } from '../../ble/decoders/types';
 import { decodeWitMotion } from '../../ble/decoders/witmotion';
-import { CliError, write, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type Command } from '../command';
 
 const usage = `usage: hinge decode MODEL HEX... [options]
 
@@ -61,23 +60,14 @@ export const decodeCommand: Command = {
   summary: 'decode BLE notification bytes of a sensor model to samples (JSON lines)',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
+    const parsed = parseCommandArgs(args, {
           'acc-range': { type: 'string' },
           'gyro-range': { type: 'string' },
           chip: { type: 'string' },
           stream: { type: 'string' },
           mode: { type: 'string' },
           rate: { type: 'string' },
-        },
-      });
-    } catch (error) {
-      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
-    }
+        }, usage);
     const [model, ...hexes] = parsed.positionals;
     if (!model || hexes.length === 0) throw new CliError(`give a model and at least one packet\n\n${usage}`, 2);
     const o = parsed.values;

@@ -2,10 +2,9 @@
 // orientation (sensor frame -> earth frame, z up) for every row. Columns are found by name, as in the
 // BROAD data set: t, acc_x..z (m/s^2), gyr_x..z (rad/s); other columns are ignored. .csv.gz is read too.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createOrientationFilter, getOrientation, updateOrientation, type OrientationFilter } from '@hinge/analysis';
 import { rawLineBatches } from '../../recording/lines';
-import { CliError, write, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type Command } from '../command';
 
 const usage = `usage: hinge fuse IN.csv[.gz] [--rate HZ]
 
@@ -23,12 +22,7 @@ export const fuseCommand: Command = {
   summary: 'fuse raw IMU CSV columns into orientation quaternions (t,qw,qx,qy,qz)',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { rate: { type: 'string' } }, allowPositionals: true });
-    } catch (error) {
-      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
-    }
+    const parsed = parseCommandArgs(args, { rate: { type: 'string' } }, usage);
     const [file, extra] = parsed.positionals;
     if (!file || extra !== undefined) throw new CliError(`give exactly one CSV file\n\n${usage}`, 2);
     if (!existsSync(file)) throw new CliError(`no such file: ${file}`);

@@ -2,14 +2,13 @@
 // live, until Ctrl-C (or --seconds). Without addresses, the placements remembered by
 // 'hinge scan --identify' are used; the ones given are remembered for next time.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createBleLiveSource, type BleSensorStatus } from '../../ble/live-source';
 import { loadNobleTransport } from '../../ble/noble-transport';
 import { addressFor, loadPlacements, rememberPlacement } from '../../ble/placements';
 import { BleError, type BleTransport } from '../../ble/transport';
 import { RecordingWriter } from '../../recording/writer';
 import { defaultDataDir } from '../../storage/data-dir';
-import { CliError, type Command } from '../command';
+import { CliError, parseCommandArgs, type Command } from '../command';
 
 const usage = `usage: hinge record [--sacrum ADDR] [--thoracic ADDR] OUT.jsonl [options]
 
@@ -40,12 +39,7 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
     summary: 'record the two sensors over Bluetooth to a .jsonl recording',
     usage,
     async run(args, io) {
-      let parsed;
-      try {
-        parsed = parseArgs({
-          args,
-          allowPositionals: true,
-          options: {
+      const parsed = parseCommandArgs(args, {
             sacrum: { type: 'string' },
             thoracic: { type: 'string' },
             seconds: { type: 'string' },
@@ -54,11 +48,7 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
             'gyro-range': { type: 'string' },
             orientation: { type: 'boolean', default: false },
             'data-dir': { type: 'string' },
-          },
-        });
-      } catch (error) {
-        throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
-      }
+          }, usage);
       const o = parsed.values;
       const [out, ...extra] = parsed.positionals;
       if (!out || extra.length > 0) throw new CliError(`give exactly one output file\n\n${usage}`, 2);

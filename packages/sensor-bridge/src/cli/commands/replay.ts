@@ -1,11 +1,10 @@
 // `hinge replay FILE`: plays a recording through the streaming analysis in real time (times
 // --speed) and prints each analysis event as one JSON line on stdout as it happens.
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { AnalysisEvent } from '@hinge/protocol';
 import { createSessionAnalyzer } from '@hinge/analysis';
 import { createReplaySource } from '../../sources/replay';
-import { CliError, write, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type Command } from '../command';
 
 const usage = `usage: hinge replay FILE [--speed N | --fast]
 
@@ -21,12 +20,7 @@ export const replayCommand: Command = {
   summary: 'replay a recording through the analysis, printing events as JSON lines',
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { speed: { type: 'string' }, fast: { type: 'boolean' } }, allowPositionals: true, strict: true });
-    } catch (error) {
-      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
-    }
+    const parsed = parseCommandArgs(args, { speed: { type: 'string' }, fast: { type: 'boolean' } }, usage);
     const [file, extra] = parsed.positionals;
     if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
     if (!existsSync(file)) throw new CliError(`no such file: ${file}`);

@@ -1,12 +1,11 @@
 // `hinge scan`: lists the sensors in range (name, model, address, signal, battery, remembered placement).
 // `--identify sacrum|thoracic` then streams from every sensor found and remembers the one the user taps.
-import { parseArgs } from 'node:util';
 import { loadNobleTransport } from '../../ble/noble-transport';
 import { addressFor, loadPlacements, rememberPlacement } from '../../ble/placements';
 import { identifyByTap, scanForSensors } from '../../ble/scan';
 import { BleError, type BleTransport } from '../../ble/transport';
 import { defaultDataDir } from '../../storage/data-dir';
-import { CliError, write, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type Command } from '../command';
 
 const usage = `usage: hinge scan [--seconds N] [--no-battery] [--all] [--identify sacrum|thoracic]
 
@@ -28,21 +27,13 @@ export function createScanCommand(loadTransport: () => Promise<BleTransport> = l
     summary: 'list Bluetooth sensors in range; --identify: tap a sensor to assign its placement',
     usage,
     async run(args, io) {
-      let parsed;
-      try {
-        parsed = parseArgs({
-          args,
-          options: {
+      const parsed = parseCommandArgs(args, {
             seconds: { type: 'string', default: '8' },
             'no-battery': { type: 'boolean', default: false },
             all: { type: 'boolean', default: false },
             identify: { type: 'string' },
             'data-dir': { type: 'string' },
-          },
-        });
-      } catch (error) {
-        throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
-      }
+          }, usage);
       const o = parsed.values;
       const seconds = Number(o.seconds);
       if (!(seconds > 0 && seconds <= 600)) throw new CliError(`--seconds must be between 0 and 600 (got ${o.seconds})`, 2);
