@@ -196,3 +196,22 @@ describe('calibration', () => {
     expect(doc.warnings[0]).toMatch(/^pain level 7\/10 is above 5/);
   });
 });
+
+describe('recordings that bend the rules', () => {
+  it('a wrong nominal rate in the header (50 Hz data said to be 100 Hz) still gives the right reps', () => {
+    const script = [stand(), hinge(), stand(2), { kind: 'squat', trunkDeg: 35, pelvisDeg: 20, hipDropM: 0.35, descentS: 2, pauseS: 0.5, ascentS: 2 }, stand(3)];
+    const { sim } = run(script, 15, { sampleRateHz: 50 });
+    const header = { ...sim.header, sensors: sim.header.sensors.map((s) => ({ ...s, sampleRateHz: 100 })) };
+    const doc = analyzeRecordingLines(header, sim.lines);
+    expect(doc.reps.map((r) => r.faults)).toEqual([[], ['knee-dominant']]);
+  });
+
+  it('accelerations written in g instead of m/s^2: angles and the sacrum sink come out the same', () => {
+    const { sim, doc } = run([stand(), { kind: 'squat', trunkDeg: 35, pelvisDeg: 20, hipDropM: 0.35, descentS: 2, pauseS: 0.5, ascentS: 2 }, stand(3)], 16);
+    const inG = sim.lines.map((l) => ('acc' in l && l.acc ? { ...l, acc: l.acc.map((v) => v / 9.81) as Vec3 } : l));
+    const docG = analyzeRecordingLines(sim.header, inG);
+    expect(docG.reps).toHaveLength(1);
+    expect(Math.abs(docG.reps[0]!.peakTrunkDeg - doc.reps[0]!.peakTrunkDeg)).toBeLessThan(0.5);
+    expect(Math.abs(docG.reps[0]!.sacrumDropM! - doc.reps[0]!.sacrumDropM!)).toBeLessThan(0.02);
+  });
+});

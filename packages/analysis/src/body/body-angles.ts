@@ -19,6 +19,7 @@ import type { Vec3 } from '@hinge/protocol';
 import type { GridFrame, SegmentAtTime } from './time-grid';
 
 const DEG = 180 / Math.PI;
+const STANDARD_GRAVITY_MS2 = 9.80665;
 
 export interface BodyOptions {
   /** Both sensors still this long makes a standing neutral, s (the fusion's rest time). */
@@ -215,7 +216,10 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
   const pelvisDeg = angle(state.pelvis, pelvis);
   const trunkDeg = angle(state.trunk, trunk);
   let sacrumVertAccMS2: number | null = null;
-  if (pelvis?.accS && state.pelvis?.gravityMS2) sacrumVertAccMS2 = dot(pelvis.upS, pelvis.accS) - state.pelvis.gravityMS2;
+  // In units of the gravity this accelerometer read at neutral, so its scale error (or a recording in g
+  // instead of m/s^2) cancels out.
+  const g0 = state.pelvis?.gravityMS2;
+  if (pelvis?.accS && g0) sacrumVertAccMS2 = (dot(pelvis.upS, pelvis.accS) / g0 - 1) * STANDARD_GRAVITY_MS2;
   return {
     t: frame.t,
     pelvisDeg,

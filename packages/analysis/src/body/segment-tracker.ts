@@ -38,13 +38,15 @@ export interface SegmentTracker {
   gaps: number;
   /** Samples dropped as physically impossible. */
   rejected: number;
+  /** The first sample intervals, s, to check the nominal rate against. */
+  firstDtsS: number[];
   /** Quaternion-only still detection state. */
   quatStillSinceT: number;
   upMean: Vec3 | null;
 }
 
 export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {}): SegmentTracker {
-  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, rejected: 0, quatStillSinceT: NaN, upMean: null };
+  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, rejected: 0, firstDtsS: [], quatStillSinceT: NaN, upMean: null };
 }
 
 /**
@@ -53,6 +55,8 @@ export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {
  * the orientation for the rest of the session.
  */
 const MAX_GYR_RAD_S = 100;
+/** Sample intervals used to measure the real sample rate. */
+const RATE_SAMPLES = 21;
 const MAX_ACC_MS2 = 500;
 
 function implausible(v: readonly number[] | undefined, limit: number): boolean {
@@ -72,6 +76,18 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
   tracker.lastT = sample.t;
   tracker.samples++;
   if (sample.acc && sample.gyr) {
+    if (!gap && tracker.firstDtsS.length < RATE_SAMPLES) {
+      tracker.firstDtsS.push(dtS);
+      if (tracker.firstDtsS.length === RATE_SAMPLES) {
+        // The header's nominal rate may be missing or wrong: the filter's time constants follow the real one.
+        const sorted = [...tracker.firstDtsS].sort((a, b) => a - b);
+        const rateHz = 1 / sorted[RATE_SAMPLES >> 1]!;
+        if (Math.abs(rateHz / tracker.options.sampleRateHz - 1) > 0.2) {
+          tracker.options.sampleRateHz = rateHz;
+          tracker.filter = null;
+        }
+      }
+    }
     if (!tracker.filter) {
       tracker.filter = createOrientationFilter({ sampleRateHz: tracker.options.sampleRateHz, maxGapS: tracker.options.maxGapS });
     }
