@@ -2,7 +2,7 @@
 // (openRecording -> createSessionAnalyzer -> takeEvents), in samples per second; (2) the real
 // `pnpm --silent hinge analyze FILE --json` on a one-hour two-sensor 100 Hz recording as a child process:
 // wall time and peak RSS. Baseline for both, in the same run: stream the same file and JSON.parse every
-// line (bench/read-baseline.ts), in-process for (1) and as a child started the same way for (2).
+// line, in-process for (1) (bench/read-baseline.ts) and as a plain `node` child for (2) (READ_CHILD below).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -66,6 +66,19 @@ export async function pipelineThroughput(file: string, runs = 3): Promise<Pipeli
   return { file: path.basename(file), samples, repEvents: pipeline[0]!.repEvents, runs, pipelineSamplesPerS, baselineSamplesPerS, ratio: pipelineSamplesPerS / baselineSamplesPerS };
 }
 
+/** The child-process baseline: plain node streaming FILE and parsing every line (what any analysis must at least do). */
+const READ_CHILD = `
+const file = process.argv[1];
+let pending = '', lines = 0;
+for await (const chunk of (await import('node:fs')).createReadStream(file, { encoding: 'utf8' })) {
+  const parts = (pending + chunk).split('\\n');
+  pending = parts.pop();
+  for (const p of parts) if (p !== '') { JSON.parse(p); lines++; }
+}
+if (pending !== '') { JSON.parse(pending); lines++; }
+console.log(lines);
+`;
+
 export interface ChildRun {
   wallS: number;
   /** Peak resident set of the largest process in the child's tree, MB; null without /usr/bin/time. */
@@ -99,13 +112,13 @@ export interface AnalyzeHourResult {
   ratio: number;
 }
 
-/** Times `pnpm --silent hinge analyze FILE --json` and the read-and-parse baseline child, alternating. */
+/** Times `pnpm --silent hinge analyze FILE --json` and the plain-node read-and-parse child, alternating. */
 export function analyzeHour(file: string, samples: number, recordingS: number, runs = 3): AnalyzeHourResult {
   const analyzeRuns: (ChildRun & { stdout: string })[] = [];
   const baselineRuns: ChildRun[] = [];
   for (let i = 0; i < runs; i++) {
     analyzeRuns.push(timedChild('pnpm', ['--silent', 'hinge', 'analyze', file, '--json']));
-    baselineRuns.push(timedChild('pnpm', ['--silent', 'exec', 'tsx', 'bench/read-baseline.ts', file]));
+    baselineRuns.push(timedChild(process.execPath, ['--input-type=module', '-e', READ_CHILD, file]));
   }
   const reps = (JSON.parse(analyzeRuns[0]!.stdout) as { reps: unknown[] }).reps.length;
   const med = (rs: ChildRun[]): ChildRun => ({

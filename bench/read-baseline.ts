@@ -1,8 +1,6 @@
-// The simple baseline for the offline speed figures: stream a recording from disk and JSON.parse every
-// line, nothing else. Any analysis of a file has to do at least this much. Importable, or run alone as
-// a child process (`tsx bench/read-baseline.ts FILE`, prints the line count) to compare with `hinge analyze`.
+// The simple baseline for the offline pipeline figure: stream a recording from disk and JSON.parse every
+// line, nothing else. Any analysis of a file has to do at least this much.
 import { createReadStream } from 'node:fs';
-import { invokedDirectly } from './stats';
 
 /** Reads FILE (plain .jsonl) and parses each line; returns how many lines carried a sensor sample. */
 export async function readAndParse(file: string): Promise<{ lines: number; samples: number }> {
@@ -22,11 +20,4 @@ export async function readAndParse(file: string): Promise<{ lines: number; sampl
   }
   take(pending);
   return { lines, samples };
-}
-
-if (invokedDirectly(import.meta.url)) {
-  const file = process.argv[2];
-  if (!file) throw new Error('usage: tsx bench/read-baseline.ts FILE');
-  const { lines } = await readAndParse(file);
-  process.stdout.write(`${lines}\n`);
 }
