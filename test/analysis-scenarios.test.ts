@@ -199,8 +199,8 @@ describe('calibration', () => {
 
 describe('recordings that bend the rules', () => {
   it('a wrong nominal rate in the header (50 Hz data said to be 100 Hz) still gives the right reps', () => {
-    const script = [stand(), hinge(), stand(2), { kind: 'squat', trunkDeg: 35, pelvisDeg: 20, hipDropM: 0.35, descentS: 2, pauseS: 0.5, ascentS: 2 }, stand(3)];
-    const { sim } = run(script, 15, { sampleRateHz: 50 });
+    const squat: ScriptStepInput = { kind: 'squat', trunkDeg: 35, pelvisDeg: 20, hipDropM: 0.35, descentS: 2, pauseS: 0.5, ascentS: 2 };
+    const { sim } = run([stand(), hinge(), stand(2), squat, stand(3)], 15, { sampleRateHz: 50 });
     const header = { ...sim.header, sensors: sim.header.sensors.map((s) => ({ ...s, sampleRateHz: 100 })) };
     const doc = analyzeRecordingLines(header, sim.lines);
     expect(doc.reps.map((r) => r.faults)).toEqual([[], ['knee-dominant']]);
@@ -208,7 +208,10 @@ describe('recordings that bend the rules', () => {
 
   it('accelerations written in g instead of m/s^2: angles and the sacrum sink come out the same', () => {
     const { sim, doc } = run([stand(), { kind: 'squat', trunkDeg: 35, pelvisDeg: 20, hipDropM: 0.35, descentS: 2, pauseS: 0.5, ascentS: 2 }, stand(3)], 16);
-    const inG = sim.lines.map((l) => ('acc' in l && l.acc ? { ...l, acc: l.acc.map((v) => v / 9.81) as Vec3 } : l));
+    const inG = sim.lines.map((l) => {
+      const sample = l as SampleLine;
+      return sample.acc ? { ...sample, acc: sample.acc.map((v) => v / 9.81) as Vec3 } : l;
+    });
     const docG = analyzeRecordingLines(sim.header, inG);
     expect(docG.reps).toHaveLength(1);
     expect(Math.abs(docG.reps[0]!.peakTrunkDeg - doc.reps[0]!.peakTrunkDeg)).toBeLessThan(0.5);

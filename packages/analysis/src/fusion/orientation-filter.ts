@@ -83,11 +83,14 @@ export interface OrientationFilter {
   readonly motionLp: LowpassBank;
   /**
    * Rest detection: short-term means of the gyroscope (0-2, rad/s) and accelerometer (3-5, m/s^2), and of
-   * the squared deviations from them (6: gyroscope, (rad/s)^2; 7: accelerometer, (m/s^2)^2).
+   * the squared deviations from them (6: gyroscope, (rad/s)^2; 7: accelerometer, (m/s^2)^2), and the
+   * noise floors of those (8, 9).
    */
   readonly restMean: Float64Array;
   /** Smoothing factor of those means per sample: 1 - exp(-dt / restFilterTauS). */
   readonly restAlpha: number;
+  /** Time left until those averages have settled after a start, s. */
+  averagingSettleS: number;
   /** Observable internals. */
   initialised: boolean;
   restDetected: boolean;
@@ -116,8 +119,9 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     biasP: Float64Array.from([p0, 0, 0, 0, p0, 0, 0, 0, p0]),
     accLp: createLowpassBank(accCoefficients, 3),
     motionLp: createLowpassBank(accCoefficients, 8),
-    restMean: new Float64Array(8),
+    restMean: new Float64Array(10).fill(Infinity, 8),
     restAlpha: 1 - Math.exp(-1 / (s.restFilterTauS * s.sampleRateHz)),
+    averagingSettleS: 3 * s.restFilterTauS,
     initialised: false,
     restDetected: false,
     restTimeS: 0,
@@ -144,7 +148,7 @@ function initialise(f: OrientationFilter, ax: number, ay: number, az: number, gy
     f.iw = w / m; f.ix = x / m; f.iy = y / m; f.iz = 0;
   }
   for (let i = 0; i < 3; i++) resetChannel(f.accLp, i, i === 0 ? ax : i === 1 ? ay : az);
-  if (!f.initialised) f.restMean.set([gyr[0]!, gyr[1]!, gyr[2]!, ax, ay, az, 0, 0]);
+  if (!f.initialised) f.restMean.set([gyr[0]!, gyr[1]!, gyr[2]!, ax, ay, az, 0, 0, Infinity, Infinity]);
   for (let i = 0; i < 8; i++) resetChannel(f.motionLp, i, 0);
   f.initialised = true;
 }
@@ -178,14 +182,26 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   const instGyr = d0 * d0 + d1 * d1 + d2 * d2, instAcc = d3 * d3 + d4 * d4 + d5 * d5;
   const devGyr = (rm[6] = rm[6]! + alpha * (instGyr - rm[6]!));
   const devAcc = (rm[7] = rm[7]! + alpha * (instAcc - rm[7]!));
-  const jolt = instGyr > 9 * f.restThGyrSq || instAcc > 9 * f.restThAccSq;
+  // Noisy sensors: the thresholds never go below 4x the sensor's own noise floor (the lowest averaged
+  // deviation seen, allowed to creep up by 2 %/s so that it follows a sensor whose noise changes).
+  // (Averages that have not settled yet, in the first 3 time constants, do not count.)
+  const creep = 1 + 0.02 * dtS;
+  f.averagingSettleS -= dtS;
+  if (f.averagingSettleS <= 0) {
+    rm[8] = Math.min(rm[8]! * creep, devGyr);
+    rm[9] = Math.min(rm[9]! * creep, devAcc);
+  }
+  const floorGyr = rm[8]!, floorAcc = rm[9]!;
+  const thGyrSq = Math.max(f.restThGyrSq, 4 * floorGyr), thAccSq = Math.max(f.restThAccSq, 4 * floorAcc);
+  // ... and one sample far above both the threshold and the recent average ends rest at once.
+  const jolt = (instGyr > 9 * thGyrSq && instGyr > 10 * devGyr) || (instAcc > 9 * thAccSq && instAcc > 10 * devAcc);
   // Rest also means not turning: the mean rate, less the bias estimate, must be within half the gyro
   // threshold plus three standard deviations of that estimate (so a large bias can still be learnt
   // at the first rest, but a slow sway or a held bend with a slight drift is not taken for rest later).
   const P = f.biasP;
   const mx = rm[0]! - f.bx, my = rm[1]! - f.by, mz = rm[2]! - f.bz;
   const turnTh = 0.5 * s.restThGyrRadS + 3 * Math.sqrt(Math.max(P[0]!, P[4]!, P[8]!));
-  if (!jolt && devGyr < f.restThGyrSq && devAcc < f.restThAccSq && mx * mx + my * my + mz * mz < turnTh * turnTh) {
+  if (!jolt && devGyr < thGyrSq && devAcc < thAccSq && mx * mx + my * my + mz * mz < turnTh * turnTh) {
     f.restTimeS += dtS;
   } else {
     f.restTimeS = 0;
