@@ -198,10 +198,7 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   // Rest also means not turning: the mean rate, less the bias estimate, must be within half the gyro
   // threshold plus three standard deviations of that estimate (so a large bias can still be learnt
   // at the first rest, but a slow sway or a held bend with a slight drift is not taken for rest later).
-  const P = f.biasP;
-  const mx = rm[0]! - f.bx, my = rm[1]! - f.by, mz = rm[2]! - f.bz;
-  const turnTh = 0.5 * s.restThGyrRadS + 3 * Math.sqrt(Math.max(P[0]!, P[4]!, P[8]!));
-  if (!jolt && devGyr < thGyrSq && devAcc < thAccSq && mx * mx + my * my + mz * mz < turnTh * turnTh) {
+  if (!jolt && devGyr < thGyrSq && devAcc < thAccSq && notTurning(f, rm)) {
     f.restTimeS += dtS;
   } else {
     f.restTimeS = 0;
@@ -308,6 +305,7 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   const rb0 = stepChannel(m, 6, r00 * f.bx + r01 * f.by + r02 * f.bz);
   const rb1 = stepChannel(m, 7, r10 * f.bx + r11 * f.by + r12 * f.bz);
 
+  const P = f.biasP;
   const q = f.biasProcessVarPerS * dtS;
   P[0]! += q; P[4]! += q; P[8]! += q;
 
@@ -329,6 +327,13 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   f.bx = f.bx > clip ? clip : f.bx < -clip ? -clip : f.bx;
   f.by = f.by > clip ? clip : f.by < -clip ? -clip : f.by;
   f.bz = f.bz > clip ? clip : f.bz < -clip ? -clip : f.bz;
+}
+
+function notTurning(f: OrientationFilter, rm: Float64Array): boolean {
+  const P = f.biasP;
+  const mx = rm[0]! - f.bx, my = rm[1]! - f.by, mz = rm[2]! - f.bz;
+  const turnTh = 0.5 * f.settings.restThGyrRadS + 3 * Math.sqrt(Math.max(P[0]!, P[4]!, P[8]!));
+  return mx * mx + my * my + mz * mz < turnTh * turnTh;
 }
 
 /** Kalman update with H = I (3D): innovation y = measured bias - estimate, noise variance r. */
