@@ -168,3 +168,59 @@ export type ErrorBody = { code: string; message: string; statusCode: number };
 
 /** GET /api/sessions/:id/analysis: the offline analysis of the stored recording. */
 export type SessionAnalysis = AnalysisDocument;
+
+// ---- Bluetooth sensors (scan, tap to identify, remembered placements) ------------------------------
+
+/** The two body placements a session needs. */
+export const SensorPlacement = Type.Union([Type.Literal('sacrum'), Type.Literal('thoracic')]);
+export type SensorPlacement = Static<typeof SensorPlacement>;
+
+/** POST /api/sensors/scan: how long to listen, s (default SCAN_DEFAULT_S). */
+export const ScanSensorsBody = Type.Object({ seconds: Type.Optional(Type.Number({ minimum: 0.2, maximum: 30 })) }, { additionalProperties: false });
+export type ScanSensorsBody = Static<typeof ScanSensorsBody>;
+export const SCAN_DEFAULT_S = 5;
+
+/** One sensor found by a scan. */
+export const FoundSensorInfo = Type.Object({
+  name: Type.String(),
+  /** Driver model (metamotion, dot, witmotion, thingy52, generic); null for a recognised device hinge refuses. */
+  model: Type.Union([Type.String(), Type.Null()]),
+  /** Lowercase, colon-separated; empty where the platform hides it (macOS). */
+  address: Type.String(),
+  rssiDbm: Type.Number(),
+  batteryPct: Type.Union([Type.Number(), Type.Null()]),
+  /** The placement remembered for this address, if any. */
+  rememberedPlacement: Type.Union([Type.String(), Type.Null()]),
+  /** Why hinge will not stream from it (e.g. firmware-update mode), or null. */
+  refusal: Type.Union([Type.String(), Type.Null()]),
+});
+export type FoundSensorInfo = Static<typeof FoundSensorInfo>;
+
+/** POST /api/sensors/scan reply. `warnings`: e.g. a damaged placement file that was moved aside. */
+export type ScanSensorsReply = { seconds: number; sensors: FoundSensorInfo[]; warnings: string[] };
+
+/**
+ * POST /api/sensors/identify: scan for `scanSeconds` (default IDENTIFY_SCAN_DEFAULT_S), stream from
+ * every sensor found, and remember the first one tapped within `seconds` (default
+ * IDENTIFY_TAP_DEFAULT_S) as the sensor on `placement`.
+ */
+export const IdentifySensorBody = Type.Object(
+  {
+    placement: SensorPlacement,
+    seconds: Type.Optional(Type.Number({ minimum: 1, maximum: 120 })),
+    scanSeconds: Type.Optional(Type.Number({ minimum: 0.2, maximum: 30 })),
+  },
+  { additionalProperties: false },
+);
+export type IdentifySensorBody = Static<typeof IdentifySensorBody>;
+export const IDENTIFY_TAP_DEFAULT_S = 30;
+export const IDENTIFY_SCAN_DEFAULT_S = 3;
+
+/** POST /api/sensors/identify reply: the tapped sensor, and the address the placement had before. */
+export type IdentifySensorReply = { placement: SensorPlacement; address: string; name: string; model: string; previousAddress: string | null };
+
+/** A remembered placement. */
+export type RememberedPlacement = { address: string; model: string | null; name: string | null; updatedAt: string };
+
+/** GET /api/sensors/placements */
+export type SensorPlacements = { sacrum: RememberedPlacement | null; thoracic: RememberedPlacement | null; warnings: string[] };

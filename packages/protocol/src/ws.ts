@@ -235,6 +235,8 @@ export const ERROR_CODES = {
   HINGE_ERR_RECORDING_MISSING: "the session's recording file is missing",
   HINGE_ERR_TOO_MANY_SESSIONS: 'too many sessions are running',
   HINGE_ERR_TOO_LARGE: 'request body is too large',
+  HINGE_ERR_BLE_BUSY: 'Bluetooth is busy',
+  HINGE_ERR_BLE_NO_TAP: 'no tap seen; nothing remembered',
   HINGE_ERR_INTERNAL: 'internal error',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

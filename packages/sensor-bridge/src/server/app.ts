@@ -14,12 +14,14 @@ import { createSourceFactory } from '../sources/factory';
 import type { SensorSource } from '../sources/source';
 import type { SourceSpec } from '@hinge/protocol';
 import { isLoopbackHost, loadOrCreateAccessToken, type AccessPolicy } from './auth';
-import { HingeError } from './errors';
+import { HingeError, bleErrorStatus } from './errors';
 import { restRoutes } from './rest-routes';
 import { wsRoute } from './ws-route';
 import { SessionHub } from './session-hub';
 import type { AnalyzerFactory } from './live-session';
 import type { OfflineAnalyzer } from './recovery';
+import { loadNobleTransport } from '../ble/noble-transport';
+import { BleError, type BleTransport } from '../ble/transport';
 
 export interface BuildAppOptions {
   dataDir: string;
@@ -38,6 +40,8 @@ export interface BuildAppOptions {
   /** Replaces the analysis (tests of the server's own mechanics); default: @hinge/analysis. */
   analysis?: AnalysisFunctions;
   maxLiveSessions?: number;
+  /** Where Bluetooth comes from (scans, tap to identify, live sensors); default: noble, loaded lazily. Tests pass the fake binding. */
+  bleTransport?: () => Promise<BleTransport>;
   logger?: boolean;
 }
 
@@ -52,6 +56,7 @@ export interface Bridge {
   recovered: string[];
   replayDirs: string[];
   analysis: AnalysisFunctions;
+  bleTransport: () => Promise<BleTransport>;
 }
 
 declare module 'fastify' {
@@ -81,6 +86,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const store = new Store(layout.database);
   const { token, created } = loadOrCreateAccessToken(layout.accessToken);
   const replayDirs = (options.replayDirs ?? []).map((d) => path.resolve(d));
+  const bleTransport = options.bleTransport ?? loadNobleTransport;
   const early: string[] = [];
   let log: (message: string) => void = (message) => early.push(message);
   const hub = new SessionHub({
@@ -89,7 +95,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     defaultSettings: analysis.defaultSettings,
     createAnalyzer: analysis.createAnalyzer,
     analyzeOffline: analysis.analyzeOffline,
-    createSource: options.createSource ?? createSourceFactory({ replayDirs }),
+    createSource: options.createSource ?? createSourceFactory({ replayDirs, bleTransport }),
     ...(options.maxLiveSessions !== undefined ? { maxLiveSessions: options.maxLiveSessions } : {}),
     log: (m) => log(m),
   });
@@ -105,12 +111,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     accessToken: token,
     displaySession: (t) => hub.displayTokenSession(t),
   };
-  app.decorate('bridge', { hub, store, layout, policy, tokenCreated: created, recovered, replayDirs, analysis });
+  app.decorate('bridge', { hub, store, layout, policy, tokenCreated: created, recovered, replayDirs, analysis, bleTransport });
   log = (m) => app.log.info(m);
   for (const m of early) log(m);
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
     if (error instanceof HingeError) return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, message: error.message });
+    // Bluetooth failures keep their own code and fix-it message (ble/transport.ts).
+    if (error instanceof BleError) return reply.code(bleErrorStatus(error.code)).send({ statusCode: bleErrorStatus(error.code), code: error.code, message: error.message });
     if (error.validation) return reply.code(400).send({ statusCode: 400, code: 'HINGE_ERR_BAD_MESSAGE', message: error.message });
     const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (statusCode === 500) app.log.error(error);

@@ -1,5 +1,6 @@
 // Errors with stable codes (HINGE_ERR_...) shared by REST replies and WebSocket `error` messages.
 import { ERROR_CODES, type ErrorCode } from '@hinge/protocol';
+import type { BleErrorCode } from '../ble/transport';
 
 export class HingeError extends Error {
   constructor(
@@ -9,5 +10,19 @@ export class HingeError extends Error {
     detail?: string,
   ) {
     super(detail ? `${ERROR_CODES[code]}: ${detail}` : ERROR_CODES[code]);
+  }
+}
+
+/** HTTP status of a Bluetooth failure: the adapter is unusable (503), a sensor did not answer (504, 502), or was not found (404). */
+export function bleErrorStatus(code: BleErrorCode): number {
+  switch (code) {
+    case 'HINGE_ERR_BLE_CONNECT_TIMEOUT':
+      return 504;
+    case 'HINGE_ERR_BLE_GATT':
+      return 502;
+    case 'HINGE_ERR_BLE_SENSOR_NOT_FOUND':
+      return 404;
+    default:
+      return 503;
   }
 }

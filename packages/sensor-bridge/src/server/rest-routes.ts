@@ -22,6 +22,7 @@ import { readRecording } from '../recording/reader';
 import { accessOf, type Access } from './auth';
 import { HingeError } from './errors';
 import { anglesCsv, repsCsv, writeMcap } from './exports';
+import { sensorRoutes } from './sensor-routes';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -184,4 +185,7 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/recordings', { preHandler: clinician }, async () => listReplayFiles(app.bridge.replayDirs));
+
+  // ---- Bluetooth sensors: scan, tap to identify, remembered placements ----------------------------
+  await app.register(sensorRoutes, { clinician });
 }

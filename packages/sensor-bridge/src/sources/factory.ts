@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceSpec } from '@hinge/protocol';
+import type { BleTransport } from '../ble/transport';
 import { HingeError } from '../server/errors';
 import { createBleSource } from './ble';
 import { createReplaySource } from './replay';
@@ -20,7 +21,7 @@ export function resolveReplayFile(name: string, replayDirs: readonly string[]): 
   throw new HingeError('HINGE_ERR_SOURCE', 422, `no recording named ${JSON.stringify(name)} in the replay folders`);
 }
 
-export function createSourceFactory(options: { replayDirs: readonly string[] }): (spec: SourceSpec) => SensorSource {
+export function createSourceFactory(options: { replayDirs: readonly string[]; bleTransport?: () => Promise<BleTransport> }): (spec: SourceSpec) => SensorSource {
   return (spec) => {
     switch (spec.kind) {
       case 'replay':
@@ -28,7 +29,7 @@ export function createSourceFactory(options: { replayDirs: readonly string[] }):
       case 'simulator':
         return createSimulatorSource(spec.seed !== undefined ? { seed: spec.seed } : {});
       case 'ble':
-        return createBleSource({ sacrum: spec.sacrum, thoracic: spec.thoracic });
+        return createBleSource({ sacrum: spec.sacrum, thoracic: spec.thoracic, ...(options.bleTransport ? { transport: options.bleTransport } : {}) });
     }
   };
 }
