@@ -111,7 +111,8 @@ describe('session analyzer with a real session, randomly damaged', () => {
     length: fc.integer({ min: 1, max: 600 }),
     kind: fc.constantFrom('zero', 'spike', 'freeze-time', 'drop', 'saturate', 'shift-forward'),
     sensor: fc.constantFrom('sacrum', 'thoracic'),
-    value: finite,
+    // Near-zero spikes (a dead accelerometer) are left to the pinned weakness test at the end.
+    value: finite.filter((v) => Math.abs(v) > 1e-3 || v === 0),
   });
 
   type Damage = typeof damage extends fc.Arbitrary<infer T> ? T : never;
@@ -177,5 +178,16 @@ describe('a weakness found by fuzzing, fixed', () => {
     const base = simulateSession({ seed: 42, script: [{ kind: 'stand', durationS: 4, calibrate: true }, { kind: 'hinge' }, { kind: 'stand', durationS: 2 }] }).lines;
     const at = base.findIndex((l) => 'sensor' in l && l.sensor === 'sacrum' && l.t > 3);
     runAndCheck(base.map((l, i) => (i === at ? { ...l, gyr: [1e200, -1e200, 1e200] } : l)));
+  });
+});
+
+describe('known weakness (reported to the analysis owner)', () => {
+  // Found by the property above (seed 20261124): a sacrum accelerometer reading almost nothing (|acc| ~ 1e-300,
+  // a dead sensor) through the calibration stand makes the neutral gravity a denormal; the sacrum's vertical
+  // acceleration is divided by it, and the knee-dominance values (sacrumDropM, sinkPerPelvisDegM) in alerts
+  // and rep reports become NaN. When fixed, this fails: make it a plain \`it\`.
+  it.fails('a sacrum accelerometer reading ~0 during calibration still gives finite rep values', () => {
+    const base = simulateSession({ seed: 42, script: [{ kind: 'stand', durationS: 4, calibrate: true }, { kind: 'hinge' }, { kind: 'rounded' }, { kind: 'squat' }, { kind: 'stand', durationS: 2 }] }).lines;
+    runAndCheck(base.map((l, i) => (i >= 3 && i < 307 && 'sensor' in l && l.sensor === 'sacrum' ? { ...l, acc: [5e-324, -5e-324, 5e-324], gyr: [5e-324, 5e-324, -5e-324] } : l)));
   });
 });
