@@ -1,11 +1,13 @@
 // New session: patient, pain level (the hip hinge suits 1-5), load, limits, targets, and where the
 // samples come from (two sensors, a recording to replay, or the simulator). Empty number fields take
 // the analysis defaults, which the live page then shows and can change.
-import { useState, type FormEvent } from 'react';
-import { LOADS, type CreateSessionBody, type Patient, type RecordingEntry, type SessionState, type SourceSpec } from '@hinge/protocol';
+import { useEffect, useState, type FormEvent } from 'react';
+import { LOADS, type CreateSessionBody, type Patient, type RecordingEntry, type SensorPlacements, type SessionState, type SourceSpec } from '@hinge/protocol';
 import { useResource, useServices } from '../appContext';
 import { routeHash } from '../route';
 import { painGuidance } from './painGuidance';
+import { SensorFinder } from './SensorFinder';
+import { prefillAddresses, type Addresses } from './sensorChoice';
 
 type SourceKind = SourceSpec['kind'];
 
@@ -28,8 +30,12 @@ export function SessionSetup() {
   const [recording, setRecording] = useState('');
   const [speed, setSpeed] = useState('1');
   const [seed, setSeed] = useState('');
-  const [sacrum, setSacrum] = useState('');
-  const [thoracic, setThoracic] = useState('');
+  const [addresses, setAddresses] = useState<Addresses>({ sacrum: '', thoracic: '' });
+  // The sensors remembered on the bridge (tap to identify, `hinge scan --identify`) fill the empty address fields.
+  const remembered = useResource<SensorPlacements>(sourceKind === 'ble' ? '/api/sensors/placements' : null);
+  useEffect(() => {
+    if (remembered.data) setAddresses((current) => prefillAddresses(current, remembered.data!));
+  }, [remembered.data]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -78,8 +84,8 @@ export function SessionSetup() {
       case 'simulator':
         return seed === '' ? { kind: 'simulator' } : { kind: 'simulator', seed: Number(seed) };
       case 'ble':
-        if (!sacrum.trim() || !thoracic.trim()) return 'Enter the addresses of the sacrum and thoracic sensors.';
-        return { kind: 'ble', sacrum: sacrum.trim(), thoracic: thoracic.trim() };
+        if (!addresses.sacrum.trim() || !addresses.thoracic.trim()) return 'Choose the sacrum and thoracic sensors (scan, tap to identify, or enter their addresses).';
+        return { kind: 'ble', sacrum: addresses.sacrum.trim(), thoracic: addresses.thoracic.trim() };
     }
   }
 
@@ -160,14 +166,19 @@ export function SessionSetup() {
         </div>
         {sourceKind === 'ble' && (
           <>
-            <p className="hint">Strap one sensor on the sacrum and one on the thoracic spine (between the shoulder blades), then enter their addresses.</p>
+            <p className="hint">
+              Strap one sensor on the sacrum and one on the thoracic spine (between the shoulder blades). Scan and choose which is where, or tap a sensor to
+              identify it; the addresses can also be typed in.
+            </p>
+            <SensorFinder addresses={addresses} onChange={setAddresses} />
+            {remembered.error && <p className="error">Remembered sensors could not be read: {remembered.error}</p>}
             <label>
               Sacrum sensor address
-              <input value={sacrum} onChange={(e) => setSacrum(e.target.value)} placeholder="aa:bb:cc:dd:ee:01" />
+              <input value={addresses.sacrum} onChange={(e) => setAddresses((a) => ({ ...a, sacrum: e.target.value }))} placeholder="aa:bb:cc:dd:ee:01" />
             </label>
             <label>
               Thoracic sensor address
-              <input value={thoracic} onChange={(e) => setThoracic(e.target.value)} placeholder="aa:bb:cc:dd:ee:02" />
+              <input value={addresses.thoracic} onChange={(e) => setAddresses((a) => ({ ...a, thoracic: e.target.value }))} placeholder="aa:bb:cc:dd:ee:02" />
             </label>
           </>
         )}
