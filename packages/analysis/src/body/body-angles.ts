@@ -218,8 +218,9 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
   let sacrumVertAccMS2: number | null = null;
   // In units of the gravity this accelerometer read at neutral, so its scale error (or a recording in g
   // instead of m/s^2) cancels out.
+  // A neutral gravity under 0.5 (m/s^2 or g) is no accelerometer reading at all: no vertical acceleration.
   const g0 = state.pelvis?.gravityMS2;
-  if (pelvis?.accS && g0) sacrumVertAccMS2 = (dot(pelvis.upS, pelvis.accS) / g0 - 1) * STANDARD_GRAVITY_MS2;
+  if (pelvis?.accS && g0 && g0 > 0.5) sacrumVertAccMS2 = (dot(pelvis.upS, pelvis.accS) / g0 - 1) * STANDARD_GRAVITY_MS2;
   return {
     t: frame.t,
     pelvisDeg,

@@ -192,7 +192,9 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
     rm[9] = Math.min(rm[9]! * creep, devAcc);
   }
   const floorGyr = rm[8]!, floorAcc = rm[9]!;
-  const thGyrSq = Math.max(f.restThGyrSq, 4 * floorGyr), thAccSq = Math.max(f.restThAccSq, 4 * floorAcc);
+  // Capped at twice the configured thresholds: beyond that it is not noise but a patient who never stands still.
+  const thGyrSq = Math.max(f.restThGyrSq, Math.min(4 * floorGyr, 4 * f.restThGyrSq));
+  const thAccSq = Math.max(f.restThAccSq, Math.min(4 * floorAcc, 4 * f.restThAccSq));
   // ... and one sample far above both the threshold and the recent average ends rest at once.
   const jolt = (instGyr > 9 * thGyrSq && instGyr > 10 * devGyr) || (instAcc > 9 * thAccSq && instAcc > 10 * devAcc);
   // Rest also means not turning: the mean rate, less the bias estimate, must be within half the gyro
