@@ -122,7 +122,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     if (error.validation) return reply.code(400).send({ statusCode: 400, code: 'HINGE_ERR_BAD_MESSAGE', message: error.message });
     const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (statusCode === 500) app.log.error(error);
-    const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'HINGE_ERR_TOO_LARGE' : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'HINGE_ERR_BAD_JSON' : 'HINGE_ERR_INTERNAL';
+    // Any other client error (an unsupported content type, a malformed URL ...) is the request's fault.
+    const code =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'HINGE_ERR_TOO_LARGE'
+        : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? 'HINGE_ERR_BAD_JSON'
+          : statusCode < 500
+            ? 'HINGE_ERR_BAD_MESSAGE'
+            : 'HINGE_ERR_INTERNAL';
     return reply.code(statusCode).send({ statusCode, code, message: statusCode === 500 ? 'internal error' : error.message });
   });
 
