@@ -10,7 +10,13 @@ import { defaultDataDir } from '../../storage/data-dir';
 import { CliError, type Command } from '../command';
 
 export const DEFAULT_PORT = 4173;
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
+/** The repository this code runs from (the folder with pnpm-workspace.yaml), whether from source or the bundle. */
+function findRepoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'pnpm-workspace.yaml')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const repoRoot = findRepoRoot();
 const fixturesDir = path.join(repoRoot, 'fixtures');
 const DEMO_RECORDINGS = ['demo.jsonl', 'clean.jsonl'];
 

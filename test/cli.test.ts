@@ -1,0 +1,62 @@
+// The `hinge` command as a user runs it (through the launcher and its bundle, as `pnpm --silent hinge`
+// does): the demo server, and `analyze` on the fixtures against their ground truth.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { AnalysisDocument } from '@hinge/protocol';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const launcher = path.join(root, 'packages/sensor-bridge/bin/hinge.mjs');
+const run = promisify(execFile);
+
+describe('hinge analyze FILE --json', () => {
+  for (const name of ['clean.jsonl', 'rounding.jsonl.gz', 'squats.jsonl.gz', 'dropout.jsonl.gz', 'distractors.jsonl.gz']) {
+    it(`${name}: one hinge-analysis document, reps and faults as in the truth`, async () => {
+      const { stdout } = await run(process.execPath, [launcher, 'analyze', path.join(root, 'fixtures', name), '--json'], { maxBuffer: 1 << 26 });
+      const doc = JSON.parse(stdout) as AnalysisDocument;
+      const truth = JSON.parse(readFileSync(path.join(root, 'fixtures', name.replace(/\.jsonl(\.gz)?$/, '.truth.json')), 'utf8'));
+      expect(doc.format).toBe('hinge-analysis');
+      expect(doc.reps.map((r) => r.faults.slice().sort())).toEqual(truth.reps.map((r: { faults: string[] }) => r.faults.slice().sort()));
+    });
+  }
+
+  it('a file that cannot be analysed exits 1 with a one-line reason on stderr', async () => {
+    const error = await run(process.execPath, [launcher, 'analyze', path.join(root, 'README.md'), '--json']).catch((e: unknown) => e);
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/README\.md:1: header is not valid JSON/);
+  });
+});
+
+describe('hinge serve (the demo)', () => {
+  it('prints its URL, serves the dashboard and streams the demo recording at once', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-demo-'));
+    const port = String(41000 + Math.floor(Math.random() * 2000));
+    const child = spawn(process.execPath, [launcher, 'serve', '--port', port, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+          if (m) resolve(m[0]);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+        setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+      });
+      const page = await fetch(url).then((r) => r.text());
+      expect(page).toMatch(/<div id="root"|dashboard is not built/);
+      const sessions = (await fetch(new URL('api/sessions', url)).then((r) => r.json())) as { status: string; source: { kind: string; recording?: string } }[];
+      expect(sessions).toHaveLength(1);
+      expect(sessions[0]).toMatchObject({ status: 'live', source: { kind: 'replay', recording: 'demo.jsonl' } });
+    } finally {
+      child.kill('SIGINT');
+    }
+  }, 40_000);
+});
