@@ -91,6 +91,8 @@ export interface OrientationFilter {
   readonly restAlpha: number;
   /** Time left until those averages have settled after a start, s. */
   averagingSettleS: number;
+  /** Scratch vector for rotations on the per-sample path. */
+  readonly rotated: Float64Array;
   /** Observable internals. */
   initialised: boolean;
   restDetected: boolean;
@@ -122,6 +124,7 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     restMean: new Float64Array(10).fill(Infinity, 8),
     restAlpha: 1 - Math.exp(-1 / (s.restFilterTauS * s.sampleRateHz)),
     averagingSettleS: 3 * s.restFilterTauS,
+    rotated: new Float64Array(3),
     initialised: false,
     restDetected: false,
     restTimeS: 0,
@@ -234,41 +237,25 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   }
 
   // --- accelerometer into the quasi-inertial frame, low-passed there ---
-  let rx: number, ry: number, rz: number;
-  {
-    const { gw: w, gx: x, gy: y, gz: z } = f;
-    const tx = 2 * (y * az - z * ay), ty = 2 * (z * ax - x * az), tz = 2 * (x * ay - y * ax);
-    rx = ax + w * tx + (y * tz - z * ty);
-    ry = ay + w * ty + (z * tx - x * tz);
-    rz = az + w * tz + (x * ty - y * tx);
-  }
-  let lx = stepChannel(f.accLp, 0, rx), ly = stepChannel(f.accLp, 1, ry), lz = stepChannel(f.accLp, 2, rz);
+  const v = f.rotated;
+  rotateBy(v, f.gw, f.gx, f.gy, f.gz, ax, ay, az);
+  let lx = stepChannel(f.accLp, 0, v[0]!), ly = stepChannel(f.accLp, 1, v[1]!), lz = stepChannel(f.accLp, 2, v[2]!);
   if (restBegins) {
     // At rest the accelerometer measures gravity alone, so its short-term mean gives the inclination
     // directly. Resetting the long low-pass to it when rest begins ends any start-up or post-movement
     // transient (which would otherwise bias a body calibration taken then). Only then: later in the rest
     // the low-pass is accurate by itself, and the short mean would take in the first, slow accelerations
     // of the next movement before rest is seen to end.
-    const { gw: w, gx: x, gy: y, gz: z } = f;
-    const sx = f.restMean[3]!, sy = f.restMean[4]!, sz = f.restMean[5]!;
-    const tx = 2 * (y * sz - z * sy), ty = 2 * (z * sx - x * sz), tz = 2 * (x * sy - y * sx);
-    lx = sx + w * tx + (y * tz - z * ty);
-    ly = sy + w * ty + (z * tx - x * tz);
-    lz = sz + w * tz + (x * ty - y * tx);
+    rotateBy(v, f.gw, f.gx, f.gy, f.gz, f.restMean[3]!, f.restMean[4]!, f.restMean[5]!);
+    lx = v[0]!; ly = v[1]!; lz = v[2]!;
     resetChannel(f.accLp, 0, lx);
     resetChannel(f.accLp, 1, ly);
     resetChannel(f.accLp, 2, lz);
   }
 
   // --- into the earth frame with qInc, and the correction that makes it point up ---
-  let ex: number, ey: number, ez: number;
-  {
-    const { iw: w, ix: x, iy: y, iz: z } = f;
-    const tx = 2 * (y * lz - z * ly), ty = 2 * (z * lx - x * lz), tz = 2 * (x * ly - y * lx);
-    ex = lx + w * tx + (y * tz - z * ty);
-    ey = ly + w * ty + (z * tx - x * tz);
-    ez = lz + w * tz + (x * ty - y * tx);
-  }
+  rotateBy(v, f.iw, f.ix, f.iy, f.iz, lx, ly, lz);
+  let ex = v[0]!, ey = v[1]!, ez = v[2]!;
   const en = Math.sqrt(ex * ex + ey * ey + ez * ez);
   let cx = 0, cy = 0; // correction rotation vector (horizontal), rad
   if (en > 1e-6) {
@@ -329,6 +316,14 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   f.bx = f.bx > clip ? clip : f.bx < -clip ? -clip : f.bx;
   f.by = f.by > clip ? clip : f.by < -clip ? -clip : f.by;
   f.bz = f.bz > clip ? clip : f.bz < -clip ? -clip : f.bz;
+}
+
+/** out = q * (vx, vy, vz) * conj(q), without allocating (the per-sample path). */
+function rotateBy(out: Float64Array, w: number, x: number, y: number, z: number, vx: number, vy: number, vz: number): void {
+  const tx = 2 * (y * vz - z * vy), ty = 2 * (z * vx - x * vz), tz = 2 * (x * vy - y * vx);
+  out[0] = vx + w * tx + (y * tz - z * ty);
+  out[1] = vy + w * ty + (z * tx - x * tz);
+  out[2] = vz + w * tz + (x * ty - y * tx);
 }
 
 function notTurning(f: OrientationFilter, rm: Float64Array): boolean {
