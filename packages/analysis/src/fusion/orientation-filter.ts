@@ -213,18 +213,19 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
 
   // --- strapdown integration of the bias-corrected gyroscope: qGyr <- qGyr * exp(w dt / 2) ---
   const wx = gyrRadS[0]! - f.bx, wy = gyrRadS[1]! - f.by, wz = gyrRadS[2]! - f.bz;
-  const rate = Math.sqrt(wx * wx + wy * wy + wz * wz);
-  if (rate > 1e-12) {
-    const half = (rate * dtS) / 2;
+  const rateSq = wx * wx + wy * wy + wz * wz;
+  if (rateSq > 1e-24) {
+    const h2 = (rateSq * dtS * dtS) / 4; // (half the rotation angle)^2
     let cosHalf: number, sinHalfOverRate: number;
-    if (half < 0.05) {
-      // Taylor series, truncation error < 3e-11: cheaper than Math.sin/cos on this per-sample path.
-      const h2 = half * half;
+    if (h2 < 0.0025) {
+      // Taylor series (half angle < 0.05 rad), truncation error < 3e-11: cheaper than sqrt, sin and cos
+      // on this per-sample path.
       cosHalf = 1 - h2 * (0.5 - h2 / 24);
       sinHalfOverRate = (dtS / 2) * (1 - h2 * (1 / 6 - h2 / 120));
     } else {
-      cosHalf = Math.cos(half);
-      sinHalfOverRate = Math.sin(half) / rate;
+      const rate = Math.sqrt(rateSq);
+      cosHalf = Math.cos((rate * dtS) / 2);
+      sinHalfOverRate = Math.sin((rate * dtS) / 2) / rate;
     }
     const dw = cosHalf, dx = wx * sinHalfOverRate, dy = wy * sinHalfOverRate, dz = wz * sinHalfOverRate;
     const { gw, gx, gy, gz } = f;
@@ -232,7 +233,9 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
     const nx = gw * dx + gx * dw + gy * dz - gz * dy;
     const ny = gw * dy - gx * dz + gy * dw + gz * dx;
     const nz = gw * dz + gx * dy - gy * dx + gz * dw;
-    const m = 1 / Math.sqrt(nw * nw + nx * nx + ny * ny + nz * nz);
+    // Both factors are unit quaternions, so the norm is 1 up to rounding: one Newton step for 1/sqrt
+    // (exact to the square of that rounding) keeps it there without a square root.
+    const m = (3 - (nw * nw + nx * nx + ny * ny + nz * nz)) / 2;
     f.gw = nw * m; f.gx = nx * m; f.gy = ny * m; f.gz = nz * m;
   }
 
@@ -270,7 +273,7 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
       const nx = cw * ix + cxq * iw + cyq * iz;
       const ny = cw * iy - cxq * iz + cyq * iw;
       const nz = cw * iz + cxq * iy - cyq * ix;
-      const n2 = 1 / Math.sqrt(nw * nw + nx * nx + ny * ny + nz * nz);
+      const n2 = (3 - (nw * nw + nx * nx + ny * ny + nz * nz)) / 2; // unit times unit: see qGyr above
       f.iw = nw * n2; f.ix = nx * n2; f.iy = ny * n2; f.iz = nz * n2;
       // Per-sample corrections are tiny (the input is low-passed), so the rotation vector is 2 * the
       // quaternion's vector part to well within floating-point noise of the exact 2*asin form.
