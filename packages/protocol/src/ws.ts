@@ -237,6 +237,7 @@ export const ERROR_CODES = {
   HINGE_ERR_TOO_LARGE: 'request body is too large',
   HINGE_ERR_BLE_BUSY: 'Bluetooth is busy',
   HINGE_ERR_BLE_NO_TAP: 'no tap seen; nothing remembered',
+  HINGE_ERR_NOT_FOUND: 'no such route',
   HINGE_ERR_INTERNAL: 'internal error',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -134,6 +134,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return reply.code(statusCode).send({ statusCode, code, message: statusCode === 500 ? 'internal error' : error.message });
   });
 
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ statusCode: 404, code: 'HINGE_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
   await app.register(websocket, { options: { maxPayload: WS_MAX_MESSAGE_BYTES } });
   await app.register(restRoutes, { prefix: '/api' });
   await app.register(wsRoute, { allowedOrigins: options.allowedOrigins ?? [] });
