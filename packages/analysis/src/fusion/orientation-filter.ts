@@ -93,6 +93,12 @@ export interface OrientationFilter {
   averagingSettleS: number;
   /** Scratch vector for rotations on the per-sample path. */
   readonly rotated: Float64Array;
+  /** Bias estimation runs every biasEvery-th sample (at most ~100 Hz); corrections and time since its last run. */
+  readonly biasEvery: number;
+  biasCount: number;
+  biasCorrX: number;
+  biasCorrY: number;
+  biasDtS: number;
   /** Observable internals. */
   initialised: boolean;
   restDetected: boolean;
@@ -113,6 +119,7 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
   const s: OrientationFilterSettings = { ...DEFAULT_ORIENTATION_SETTINGS, ...settings };
   const p0 = s.biasSigmaInitRadS ** 2;
   const accCoefficients = lowpassCoefficients(s.accTauS, s.sampleRateHz);
+  const biasEvery = Math.max(1, Math.floor(s.sampleRateHz / 100));
   return {
     settings: s,
     gw: 1, gx: 0, gy: 0, gz: 0,
@@ -120,11 +127,16 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     bx: 0, by: 0, bz: 0,
     biasP: Float64Array.from([p0, 0, 0, 0, p0, 0, 0, 0, p0]),
     accLp: createLowpassBank(accCoefficients, 3),
-    motionLp: createLowpassBank(accCoefficients, 8),
+    motionLp: createLowpassBank(lowpassCoefficients(s.accTauS, s.sampleRateHz / biasEvery), 8),
     restMean: new Float64Array(10).fill(Infinity, 8),
     restAlpha: 1 - Math.exp(-1 / (s.restFilterTauS * s.sampleRateHz)),
     averagingSettleS: 3 * s.restFilterTauS,
     rotated: new Float64Array(3),
+    biasEvery,
+    biasCount: 0,
+    biasCorrX: 0,
+    biasCorrY: 0,
+    biasDtS: 0,
     initialised: false,
     restDetected: false,
     restTimeS: 0,
@@ -153,6 +165,7 @@ function initialise(f: OrientationFilter, ax: number, ay: number, az: number, gy
   for (let i = 0; i < 3; i++) resetChannel(f.accLp, i, i === 0 ? ax : i === 1 ? ay : az);
   if (!f.initialised) f.restMean.set([gyr[0]!, gyr[1]!, gyr[2]!, ax, ay, az, 0, 0, Infinity, Infinity]);
   for (let i = 0; i < 8; i++) resetChannel(f.motionLp, i, 0);
+  f.biasCorrX = f.biasCorrY = f.biasDtS = f.biasCount = 0;
   f.initialised = true;
 }
 
@@ -160,7 +173,8 @@ function initialise(f: OrientationFilter, ax: number, ay: number, az: number, gy
  * One sample: gyroscope (rad/s) and accelerometer (m/s^2, specific force) in the sensor frame, and
  * the time since the previous sample (s).
  */
-export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<number>, accMS2: ArrayLike<number>, dtS: number): void {
+export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<number>, accMS2: ArrayLike<number>, sampleDtS: number): void {
+  let dtS = sampleDtS;
   const ax = accMS2[0]!, ay = accMS2[1]!, az = accMS2[2]!;
   if (!f.initialised || dtS > f.settings.maxGapS) {
     if (f.initialised) f.gapRestarts++;
@@ -284,6 +298,17 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   }
 
   // --- gyroscope bias (Kalman filter on the 3 bias components) ---
+  // The bias changes over minutes and its measurements are low-passed over seconds, so this part runs at
+  // most at about 100 Hz: above that, every biasEvery-th sample, with the corrections of the samples in
+  // between added up (a multi-rate design; the low-passes' coefficients are set for the lower rate).
+  f.biasCorrX += cx;
+  f.biasCorrY += cy;
+  f.biasDtS += dtS;
+  if (++f.biasCount < f.biasEvery && !restBegins) return;
+  cx = f.biasCorrX;
+  cy = f.biasCorrY;
+  dtS = f.biasDtS;
+  f.biasCorrX = f.biasCorrY = f.biasDtS = f.biasCount = 0;
   // Horizontal rows of R = rotation(qInc * qGyr), sensor -> earth.
   const qw = f.iw * f.gw - f.ix * f.gx - f.iy * f.gy - f.iz * f.gz;
   const qx = f.iw * f.gx + f.ix * f.gw + f.iy * f.gz - f.iz * f.gy;
