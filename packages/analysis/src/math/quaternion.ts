@@ -55,39 +55,10 @@ export function toRotationVector(q: Quat): Vec3 {
   return [q[1] * k, q[2] * k, q[3] * k];
 }
 
-/** Shortest rotation taking unit vector a onto unit vector b. */
-export function fromTwoVectors(a: Vec3, b: Vec3): Quat {
-  const d = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-  const c: Vec3 = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-  if (d < -0.999999) {
-    // Opposite vectors: any axis perpendicular to a.
-    const axis: Vec3 = Math.abs(a[0]) < 0.9 ? [0, -a[2], a[1]] : [-a[2], 0, a[0]];
-    return fromAxisAngle(axis, Math.PI);
-  }
-  return normalize([1 + d, c[0], c[1], c[2]]);
-}
-
 /** Heading-independent tilt between two orientations (both sensor -> earth, earth z up), degrees. */
 export function inclinationErrorDeg(estimate: Quat, truth: Quat): number {
   const e = multiply(estimate, conjugate(truth));
   const n = Math.hypot(e[0], e[1], e[2], e[3]);
   const c = Math.min(1, Math.sqrt(e[0] * e[0] + e[3] * e[3]) / n);
   return (2 * Math.acos(c) * 180) / Math.PI;
-}
-
-export function dot3(a: Vec3, b: Vec3): number {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-export function cross3(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-
-export function norm3(a: Vec3): number {
-  return Math.hypot(a[0], a[1], a[2]);
-}
-
-export function normalize3(a: Vec3): Vec3 {
-  const n = norm3(a);
-  return n > 0 ? [a[0] / n, a[1] / n, a[2] / n] : [0, 0, 0];
 }
