@@ -2,12 +2,23 @@
 // drop-outs, quaternion-only devices and live alert timing. Sessions come from the simulator
 // (random mountings, typical sensor errors) with exact ground truth.
 import { describe, expect, it } from 'vitest';
-import type { AnalysisEvent, Quat, RecordingLine, SampleLine, Vec3 } from '@hinge/protocol';
+import type { AnalysisDocument, AnalysisEvent, Quat, RecordingHeader, RecordingLine, SampleLine, Vec3 } from '@hinge/protocol';
 import { analyzeRecordingLines, createSessionAnalyzer, conjugate, fromAxisAngle, rotate } from '@hinge/analysis';
 import { simulateSession, type ScriptStepInput } from '../packages/sensor-bridge/src/simulator';
 
 const stand = (durationS = 4): ScriptStepInput => ({ kind: 'stand', durationS });
 const hinge = (over: Record<string, number> = {}): ScriptStepInput => ({ kind: 'hinge', trunkDeg: 70, pelvisDeg: 62, descentS: 1.8, pauseS: 0.3, ascentS: 1.8, ...over });
+
+/** Pushes lines one by one as a live session would, collecting the events as they come. */
+function runLive(header: RecordingHeader, lines: RecordingLine[]): { doc: AnalysisDocument; events: AnalysisEvent[] } {
+  const analyzer = createSessionAnalyzer(header);
+  const events: AnalysisEvent[] = [];
+  for (const line of lines) {
+    analyzer.push(line);
+    events.push(...analyzer.takeEvents());
+  }
+  return { doc: analyzer.finish(), events };
+}
 
 function run(script: ScriptStepInput[], seed = 11, options: Parameters<typeof simulateSession>[0] = {}) {
   const sim = simulateSession({ seed, mounting: 'random', noise: 'typical', script, ...options });
@@ -30,13 +41,7 @@ describe('faults', () => {
 
   it('lumbar rounding is flagged with its numbers, and alerted live before the rep ends', () => {
     const { sim } = run([stand(), hinge(), stand(2), { kind: 'rounded', trunkDeg: 75, pelvisDeg: 35, descentS: 2, pauseS: 0.5, ascentS: 2 }, stand(3)]);
-    const analyzer = createSessionAnalyzer(sim.header);
-    const events: AnalysisEvent[] = [];
-    for (const line of sim.lines) {
-      analyzer.push(line);
-      events.push(...analyzer.takeEvents());
-    }
-    const doc = analyzer.finish();
+    const { doc, events } = runLive(sim.header, sim.lines);
     expect(doc.reps.map((r) => r.faults)).toEqual([[], ['lumbar-rounding']]);
     const detail = doc.reps[1]!.faultDetails![0]!;
     expect(detail.values.peakLumbarDeg).toBeGreaterThan(35);
@@ -141,13 +146,7 @@ describe('sensor problems', () => {
 
   it('no still standing period: calibration is impossible, and the live stream says so after 10 s', () => {
     const { sim } = run([{ kind: 'sway', durationS: 8 }, hinge(), hinge(), { kind: 'walk', durationS: 5 }], 13, { noise: 'typical' });
-    const analyzer = createSessionAnalyzer(sim.header);
-    const events: AnalysisEvent[] = [];
-    for (const line of sim.lines) {
-      analyzer.push(line);
-      events.push(...analyzer.takeEvents());
-    }
-    const doc = analyzer.finish();
+    const { doc, events } = runLive(sim.header, sim.lines);
     expect(doc.calibration).toBeNull();
     expect(doc.warnings.some((w) => w.startsWith('calibration impossible'))).toBe(true);
     const warning = events.find((e) => e.type === 'calibration-warning')!;
