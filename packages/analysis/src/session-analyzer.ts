@@ -47,6 +47,7 @@ export interface SessionAnalyzer {
 }
 
 const round2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export function createSessionAnalyzer(
   header: RecordingHeader,
@@ -91,7 +92,7 @@ export function createSessionAnalyzer(
   function emitBodyMessages(): void {
     for (const m of body.messages) {
       if (m.kind === 'calibrated' && m.calibration) {
-        events.push({ type: 'calibrated', t: m.t, start: m.calibration.start, end: m.calibration.end });
+        events.push({ type: 'calibrated', t: m.t, start: round3(m.calibration.start), end: round3(m.calibration.end) });
       } else {
         events.push({ type: 'calibration-warning', t: m.t, message: m.message });
         warnings.push(`${m.t.toFixed(1)} s: ${m.message}`);
