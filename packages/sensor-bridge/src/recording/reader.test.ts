@@ -71,6 +71,11 @@ describe('recording reader', () => {
     expect(await firstError(f)).toBe(`${f}:2: sample has gyr but no acc`);
   });
 
+  it('reads a file saved with a UTF-8 byte-order mark', async () => {
+    const f = file(['\uFEFF' + JSON.stringify(header), sample(0)]);
+    expect((await readRecording(f)).lines).toHaveLength(1);
+  });
+
   it('rejects a bad header with line 1', async () => {
     const f = file([JSON.stringify({ ...header, format: 'csv' }), sample(0)]);
     expect(await firstError(f)).toBe(`${f}:1: header format is "csv", expected "hinge-recording"`);

@@ -82,7 +82,7 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
   const [headerLine, ...restOfFirst] = first.value as [RawLine, ...RawLine[]];
   let headerJson: unknown;
   try {
-    headerJson = JSON.parse(headerLine.text);
+    headerJson = JSON.parse(headerLine.text.replace(/^\uFEFF/, '')); // a byte-order mark some editors add
   } catch {
     throw new RecordingLineError(file, 1, 'header is not valid JSON');
   }
