@@ -183,6 +183,16 @@ describe('calibration', () => {
     expect(Math.max(...standing.map(([, v]) => Math.abs(v ?? 99)))).toBeLessThan(3);
   });
 
+  it('reports when the first bend has shown the flexion axis (the wizard\'s second step), not before', () => {
+    const { sim } = run([stand(), { kind: 'sway', durationS: 4 }, hinge(), stand(3)]);
+    const { events } = runLive(sim.header, sim.lines);
+    const axis = events.filter((e) => e.type === 'bend-axis');
+    expect(axis).toHaveLength(1);
+    const rep = sim.truth.reps[0]!;
+    expect(axis[0]!.t).toBeGreaterThan(rep.start);
+    expect(axis[0]!.t).toBeLessThan(rep.end);
+  });
+
   it('the first still standing period is the neutral: angles read about 0 there', () => {
     const { doc } = run([stand(5), hinge(), stand(3)]);
     expect(doc.calibration!.start).toBeLessThan(1);

@@ -93,6 +93,8 @@ export function createSessionAnalyzer(
     for (const m of body.messages) {
       if (m.kind === 'calibrated' && m.calibration) {
         events.push({ type: 'calibrated', t: m.t, start: round3(m.calibration.start), end: round3(m.calibration.end) });
+      } else if (m.kind === 'bend-axis') {
+        events.push({ type: 'bend-axis', t: m.t });
       } else {
         events.push({ type: 'calibration-warning', t: m.t, message: m.message });
         warnings.push(`${m.t.toFixed(1)} s: ${m.message}`);

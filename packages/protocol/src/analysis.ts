@@ -102,6 +102,8 @@ export type RepPhase = 'standing' | 'descent' | 'bottom' | 'ascent';
 export type AnalysisEvent =
   | { type: 'calibrated'; t: number; start: number; end: number }
   | { type: 'calibration-warning'; t: number; message: string }
+  /** Since the latest calibration, bends have shown both segments' left-right (flexion) axis. */
+  | { type: 'bend-axis'; t: number }
   | { type: 'rep-started'; t: number; index: number }
   | { type: 'phase'; t: number; index: number; phase: RepPhase }
   | { type: 'alert'; t: number; index: number; fault: Fault; message: string; values: Record<string, number> }

@@ -32,9 +32,14 @@ export interface BodyOptions {
   staleDeg: number;
   /** A `calibrate` request waits this long for the patient to stand still, s. */
   calibrateWaitS: number;
+  /**
+   * Bend evidence (sum of sin^2 tilt over 100 Hz frames past learnTiltDeg) after which the flexion axis
+   * counts as found: 25 is about half a second of bending past 45 deg, i.e. one proper bend.
+   */
+  axisEvidence: number;
 }
 
-export const DEFAULT_BODY_OPTIONS: BodyOptions = { stillMinS: 1.5, averageMaxS: 5, learnTiltDeg: 15, staleDeg: 8, calibrateWaitS: 10 };
+export const DEFAULT_BODY_OPTIONS: BodyOptions = { stillMinS: 1.5, averageMaxS: 5, learnTiltDeg: 15, staleDeg: 8, calibrateWaitS: 10, axisEvidence: 25 };
 
 export interface SegmentNeutral {
   /** Up at neutral, sensor frame (unit). */
@@ -42,6 +47,8 @@ export interface SegmentNeutral {
   /** Learned forward direction, sensor frame (unit), null until a bend has been seen. */
   forwardS: Vec3 | null;
   forwardSum: Vec3;
+  /** Bend evidence gathered since this neutral was taken (sum of sin^2 of the tilt over learning frames). */
+  evidence: number;
   /** Mean specific-force magnitude at neutral, m/s^2 (local gravity as this accelerometer reads it). */
   gravityMS2: number | null;
 }
@@ -91,7 +98,9 @@ export interface BodyState {
   /** The still run in progress: time it became still (both), or null. */
   stillRunStartT: number | null;
   staleWarned: boolean;
-  messages: { t: number; kind: 'calibrated' | 'calibration-warning'; message: string; calibration?: Calibration }[];
+  /** The latest neutral's bend axis has been reported as found. */
+  axisReported: boolean;
+  messages: { t: number; kind: 'calibrated' | 'calibration-warning' | 'bend-axis'; message: string; calibration?: Calibration }[];
 }
 
 export function createBodyState(options: Partial<BodyOptions> = {}): BodyState {
@@ -104,6 +113,7 @@ export function createBodyState(options: Partial<BodyOptions> = {}): BodyState {
     pendingCalibrateT: null,
     stillRunStartT: null,
     staleWarned: false,
+    axisReported: false,
     messages: [],
   };
 }
@@ -133,6 +143,7 @@ function learnForward(neutral: SegmentNeutral, upS: Vec3, learnSin: number): voi
   if (s < learnSin) return;
   neutral.forwardSum = add(neutral.forwardSum, scale(back, -s));
   neutral.forwardS = unit(neutral.forwardSum);
+  neutral.evidence += s * s;
 }
 
 function startNeutral(previous: SegmentNeutral | null, upS: Vec3): SegmentNeutral {
@@ -141,7 +152,7 @@ function startNeutral(previous: SegmentNeutral | null, upS: Vec3): SegmentNeutra
   let forwardSum: Vec3 = [0, 0, 0];
   if (previous?.forwardS) forwardSum = scale(unit(perpendicular(previous.forwardS, upS)), 0.5);
   const hasPrior = Math.hypot(forwardSum[0], forwardSum[1], forwardSum[2]) > 0;
-  return { upS, forwardS: hasPrior ? unit(forwardSum) : null, forwardSum, gravityMS2: null };
+  return { upS, forwardS: hasPrior ? unit(forwardSum) : null, forwardSum, evidence: 0, gravityMS2: null };
 }
 
 /** Advances calibration with one grid frame and returns the body angles at that time. */
@@ -163,6 +174,7 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
     state.calibrations.push(calibration);
     state.pendingCalibrateT = null;
     state.staleWarned = false;
+    state.axisReported = false;
     state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration });
   }
   if (state.pendingCalibrateT !== null && state.averaging && still) {
@@ -215,6 +227,10 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
   };
   const pelvisDeg = angle(state.pelvis, pelvis);
   const trunkDeg = angle(state.trunk, trunk);
+  if (!state.axisReported && (state.pelvis?.evidence ?? 0) >= o.axisEvidence && (state.trunk?.evidence ?? 0) >= o.axisEvidence) {
+    state.axisReported = true;
+    state.messages.push({ t: frame.t, kind: 'bend-axis', message: 'the bends have shown the flexion axis of both segments' });
+  }
   let sacrumVertAccMS2: number | null = null;
   // In units of the gravity this accelerometer read at neutral, so its scale error (or a recording in g
   // instead of m/s^2) cancels out.

@@ -1,6 +1,7 @@
 // Calibration in two steps: the patient stands tall and still (the clinician presses "Calibrate" to mark
 // the neutral), then makes two slow bends so the analysis can find the bending axis. The result comes
-// back as `calibrated` or `calibration-warning` events; the wizard says which, and why not.
+// back as `calibrated` or `calibration-warning` events, then `bend-axis` once the bends have shown the
+// flexion axis; the wizard says which, and why not.
 import { useState } from 'react';
 import type { CalibrationStatus, WarningItem } from '../live/sessionState';
 import { calibrationOutcome } from './calibrationOutcome';
@@ -60,7 +61,10 @@ export function CalibrationWizard({ calibration, warnings, canControl, currentT,
       <p role="status" aria-live="polite" className={`calibration calibration-${calibration.status}`}>
         {calibration.status === 'waiting' && '○ Not calibrated yet. A still standing period of 1.5 s is used automatically.'}
         {calibration.status === 'calibrated' &&
-          `✓ Calibrated: neutral from ${calibration.start.toFixed(1)} s to ${calibration.end.toFixed(1)} s.`}
+          `✓ Calibrated: neutral from ${calibration.start.toFixed(1)} s to ${calibration.end.toFixed(1)} s. ` +
+            (calibration.axisFoundT === undefined
+              ? '… Bending axis: waiting for a slow bend.'
+              : `✓ Bending axis found at ${calibration.axisFoundT.toFixed(1)} s.`)}
         {calibration.status === 'problem' && `✕ Calibration did not work: ${calibration.message}`}
       </p>
       {warnings.length > 0 && (

@@ -92,4 +92,13 @@ describe('cleanRepShare', () => {
     expect(cleanRepShare([])).toBeNull();
     expect(cleanRepShare([rep(1), rep(2, ['too-fast']), rep(3), rep(4, ['lumbar-rounding', 'too-fast'])])).toBe(0.5);
   });
+
+  it('records when the bends have shown the flexion axis, and forgets it at a new calibration', () => {
+    const calibrated = applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'calibrated', t: 2, start: 0.5, end: 2 });
+    const withAxis = applyAnalysisEvent(calibrated, { type: 'bend-axis', t: 6.5 });
+    expect(withAxis.calibration).toEqual({ status: 'calibrated', start: 0.5, end: 2, axisFoundT: 6.5 });
+    const recalibrated = applyAnalysisEvent(withAxis, { type: 'calibrated', t: 30, start: 28, end: 30 });
+    expect(recalibrated.calibration).toEqual({ status: 'calibrated', start: 28, end: 30 });
+    expect(applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'bend-axis', t: 1 }).calibration).toEqual({ status: 'waiting' });
+  });
 });

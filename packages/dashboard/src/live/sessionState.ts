@@ -21,7 +21,8 @@ export interface WarningItem {
 
 export type CalibrationStatus =
   | { status: 'waiting' }
-  | { status: 'calibrated'; start: number; end: number }
+  /** `axisFoundT`: when bends since this neutral showed the flexion axis (the wizard's second step). */
+  | { status: 'calibrated'; start: number; end: number; axisFoundT?: number }
   | { status: 'problem'; message: string };
 
 export interface LiveSessionState {
@@ -56,6 +57,9 @@ export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent
   switch (event.type) {
     case 'calibrated':
       return { ...next, calibration: { status: 'calibrated', start: event.start, end: event.end } };
+    case 'bend-axis':
+      if (state.calibration.status !== 'calibrated') return next;
+      return { ...next, calibration: { ...state.calibration, axisFoundT: event.t } };
     case 'calibration-warning':
       // A warning after a good calibration is kept as a warning; before one, it explains why none happened.
       if (state.calibration.status === 'calibrated') {
