@@ -119,9 +119,12 @@ export function createSessionAnalyzer(
       emitBodyMessages();
       updateReps(reps, b);
       if (reps.events.length) events.push(...reps.events.splice(0));
+      if (opts.maxPendingAngles === 0 && !opts.keepAngleSeries) continue; // nobody takes angles (offline summary)
       const angle: AngleSample = { t: b.t, pelvisDeg: round2(b.pelvisDeg), trunkDeg: round2(b.trunkDeg), lumbarDeg: round2(b.lumbarDeg) };
-      pendingAngles.push(angle);
-      if (pendingAngles.length > opts.maxPendingAngles) pendingAngles.splice(0, pendingAngles.length - opts.maxPendingAngles);
+      if (opts.maxPendingAngles > 0) {
+        pendingAngles.push(angle);
+        if (pendingAngles.length > opts.maxPendingAngles) pendingAngles.splice(0, pendingAngles.length - opts.maxPendingAngles);
+      }
       if (opts.keepAngleSeries) {
         series.t.push(angle.t);
         series.pelvisDeg.push(angle.pelvisDeg);
