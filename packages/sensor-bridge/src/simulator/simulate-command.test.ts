@@ -3,25 +3,21 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../cli/commands/simulate';
 import { CliError } from '../cli/command';
 import { readRecording } from '../recording/reader';
 import { simulateSession } from './session';
 import { randomSession } from './script';
+import { capturedIO } from '../../test/captured-io';
 
 const dir = await mkdtemp(join(tmpdir(), 'hinge-simulate-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
-  out.on('data', (c: Buffer) => chunks.out.push(c));
-  err.on('data', (c: Buffer) => chunks.err.push(c));
-  const code = await simulateCommand.run(args, { out, err, interrupted: new Promise(() => {}) });
-  return { code, out: Buffer.concat(chunks.out).toString(), err: Buffer.concat(chunks.err).toString() };
+  const captured = capturedIO();
+  const code = await simulateCommand.run(args, captured.io);
+  return { code, out: captured.out(), err: captured.err() };
 }
 
 describe('hinge simulate', () => {

@@ -1,17 +1,12 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { STANDARD_GRAVITY_MS2 } from '../../ble/decoders/types';
 import { main } from '../main';
+import { capturedIO } from '../../../test/captured-io';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let outText = '';
-  let errText = '';
-  out.on('data', (d) => (outText += d));
-  err.on('data', (d) => (errText += d));
-  const code = await main(args, { out, err, interrupted: new Promise(() => {}) });
-  return { code, out: outText, err: errText };
+  const captured = capturedIO();
+  const code = await main(args, captured.io);
+  return { code, out: captured.out(), err: captured.err() };
 }
 
 describe('hinge decode', () => {

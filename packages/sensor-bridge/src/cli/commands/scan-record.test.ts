@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLineValidator, validateHeader } from '@hinge/protocol';
 import { FakeBindings } from '../../ble/fake-binding';
@@ -13,6 +12,7 @@ import { createNobleTransport, type NobleLike } from '../../ble/noble-transport'
 import { loadPlacements } from '../../ble/placements';
 import type { Command } from '../command';
 import { CliError } from '../command';
+import { capturedIO } from '../../../test/captured-io';
 import { createRecordCommand } from './record';
 import { createScanCommand } from './scan';
 
@@ -33,17 +33,12 @@ function fakeWorld() {
 }
 
 async function run(command: Command, args: string[], interrupted: Promise<void> = new Promise(() => {})) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let outText = '';
-  let errText = '';
-  out.on('data', (d) => (outText += d));
-  err.on('data', (d) => (errText += d));
+  const captured = capturedIO(interrupted);
   try {
-    const code = await command.run(args, { out, err, interrupted });
-    return { code, out: outText, err: errText };
+    const code = await command.run(args, captured.io);
+    return { code, out: captured.out(), err: captured.err() };
   } catch (error) {
-    if (error instanceof CliError) return { code: error.exitCode, out: outText, err: errText + error.message };
+    if (error instanceof CliError) return { code: error.exitCode, out: captured.out(), err: captured.err() + error.message };
     throw error;
   }
 }
