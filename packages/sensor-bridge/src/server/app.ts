@@ -3,10 +3,10 @@
 // REST routes, the WebSocket stream, the static dashboard.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
-import { REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type PatientSettings } from '@hinge/protocol';
+import { REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type ErrorBody, type PatientSettings } from '@hinge/protocol';
 import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS } from '@hinge/analysis';
 import { prepareDataDir, type DataDirLayout } from '../storage/data-dir';
 import { Store } from '../storage/store';
@@ -22,6 +22,7 @@ import type { AnalyzerFactory } from './live-session';
 import type { OfflineAnalyzer } from './recovery';
 import { loadNobleTransport } from '../ble/noble-transport';
 import { BleError, type BleTransport } from '../ble/transport';
+import { createLogger, type LogOptions } from './logger';
 
 export interface BuildAppOptions {
   dataDir: string;
@@ -42,7 +43,8 @@ export interface BuildAppOptions {
   maxLiveSessions?: number;
   /** Where Bluetooth comes from (scans, tap to identify, live sensors); default: noble, loaded lazily. Tests pass the fake binding. */
   bleTransport?: () => Promise<BleTransport>;
-  logger?: boolean;
+  /** Structured log (server/logger.ts); `file` defaults to `hinge.log` in the data directory. Default: no log. */
+  log?: LogOptions;
 }
 
 export interface Bridge {
@@ -101,8 +103,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   const recovered = await hub.recover();
 
+  const logger: FastifyBaseLogger = createLogger(options.log ? { ...options.log, file: options.log.file === undefined ? layout.log : options.log.file } : {});
   const app: FastifyInstance = Fastify({
-    logger: options.logger ?? false,
+    loggerInstance: logger,
     bodyLimit: REST_MAX_BODY_BYTES,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -115,23 +118,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   log = (m) => app.log.info(m);
   for (const m of early) log(m);
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _request, reply) => {
-    if (error instanceof HingeError) return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, message: error.message });
-    // Bluetooth failures keep their own code and fix-it message (ble/transport.ts).
-    if (error instanceof BleError) return reply.code(bleErrorStatus(error.code)).send({ statusCode: bleErrorStatus(error.code), code: error.code, message: error.message });
-    if (error.validation) return reply.code(400).send({ statusCode: 400, code: 'HINGE_ERR_BAD_MESSAGE', message: error.message });
-    const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (statusCode === 500) app.log.error(error);
-    // Any other client error (an unsupported content type, a malformed URL ...) is the request's fault.
-    const code =
-      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? 'HINGE_ERR_TOO_LARGE'
-        : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-          ? 'HINGE_ERR_BAD_JSON'
-          : statusCode < 500
-            ? 'HINGE_ERR_BAD_MESSAGE'
-            : 'HINGE_ERR_INTERNAL';
-    return reply.code(statusCode).send({ statusCode, code, message: statusCode === 500 ? 'internal error' : error.message });
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    const body = errorBody(error);
+    // Every server-side failure leaves its stack in the log; client errors are in the request log line.
+    if (body.statusCode >= 500) request.log.error({ err: error, code: body.code }, `${request.method} ${request.routeOptions.url ?? ''} failed: ${error.message}`);
+    return reply.code(body.statusCode).send(body);
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -163,4 +154,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     store.close();
   });
   return app;
+}
+
+/** The error body a failed request answers with: its stable code, and the message where it is not internal. */
+function errorBody(error: Error & { statusCode?: number; code?: string; validation?: unknown }): ErrorBody {
+  if (error instanceof HingeError) return { statusCode: error.statusCode, code: error.code, message: error.message };
+  // Bluetooth failures keep their own code and fix-it message (ble/transport.ts).
+  if (error instanceof BleError) return { statusCode: bleErrorStatus(error.code), code: error.code, message: error.message };
+  if (error.validation) return { statusCode: 400, code: 'HINGE_ERR_BAD_MESSAGE', message: error.message };
+  const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  // Any other client error (an unsupported content type, a malformed URL ...) is the request's fault.
+  const code =
+    error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? 'HINGE_ERR_TOO_LARGE'
+      : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+        ? 'HINGE_ERR_BAD_JSON'
+        : statusCode < 500
+          ? 'HINGE_ERR_BAD_MESSAGE'
+          : 'HINGE_ERR_INTERNAL';
+  return { statusCode, code, message: statusCode === 500 ? 'internal error' : error.message };
 }

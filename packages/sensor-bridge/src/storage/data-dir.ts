@@ -9,6 +9,8 @@ export interface DataDirLayout {
   database: string;
   recordings: string;
   accessToken: string;
+  /** The bridge's structured log (JSON lines, appended). */
+  log: string;
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -23,6 +25,7 @@ export function prepareDataDir(root: string): DataDirLayout {
     database: path.join(root, 'hinge.sqlite'),
     recordings: path.join(root, 'recordings'),
     accessToken: path.join(root, 'access-token'),
+    log: path.join(root, 'hinge.log'),
   };
   mkdirSync(layout.recordings, { recursive: true, mode: 0o700 });
   return layout;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SourceSpec } from '@hinge/protocol';
 import { buildApp } from '../../server/app';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from '../../server/logger';
 import { defaultDataDir } from '../../storage/data-dir';
 import { CliError, type Command } from '../command';
 
@@ -38,6 +39,8 @@ options:
   --dashboard DIR          the built dashboard (default packages/dashboard/dist)
   --allow-origin URL       another browser origin allowed to open the stream (repeatable)
   --no-session             start no session (clinicians create them from the dashboard)
+  --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}); the log is also appended
+                           to hinge.log in the data directory
 `;
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {
@@ -95,6 +98,7 @@ export const serveCommand: Command = {
           dashboard: { type: 'string' },
           'allow-origin': { type: 'string', multiple: true },
           'no-session': { type: 'boolean' },
+          'log-level': { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
@@ -110,7 +114,17 @@ export const serveCommand: Command = {
     const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
     const dashboardDir = values.dashboard ? path.resolve(values.dashboard) : path.join(repoRoot, 'packages/dashboard/dist');
 
-    const app = await buildApp({ dataDir, host, dashboardDir, replayDirs, allowedOrigins: values['allow-origin'] ?? [] });
+    const level = values['log-level'] ?? DEFAULT_LOG_LEVEL;
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
+
+    const app = await buildApp({
+      dataDir,
+      host,
+      dashboardDir,
+      replayDirs,
+      allowedOrigins: values['allow-origin'] ?? [],
+      log: { level: level as LogLevel, terminal: io.err },
+    });
     const { bridge } = app;
     try {
       await app.listen({ port, host });
