@@ -8,6 +8,10 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type * as NodeFs from 'node:fs';
 import type { RecordingHeader, RecordingLine } from '@hinge/protocol';
+import { CLIENT_HEADER } from '../packages/sensor-bridge/src/server/request-guard';
+
+/** Marks a body-less POST as sent by script (request-guard.ts). */
+const SCRIPTED = { [CLIENT_HEADER]: 'test' };
 
 /** The simulated disk: files whose path matches `pattern` share `freeBytes`. */
 const disk = vi.hoisted(() => ({ pattern: /$^/, freeBytes: Infinity, fds: new Set<number>(), failures: 0 }));
@@ -126,7 +130,7 @@ describe('disk full while a live session records (bridge)', () => {
       expect(later.status).toBe('live');
       expect(later.t).toBeGreaterThan(atFailure.t + 5);
 
-      const stopped = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop` });
+      const stopped = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop`, headers: SCRIPTED });
       expect(stopped.statusCode).toBe(200);
       expect(stopped.json().status).toBe('stopped');
       const recordingPath = app.bridge.store.getSession(session.id)!.recordingPath!;

@@ -47,7 +47,7 @@ interface Client {
 }
 
 async function connect(): Promise<Client> {
-  const ws = await app.injectWS('/ws');
+  const ws = await app.injectWS('/ws', { headers: { host: 'localhost' } }); // injectWS sends no Host; the bridge requires a known one
   let inbox: ServerMessage[] = [];
   ws.on('message', (data: Buffer) => inbox.push(JSON.parse(data.toString()) as ServerMessage));
   return {

@@ -26,7 +26,7 @@ describe('createApi', () => {
       return new Response(JSON.stringify({ id: 'p1' }), { status: 201 });
     });
     await expect(api.send('POST', '/api/patients', { name: 'A' })).resolves.toEqual({ id: 'p1' });
-    expect(calls[0]!.init.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer tok' });
+    expect(calls[0]!.init.headers).toEqual({ 'x-hinge-client': 'dashboard', 'content-type': 'application/json', authorization: 'Bearer tok' });
     expect(calls[0]!.init.body).toBe('{"name":"A"}');
   });
   it('turns an error body into an ApiError with the bridge code', async () => {

@@ -42,7 +42,10 @@ export interface Api {
 }
 
 export function createApi(token: string | null, fetchImpl: typeof fetch = (...args) => fetch(...args)): Api {
+  // X-Hinge-Client marks a request as sent by script (a foreign page cannot send it without a CORS
+  // preflight the bridge never grants): body-less POSTs need it.
   const headers = (json: boolean): Record<string, string> => ({
+    'x-hinge-client': 'dashboard',
     ...(json ? { 'content-type': 'application/json' } : {}),
     ...(token ? { authorization: `Bearer ${token}` } : {}),
   });

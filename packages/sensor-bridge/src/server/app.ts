@@ -1,6 +1,7 @@
 // The bridge server, built by a function and listened on elsewhere (cli/commands/serve.ts), so tests
 // drive it with `app.inject()` and real WebSocket clients. Plugins, one job each: access control,
-// REST routes, the WebSocket stream, the static dashboard.
+// REST routes, the WebSocket stream, the static dashboard. Host/Origin checks and security headers
+// come first (request-guard.ts).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -17,6 +18,7 @@ import { isLoopbackHost, loadOrCreateAccessToken, type AccessPolicy } from './au
 import { HingeError, bleErrorStatus } from './errors';
 import { restRoutes } from './rest-routes';
 import { wsRoute } from './ws-route';
+import { guardRequests } from './request-guard';
 import { SessionHub } from './session-hub';
 import type { AnalyzerFactory } from './live-session';
 import type { OfflineAnalyzer } from './recovery';
@@ -36,6 +38,8 @@ export interface BuildAppOptions {
   replayDirs?: string[];
   /** Browser origins allowed besides the bridge's own (e.g. a vite dev server). */
   allowedOrigins?: string[];
+  /** Host names the bridge answers to besides loopback and its listening address (`--allowed-host`). */
+  allowedHosts?: string[];
   /** Replaces the source factory (benchmarks feed their own source). */
   createSource?: (spec: SourceSpec) => SensorSource;
   /** Replaces the analysis (tests of the server's own mechanics); default: @hinge/analysis. */
@@ -129,9 +133,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.code(404).send({ statusCode: 404, code: 'HINGE_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
+  // The WebSocket plugin first: its hooks mark upgrade requests, so a refused upgrade's socket is closed.
   await app.register(websocket, { options: { maxPayload: WS_MAX_MESSAGE_BYTES } });
+  await guardRequests(app, {
+    listenHost: options.host ?? '127.0.0.1',
+    allowedHosts: options.allowedHosts ?? [],
+    allowedOrigins: options.allowedOrigins ?? [],
+  });
   await app.register(restRoutes, { prefix: '/api' });
-  await app.register(wsRoute, { allowedOrigins: options.allowedOrigins ?? [] });
+  await app.register(wsRoute);
 
   const dashboardDir = options.dashboardDir;
   if (dashboardDir && existsSync(path.join(dashboardDir, 'index.html'))) {

@@ -51,19 +51,3 @@ export function accessOf(request: FastifyRequest, policy: AccessPolicy): Access 
   }
   return policy.tokenRequired ? null : { role: 'clinician' };
 }
-
-/**
- * A browser's WebSocket Origin must be this bridge (same host:port as the Host header) or an
- * allowed origin. Clients that send no Origin (command-line tools) are not browsers and pass; the
- * token rules still apply to them.
- */
-export function originAllowed(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  if (allowedOrigins.includes(origin)) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
-}

@@ -15,6 +15,10 @@ import { createNobleTransport, type NobleLike } from '../ble/noble-transport';
 import { unavailableError, type BleTransport } from '../ble/transport';
 import { buildApp } from './app';
 import { standinAnalysis } from './test-support/standin-analysis';
+import { CLIENT_HEADER } from './request-guard';
+
+/** Marks a body-less POST as sent by script (request-guard.ts). */
+const SCRIPTED = { [CLIENT_HEADER]: 'test' };
 
 const require = createRequire(import.meta.url);
 const withBindings = require('@abandonware/noble/with-bindings') as (bindings: unknown) => NobleLike;
@@ -160,7 +164,7 @@ describe('sensor setup over REST', () => {
     const refused = await app.inject({ method: 'POST', url: '/api/sensors/scan', payload: { seconds: 0.2 } });
     expect(refused.statusCode).toBe(409);
     expect(refused.json()).toMatchObject({ code: 'HINGE_ERR_BLE_BUSY', message: expect.stringMatching(/live Bluetooth session/) });
-    expect((await app.inject({ method: 'POST', url: `/api/sessions/${session.json().id}/stop` })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: `/api/sessions/${session.json().id}/stop`, headers: SCRIPTED })).statusCode).toBe(200);
     await until('sensors released', () => radio.devices.every((d) => !d.connected));
     const scan = await app.inject({ method: 'POST', url: '/api/sensors/scan', payload: { seconds: 0.3 } });
     expect(scan.statusCode).toBe(200);
@@ -173,7 +177,7 @@ describe('sensor setup over REST', () => {
       throw unavailableError(Object.assign(new Error('socket: Address family not supported'), { code: 'EAFNOSUPPORT' }));
     });
     for (const request of [
-      { method: 'POST' as const, url: '/api/sensors/scan' }, // no body: the defaults
+      { method: 'POST' as const, url: '/api/sensors/scan', headers: SCRIPTED }, // no body: the defaults
       { method: 'POST' as const, url: '/api/sensors/identify', payload: { placement: 'sacrum' } },
     ]) {
       const reply = await app.inject(request);

@@ -18,6 +18,10 @@ import { writeRecordingFile } from '../recording/writer';
 import { readRecording } from '../recording/reader';
 import { standinAnalysis, REP_PERIOD_S } from './test-support/standin-analysis';
 import { HARD_LIMIT_BYTES, HELD_ANGLE_SAMPLES } from './client-channel';
+import { CLIENT_HEADER } from './request-guard';
+
+/** Marks a body-less POST as sent by script (request-guard.ts). */
+const SCRIPTED = { [CLIENT_HEADER]: 'test' };
 
 let fixtureDir: string;
 const dirs: string[] = [];
@@ -76,21 +80,21 @@ describe('session lifecycle over REST (inject)', () => {
     expect(attached.json().capabilities).toEqual(expect.arrayContaining(['seek', 'speed']));
     expect(attached.json().capabilities).not.toContain('live');
 
-    expect((await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/calibrate` })).statusCode).toBe(200);
-    const started = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/start` });
+    expect((await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/calibrate`, headers: SCRIPTED })).statusCode).toBe(200);
+    const started = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/start`, headers: SCRIPTED });
     expect(started.json().activeSet).toBe(1);
-    const again = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/start` });
+    const again = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/start`, headers: SCRIPTED });
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('HINGE_ERR_SET_RUNNING');
 
     await until(async () => (await app.inject({ url: `/api/sessions/${session.id}` })).json().repCount >= 2);
     const patched = await app.inject({ method: 'PATCH', url: `/api/sessions/${session.id}/settings`, payload: { lumbarLimitDeg: 30 } });
     expect(patched.json().settings.lumbarLimitDeg).toBe(30);
-    const stoppedSet = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/stop` });
+    const stoppedSet = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/stop`, headers: SCRIPTED });
     expect(stoppedSet.json().activeSet).toBeNull();
     expect(stoppedSet.json().sets[0].end).not.toBeNull();
 
-    const stopped = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop` });
+    const stopped = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop`, headers: SCRIPTED });
     expect(stopped.json().status).toBe('stopped');
     const detail = (await app.inject({ url: `/api/sessions/${session.id}` })).json();
     expect(detail.summary.repCount).toBe(detail.reps.length);
@@ -152,7 +156,7 @@ describe('session lifecycle over REST (inject)', () => {
       ['PUT', `/api/sessions/${session.id}/source`, { kind: 'ble', sacrum: 'aa', thoracic: 'bb' }, 422, 'HINGE_ERR_SOURCE'],
     ];
     for (const [method, url, payload, statusCode, code] of cases) {
-      const res = await app.inject({ method: method as 'GET', url, ...(payload !== undefined ? { payload: payload as object } : {}) });
+      const res = await app.inject({ method: method as 'GET', url, headers: SCRIPTED, ...(payload !== undefined ? { payload: payload as object } : {}) });
       expect({ url, statusCode: res.statusCode, code: res.json().code }).toEqual({ url, statusCode, code });
     }
     const notJson = await app.inject({ method: 'POST', url: '/api/patients', headers: { 'content-type': 'application/json' }, payload: '{nope' });
@@ -174,11 +178,11 @@ describe('session lifecycle over REST (inject)', () => {
     const patient = (await app.inject({ method: 'POST', url: '/api/patients', headers: auth, payload: { name: 'Bo' } })).json();
     const s1 = (await app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { patientId: patient.id } })).json();
     const s2 = (await app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { patientId: patient.id } })).json();
-    const link = (await app.inject({ method: 'POST', url: `/api/sessions/${s1.id}/display-link`, headers: auth })).json();
+    const link = (await app.inject({ method: 'POST', url: `/api/sessions/${s1.id}/display-link`, headers: { ...auth, ...SCRIPTED } })).json();
     const display = { authorization: `Bearer ${link.token}` };
     expect((await app.inject({ url: `/api/sessions/${s1.id}`, headers: display })).statusCode).toBe(200);
     expect((await app.inject({ url: `/api/sessions/${s2.id}`, headers: display })).statusCode).toBe(403);
-    expect((await app.inject({ method: 'POST', url: `/api/sessions/${s1.id}/stop`, headers: display })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'POST', url: `/api/sessions/${s1.id}/stop`, headers: { ...display, ...SCRIPTED } })).statusCode).toBe(403);
     expect((await app.inject({ url: '/api/patients', headers: display })).statusCode).toBe(403);
   });
 });
@@ -300,7 +304,7 @@ describe('WebSocket protocol with real clients', () => {
     const patient = (await app.inject({ method: 'POST', url: '/api/patients', headers: auth, payload: { name: 'Cy' } })).json();
     const mine = (await app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { patientId: patient.id, source: { kind: 'replay', recording: 'short.jsonl', speed: 2 } } })).json();
     const theirs = (await app.inject({ method: 'POST', url: '/api/sessions', headers: auth, payload: { patientId: patient.id, source: { kind: 'replay', recording: 'short.jsonl', speed: 2 } } })).json();
-    const link = (await app.inject({ method: 'POST', url: `/api/sessions/${mine.id}/display-link`, headers: auth })).json();
+    const link = (await app.inject({ method: 'POST', url: `/api/sessions/${mine.id}/display-link`, headers: { ...auth, ...SCRIPTED } })).json();
 
     const display = await connect(`${url}?token=${link.token}`);
     const hello = await display.next((m) => m.type === 'hello');

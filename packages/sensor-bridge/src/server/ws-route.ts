@@ -10,28 +10,22 @@ import {
   parseClientMessage,
   type ClientMessage,
 } from '@hinge/protocol';
-import { accessOf, originAllowed, type Access } from './auth';
+import { accessOf, type Access } from './auth';
 import { ClientChannel } from './client-channel';
 import { HingeError } from './errors';
 
 const idOf = (m: { id?: string }) => (m.id !== undefined ? { id: m.id } : {});
 
-export interface WsRouteOptions {
-  allowedOrigins: string[];
-}
-
-export async function wsRoute(app: FastifyInstance, options: WsRouteOptions): Promise<void> {
+export async function wsRoute(app: FastifyInstance): Promise<void> {
   const { hub, policy } = app.bridge;
 
   app.get(
     WS_PATH,
     {
       websocket: true,
-      // Runs before the upgrade: a refused client gets a plain HTTP error, no socket.
+      // Runs before the upgrade: a refused client gets a plain HTTP error, no socket. (Host and Origin
+      // were checked before, for every request: request-guard.ts.)
       preValidation: async (request, reply) => {
-        if (!originAllowed(request, options.allowedOrigins)) {
-          return reply.code(403).send({ statusCode: 403, code: 'HINGE_ERR_FORBIDDEN', message: 'origin not allowed' });
-        }
         if (!accessOf(request, policy)) {
           return reply.code(401).send({ statusCode: 401, code: 'HINGE_ERR_UNAUTHORIZED', message: 'a valid access token is required' });
         }

@@ -37,7 +37,9 @@ options:
   --sacrum ADDR --thoracic ADDR   live Bluetooth sensors
   --data-dir DIR           where the database and recordings live (default $HINGE_DATA_DIR or ~/.hinge)
   --dashboard DIR          the built dashboard (default packages/dashboard/dist)
-  --allow-origin URL       another browser origin allowed to open the stream (repeatable)
+  --allow-origin URL       another browser origin allowed to open the stream and change state (repeatable)
+  --allowed-host NAME      a host name the bridge answers to besides loopback and --host (repeatable;
+                           e.g. bridge.clinic.lan; other names are refused against DNS rebinding)
   --no-session             start no session (clinicians create them from the dashboard)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}); the log is also appended
                            to hinge.log in the data directory
@@ -97,6 +99,7 @@ export const serveCommand: Command = {
           'data-dir': { type: 'string' },
           dashboard: { type: 'string' },
           'allow-origin': { type: 'string', multiple: true },
+          'allowed-host': { type: 'string', multiple: true },
           'no-session': { type: 'boolean' },
           'log-level': { type: 'string' },
         },
@@ -124,6 +127,7 @@ export const serveCommand: Command = {
       replayDirs,
       allowedOrigins: values['allow-origin'] ?? [],
       log: { level: level as LogLevel, terminal: io.err },
+      allowedHosts: values['allowed-host'] ?? [],
     });
     const { bridge } = app;
     try {
