@@ -67,6 +67,8 @@ export const CreatePatientBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     notes: Type.Optional(Type.String({ maxLength: 5000 })),
+    /** The clinic's own identifier (record number): the same patient at every station. */
+    clinicId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );
@@ -76,9 +78,14 @@ export const Patient = Type.Object({
   id: Type.String(),
   name: Type.String(),
   notes: Type.String(),
+  clinicId: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
 });
 export type Patient = Static<typeof Patient>;
+
+/** POST /api/patients/:id/merge: this patient (an offline duplicate) becomes `into`. */
+export const MergePatientBody = Type.Object({ into: Id }, { additionalProperties: false });
+export type MergePatientBody = Static<typeof MergePatientBody>;
 
 // ---- sessions ---------------------------------------------------------------------------------
 
@@ -140,6 +147,8 @@ export const SessionState = Type.Object({
   /** Present once stopped (or recovered after an interruption). */
   summary: Type.Union([Type.Unsafe<SessionSummary>(Type.Object({})), Type.Null()]),
   warnings: Type.Array(Type.String()),
+  /** The station that recorded it (`hinge serve --station NAME`); null for a lone bridge. */
+  station: Type.Union([Type.String(), Type.Null()]),
 });
 export type SessionState = Static<typeof SessionState>;
 

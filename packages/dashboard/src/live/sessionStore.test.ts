@@ -28,7 +28,7 @@ function session(repCount: number, status: SessionState['status'] = 'live'): Ses
     id: 's1', patientId: 'p1', label: 'Mon', exercise: 'hip-hinge', status,
     settings: { painLevel: 3, load: 'none', lumbarLimitDeg: 20, tempoMinS: 1, targetReps: 10, targetSets: 3 },
     source: null, capabilities: ['seek'], createdAt: '', startedAt: null, endedAt: null, t: 0,
-    calibration: null, activeSet: null, sets: [], repCount, setRepCount: repCount, summary: null, warnings: [],
+    calibration: null, activeSet: null, sets: [], repCount, setRepCount: repCount, summary: null, warnings: [], station: null,
   };
 }
 

@@ -7,7 +7,7 @@ function stored(id: string, createdAt: string, summary: SessionState['summary'])
     id, patientId: 'p', label: '', exercise: 'hip-hinge', status: summary ? 'stopped' : 'live',
     settings: { painLevel: 2, load: 'none', lumbarLimitDeg: 20, tempoMinS: 1, targetReps: 10, targetSets: 3 },
     source: null, capabilities: [], createdAt, startedAt: null, endedAt: null, t: 0, calibration: null,
-    activeSet: null, sets: [], repCount: 4, setRepCount: 0, summary, warnings: [],
+    activeSet: null, sets: [], repCount: 4, setRepCount: 0, summary, warnings: [], station: null,
   };
 }
 

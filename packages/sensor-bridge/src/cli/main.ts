@@ -2,6 +2,7 @@
 // `hinge`: the command-line entry point. Run from the repository root as `pnpm --silent hinge <command>`.
 import { CliError, type CliIO, type Command } from './command';
 import { analyzeCommand } from './commands/analyze';
+import { dbCommand } from './commands/db';
 import { decodeCommand } from './commands/decode';
 import { anglesCommand } from './commands/angles';
 import { fuseCommand } from './commands/fuse';
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   scan: scanCommand,
   record: recordCommand,
   decode: decodeCommand,
+  db: dbCommand,
 };
 
 function helpText(): string {

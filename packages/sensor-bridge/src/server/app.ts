@@ -11,6 +11,9 @@ import { REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type ErrorBody, type Patient
 import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS } from '@hinge/analysis';
 import { prepareDataDir, type DataDirLayout } from '../storage/data-dir';
 import { Store } from '../storage/store';
+import { localArchive, type Archive } from '../storage/archive';
+import { ClinicDb } from '../storage/clinic-db';
+import { Pusher } from '../storage/pusher';
 import { createSourceFactory } from '../sources/factory';
 import type { SensorSource } from '../sources/source';
 import type { SourceSpec } from '@hinge/protocol';
@@ -49,6 +52,14 @@ export interface BuildAppOptions {
   bleTransport?: () => Promise<BleTransport>;
   /** Structured log (server/logger.ts); `file` defaults to `hinge.log` in the data directory. Default: no log. */
   log?: LogOptions;
+  /** The clinic's PostgreSQL (a connection string; never from the command line). */
+  clinicDatabaseUrl?: string;
+  /** This station's name, kept with every session recorded here. */
+  station?: string;
+  /** A review desk: lists and serves every session of the clinic database; records nothing. */
+  reviewOnly?: boolean;
+  /** Push interval to the clinic database (default 1000 ms). */
+  pushIntervalMs?: number;
 }
 
 export interface Bridge {
@@ -63,6 +74,12 @@ export interface Bridge {
   replayDirs: string[];
   analysis: AnalysisFunctions;
   bleTransport: () => Promise<BleTransport>;
+  /** Where sessions and patients are read from (this store, or the clinic database on a review desk). */
+  archive: Archive;
+  /** The clinic database, when configured. */
+  clinic: ClinicDb | null;
+  /** The background push of a station to the clinic database. */
+  pusher: Pusher | null;
 }
 
 declare module 'fastify' {
@@ -89,14 +106,20 @@ export const realAnalysis: AnalysisFunctions = {
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const analysis = options.analysis ?? realAnalysis;
   const layout = prepareDataDir(options.dataDir);
+  if (options.reviewOnly && !options.clinicDatabaseUrl) throw new Error('a review-only bridge needs the clinic database (HINGE_DATABASE_URL or --database-file)');
   const store = new Store(layout.database);
   const { token, created } = loadOrCreateAccessToken(layout.accessToken);
   const replayDirs = (options.replayDirs ?? []).map((d) => path.resolve(d));
   const bleTransport = options.bleTransport ?? loadNobleTransport;
   const early: string[] = [];
   let log: (message: string) => void = (message) => early.push(message);
+  const clinic = options.clinicDatabaseUrl ? new ClinicDb(options.clinicDatabaseUrl, { log: (m) => log(m) }) : null;
+  const archive: Archive = options.reviewOnly && clinic ? clinic : localArchive(store, layout.root);
   const hub = new SessionHub({
     store,
+    archive,
+    station: options.station ?? null,
+    reviewOnly: options.reviewOnly ?? false,
     recordingsDir: layout.recordings,
     defaultSettings: analysis.defaultSettings,
     createAnalyzer: analysis.createAnalyzer,
@@ -106,6 +129,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     log: (m) => log(m),
   });
   const recovered = await hub.recover();
+  const pusher =
+    clinic && !options.reviewOnly
+      ? new Pusher({ store, clinic, dataDir: layout.root, intervalMs: options.pushIntervalMs ?? 1000, log: (m) => log(m) })
+      : null;
+  pusher?.start();
 
   const logger: FastifyBaseLogger = createLogger(options.log ? { ...options.log, file: options.log.file === undefined ? layout.log : options.log.file } : {});
   const app: FastifyInstance = Fastify({
@@ -118,7 +146,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     accessToken: token,
     displaySession: (t) => hub.displayTokenSession(t),
   };
-  app.decorate('bridge', { hub, store, layout, policy, tokenCreated: created, recovered, replayDirs, analysis, bleTransport });
+  app.decorate('bridge', { hub, store, layout, policy, tokenCreated: created, recovered, replayDirs, analysis, bleTransport, archive, clinic, pusher });
   log = (m) => app.log.info(m);
   for (const m of early) log(m);
 
@@ -161,6 +189,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   app.addHook('onClose', async () => {
     await hub.stopAll();
+    // One last push of what the stopped sessions wrote (best effort; the outbox keeps the rest).
+    await pusher?.stop();
+    if (pusher) await pusher.tick();
+    await clinic?.close();
     store.close();
   });
   return app;

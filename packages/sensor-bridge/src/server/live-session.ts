@@ -124,6 +124,7 @@ export class LiveSession {
       setRepCount: current ? (this.repsPerSet.get(current.index) ?? 0) : 0,
       summary: this.row.summary,
       warnings: this.row.warnings,
+      station: this.row.station,
     };
   }
 

@@ -96,10 +96,10 @@ describe('REST', () => {
     const session = (await app.inject({ method: 'POST', url: '/api/sessions', headers: host, payload: { patientId: own.json().id } })).json();
     const bare = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop`, headers: host });
     expect([bare.statusCode, bare.json().code]).toEqual([415, 'HINGE_ERR_NOT_JSON']);
-    expect(app.bridge.hub.sessionState(session.id).status).toBe('created');
+    expect((await app.bridge.hub.sessionState(session.id)).status).toBe('created');
     const scripted = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop`, headers: { ...host, [CLIENT_HEADER]: '1' } });
     expect(scripted.statusCode).toBe(200);
-    expect(app.bridge.hub.sessionState(session.id).status).toBe('stopped');
+    expect((await app.bridge.hub.sessionState(session.id)).status).toBe('stopped');
     // Reads from another origin are the browser's business (it hides the answer); no need to refuse.
     expect((await app.inject({ url: '/api/patients', headers: { ...host, origin: 'http://evil.example' } })).statusCode).toBe(200);
   });

@@ -10,6 +10,7 @@ import {
   CreatePatientBody,
   CreateSessionBody,
   IdParams,
+  MergePatientBody,
   SessionsQuery,
   SettingsPatch,
   SourceSpec,
@@ -19,6 +20,8 @@ import {
   type RecordingEntry,
 } from '@hinge/protocol';
 import { readRecording } from '../recording/reader';
+import type { RecordingCopy } from '../storage/archive';
+import type { SessionRow } from '../storage/store';
 import { accessOf, type Access } from './auth';
 import { HingeError } from './errors';
 import { anglesCsv, repsCsv, writeMcap } from './exports';
@@ -45,7 +48,7 @@ export function listReplayFiles(dirs: readonly string[]): RecordingEntry[] {
 }
 
 export async function restRoutes(app: FastifyInstance): Promise<void> {
-  const { hub, policy } = app.bridge;
+  const { hub, policy, archive } = app.bridge;
 
   app.decorateRequest<Access | null>('access', null);
   app.addHook('onRequest', async (request) => {
@@ -72,15 +75,27 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
   }));
 
   // ---- patients -----------------------------------------------------------------------------------
-  app.get('/patients', { preHandler: clinician }, async () => app.bridge.store.listPatients());
+  app.get('/patients', { preHandler: clinician }, async () => hub.listPatients());
   app.post<{ Body: CreatePatientBody }>('/patients', { preHandler: clinician, schema: { body: CreatePatientBody } }, async (request, reply) =>
     reply.code(201).send(hub.createPatient(request.body)),
   );
   app.get<{ Params: IdParams }>('/patients/:id', { preHandler: clinician, schema: { params: IdParams } }, async (request) => hub.patient(request.params.id));
   app.get<{ Params: IdParams }>('/patients/:id/sessions', { preHandler: clinician, schema: { params: IdParams } }, async (request) => {
-    hub.patient(request.params.id);
-    return hub.listSessions({ patientId: request.params.id });
+    const patient = await hub.patient(request.params.id);
+    return hub.listSessions({ patientId: patient.id });
   });
+
+  app.post<{ Params: IdParams; Body: MergePatientBody }>(
+    '/patients/:id/merge',
+    { preHandler: clinician, schema: { params: IdParams, body: MergePatientBody } },
+    async (request) => {
+      const clinic = app.bridge.clinic;
+      if (!clinic) throw new HingeError('HINGE_ERR_CLINIC_DB', 409, 'merging patients needs the clinic database');
+      await hub.patient(request.params.id);
+      await hub.patient(request.body.into);
+      return clinic.mergePatient(request.params.id, request.body.into);
+    },
+  );
 
   // ---- sessions -----------------------------------------------------------------------------------
   app.get<{ Querystring: SessionsQuery }>('/sessions', { preHandler: clinician, schema: { querystring: SessionsQuery } }, async (request) =>
@@ -91,8 +106,8 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(201).send(session.state());
   });
   app.get<{ Params: IdParams }>('/sessions/:id', { preHandler: readSession, schema: { params: IdParams } }, async (request) => ({
-    ...hub.sessionState(request.params.id),
-    reps: app.bridge.store.listReps(request.params.id),
+    ...(await hub.sessionState(request.params.id)),
+    reps: await archive.listReps(request.params.id),
   }));
   app.put<{ Params: IdParams; Body: SourceSpec }>(
     '/sessions/:id/source',
@@ -117,24 +132,35 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
     },
   );
   app.get<{ Params: IdParams }>('/sessions/:id/sets', { preHandler: clinician, schema: { params: IdParams } }, async (request) =>
-    hub.sessionState(request.params.id).sets,
+    (await hub.sessionState(request.params.id)).sets,
   );
   app.get<{ Params: IdParams }>('/sessions/:id/reps', { preHandler: readSession, schema: { params: IdParams } }, async (request) => {
-    hub.sessionRow(request.params.id);
-    return app.bridge.store.listReps(request.params.id);
+    await hub.sessionRow(request.params.id);
+    return archive.listReps(request.params.id);
   });
   app.post<{ Params: IdParams }>('/sessions/:id/display-link', { preHandler: clinician, schema: { params: IdParams } }, async (request) => {
-    const token = hub.createDisplayToken(request.params.id);
+    const token = await hub.createDisplayToken(request.params.id);
     const link: DisplayLink = { token, path: `/?token=${token}#/patient/${request.params.id}` };
     return link;
   });
 
   // ---- analysis and exports -------------------------------------------------------------------------
+  /** The session's recording, from this station's file or reassembled from the clinic database. */
+  async function recordingOf(row: SessionRow): Promise<RecordingCopy> {
+    const copy = await archive.recording(row);
+    if (!copy) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
+    return copy;
+  }
+
   async function storedRecording(id: string) {
-    const row = hub.sessionRow(id);
-    if (!row.recordingPath || !existsSync(row.recordingPath)) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
-    const { header, lines } = await readRecording(row.recordingPath, { mode: 'lenient' });
-    return { row, header, lines };
+    const row = await hub.sessionRow(id);
+    const copy = await recordingOf(row);
+    try {
+      const { header, lines } = await readRecording(copy.file, { mode: 'lenient' });
+      return { row, header, lines };
+    } finally {
+      await copy.release();
+    }
   }
 
   app.get<{ Params: IdParams }>('/sessions/:id/analysis', { preHandler: clinician, schema: { params: IdParams } }, async (request) => {
@@ -142,12 +168,14 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
     return app.bridge.analysis.analyzeOffline(header, lines, row.settings);
   });
   app.get<{ Params: IdParams }>('/sessions/:id/export/recording', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
-    const row = hub.sessionRow(request.params.id);
-    if (!row.recordingPath || !existsSync(row.recordingPath)) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
+    const row = await hub.sessionRow(request.params.id);
+    const copy = await recordingOf(row);
+    const stream = createReadStream(copy.file);
+    stream.on('close', () => void copy.release());
     return reply
       .type('application/x-ndjson')
       .header('content-disposition', `attachment; filename="${row.id}.jsonl"`)
-      .send(createReadStream(row.recordingPath));
+      .send(stream);
   });
   app.get<{ Params: IdParams }>('/sessions/:id/export/angles.csv', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
     const { row, header, lines } = await storedRecording(request.params.id);
@@ -159,11 +187,11 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
       .send(Readable.from(anglesCsv(angles)));
   });
   app.get<{ Params: IdParams }>('/sessions/:id/export/reps.csv', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
-    const row = hub.sessionRow(request.params.id);
+    const row = await hub.sessionRow(request.params.id);
     return reply
       .type('text/csv')
       .header('content-disposition', `attachment; filename="${row.id}-reps.csv"`)
-      .send(repsCsv(app.bridge.store.listReps(row.id)));
+      .send(repsCsv(await archive.listReps(row.id)));
   });
   app.get<{ Params: IdParams }>('/sessions/:id/export/session.mcap', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
     const { row, header, lines } = await storedRecording(request.params.id);
@@ -171,7 +199,7 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
     const dir = await mkdtemp(path.join(tmpdir(), 'hinge-mcap-'));
     const file = path.join(dir, `${row.id}.mcap`);
     try {
-      await writeMcap(file, { header, lines, angles: doc.angles, reps: app.bridge.store.listReps(row.id) });
+      await writeMcap(file, { header, lines, angles: doc.angles, reps: await archive.listReps(row.id) });
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;

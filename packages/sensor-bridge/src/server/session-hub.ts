@@ -1,7 +1,7 @@
 // All sessions of one bridge: creates them, finds them (running ones in memory, finished ones in
 // the database), starts their sources, recovers interrupted ones at start-up, and tells every
 // connection when the list of running sessions changes. Several stations run side by side.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   CreatePatientBody,
   CreateSessionBody,
@@ -13,6 +13,7 @@ import type {
   SourceSpec,
 } from '@hinge/protocol';
 import type { SensorSource } from '../sources/source';
+import type { Archive } from '../storage/archive';
 import type { SessionRow, Store } from '../storage/store';
 import type { ChannelStats, ClientChannel } from './client-channel';
 import { HingeError } from './errors';
@@ -22,7 +23,14 @@ import { recoverInterruptedSession, type OfflineAnalyzer } from './recovery';
 export const DEFAULT_MAX_LIVE_SESSIONS = 16;
 
 export interface SessionHubOptions {
+  /** This bridge's own database: live sessions write here. */
   store: Store;
+  /** Where finished sessions and patients are read from: the store, or the clinic database (review). */
+  archive: Archive;
+  /** Written on every session created here (`--station`). */
+  station?: string | null;
+  /** A review desk: no sessions, no patients created here. */
+  reviewOnly?: boolean;
   recordingsDir: string;
   defaultSettings: PatientSettings;
   createAnalyzer: AnalyzerFactory;
@@ -33,7 +41,8 @@ export interface SessionHubOptions {
   log?(message: string): void;
 }
 
-const newId = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+/** Global ids: rows of many stations meet in one clinic database. */
+const newId = () => randomUUID();
 
 export class SessionHub {
   private readonly live = new Map<string, LiveSession>();
@@ -59,19 +68,31 @@ export class SessionHub {
   // ---- patients -------------------------------------------------------------------------------
 
   createPatient(body: CreatePatientBody): Patient {
-    return this.store.createPatient({ id: newId('p'), name: body.name, notes: body.notes ?? '', createdAt: new Date().toISOString() });
+    this.requireRecording();
+    const clinicId = body.clinicId?.trim() || null;
+    if (clinicId !== null && this.store.findPatientByClinicId(clinicId)) throw new HingeError('HINGE_ERR_PATIENT_EXISTS', 409, clinicId);
+    return this.store.createPatient({ id: newId(), name: body.name, notes: body.notes ?? '', clinicId, createdAt: new Date().toISOString() });
   }
 
-  patient(id: string): Patient {
-    const p = this.store.getPatient(id);
+  async patient(id: string): Promise<Patient> {
+    const p = await this.options.archive.getPatient(id);
     if (!p) throw new HingeError('HINGE_ERR_PATIENT_NOT_FOUND', 404);
     return p;
+  }
+
+  listPatients(): Promise<Patient[]> {
+    return this.options.archive.listPatients();
+  }
+
+  private requireRecording(): void {
+    if (this.options.reviewOnly) throw new HingeError('HINGE_ERR_REVIEW_ONLY', 409);
   }
 
   // ---- sessions -------------------------------------------------------------------------------
 
   async createSession(body: CreateSessionBody): Promise<LiveSession> {
-    this.patient(body.patientId);
+    this.requireRecording();
+    const patient = await this.patient(body.patientId);
     if (this.live.size >= (this.options.maxLiveSessions ?? DEFAULT_MAX_LIVE_SESSIONS)) throw new HingeError('HINGE_ERR_TOO_MANY_SESSIONS', 429);
     // A patient's new session starts from the settings of their previous one.
     const remembered = this.store.getSetting<PatientSettings>(`patient-settings:${body.patientId}`);
@@ -79,9 +100,9 @@ export class SessionHub {
     this.store.setSetting(`patient-settings:${body.patientId}`, settings);
     const createdAt = new Date().toISOString();
     const row: SessionRow = {
-      id: newId('s'),
+      id: newId(),
       patientId: body.patientId,
-      label: body.label ?? `${this.patient(body.patientId).name} ${createdAt.slice(0, 16).replace('T', ' ')}`,
+      label: body.label ?? `${patient.name} ${createdAt.slice(0, 16).replace('T', ' ')}`,
       exercise: body.exercise ?? 'hip-hinge',
       status: 'created',
       settings,
@@ -94,6 +115,7 @@ export class SessionHub {
       calibration: null,
       summary: null,
       warnings: [],
+      station: this.options.station ?? null,
     };
     this.store.createSession(row);
     const session = new LiveSession(row, {
@@ -142,24 +164,25 @@ export class SessionHub {
   }
 
   /** Stored row of any session. */
-  sessionRow(id: string): SessionRow {
-    const row = this.store.getSession(id);
+  async sessionRow(id: string): Promise<SessionRow> {
+    const row = await this.options.archive.getSession(id);
     if (!row) throw new HingeError('HINGE_ERR_SESSION_NOT_FOUND', 404);
     return row;
   }
 
-  sessionState(id: string): SessionState {
+  async sessionState(id: string): Promise<SessionState> {
     const session = this.live.get(id);
-    return session ? session.state() : this.storedState(this.sessionRow(id));
+    return session ? session.state() : this.storedState(await this.sessionRow(id));
   }
 
-  listSessions(filter: { patientId?: string; status?: SessionStatus }): SessionState[] {
-    return this.store.listSessions(filter).map((row) => this.live.get(row.id)?.state() ?? this.storedState(row));
+  async listSessions(filter: { patientId?: string; status?: SessionStatus }): Promise<SessionState[]> {
+    const rows = await this.options.archive.listSessions(filter);
+    return Promise.all(rows.map((row) => this.live.get(row.id)?.state() ?? this.storedState(row)));
   }
 
-  private storedState(row: SessionRow): SessionState {
-    const sets = this.store.listSets(row.id);
-    const reps = this.store.listReps(row.id);
+  private async storedState(row: SessionRow): Promise<SessionState> {
+    const sets = await this.options.archive.listSets(row.id);
+    const reps = await this.options.archive.listReps(row.id);
     const last = sets[sets.length - 1];
     return {
       id: row.id,
@@ -181,6 +204,7 @@ export class SessionHub {
       setRepCount: last ? reps.filter((r) => r.setIndex === last.index).length : 0,
       summary: row.summary,
       warnings: row.warnings,
+      station: row.station,
     };
   }
 
@@ -190,8 +214,8 @@ export class SessionHub {
 
   // ---- patient display links --------------------------------------------------------------------
 
-  createDisplayToken(sessionId: string): string {
-    this.sessionRow(sessionId);
+  async createDisplayToken(sessionId: string): Promise<string> {
+    await this.sessionRow(sessionId);
     const token = `d_${randomBytes(18).toString('base64url')}`;
     this.store.setSetting(`display-token:${token}`, sessionId);
     return token;

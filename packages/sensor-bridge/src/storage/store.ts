@@ -1,8 +1,20 @@
-// The bridge's embedded database (SQLite through better-sqlite3): patients, sessions, sets, reps and
-// settings. Recordings are files in the data directory that session rows point to. The schema is
-// built by numbered migrations, applied in order inside a transaction and remembered in
-// `schema_migrations`, so an older database is upgraded on open and a newer one is refused.
+// The bridge's embedded database (SQLite through better-sqlite3): patients, sessions, sets, reps, pain
+// reports and settings. Recordings are files in the data directory that session rows point to.
+// Queries are built with Kysely over the shared schema (schema.ts) and run synchronously here, so the
+// live path never waits on a promise; the clinic's PostgreSQL runs the same queries asynchronously
+// (clinic-db.ts). Every change to a row the clinic shares is also noted in the outbox (same
+// transaction), which the pusher drains when a clinic database is configured (pusher.ts).
 import Database from 'better-sqlite3';
+import {
+  DummyDriver,
+  Kysely,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+  type Compilable,
+  type CompiledQuery,
+} from 'kysely';
 import type {
   Patient,
   PatientSettings,
@@ -12,57 +24,9 @@ import type {
   SetSummary,
   SourceSpec,
 } from '@hinge/protocol';
+import { MIGRATIONS, type HingeDatabase, type PatientsTable, type PainReportsTable, type SessionsTable } from './schema';
 
-/** Migration N (index N-1) turns schema version N-1 into N. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE patients (
-     id TEXT PRIMARY KEY,
-     name TEXT NOT NULL,
-     notes TEXT NOT NULL DEFAULT '',
-     created_at TEXT NOT NULL
-   );
-   CREATE TABLE sessions (
-     id TEXT PRIMARY KEY,
-     patient_id TEXT NOT NULL REFERENCES patients(id),
-     label TEXT NOT NULL,
-     exercise TEXT NOT NULL,
-     status TEXT NOT NULL CHECK (status IN ('created','live','stopped','interrupted')),
-     settings_json TEXT NOT NULL,
-     source_json TEXT,
-     recording_path TEXT,
-     created_at TEXT NOT NULL,
-     started_at TEXT,
-     ended_at TEXT,
-     last_t REAL NOT NULL DEFAULT 0,
-     calibration_json TEXT,
-     summary_json TEXT,
-     warnings_json TEXT NOT NULL DEFAULT '[]'
-   );
-   CREATE INDEX sessions_by_patient ON sessions(patient_id, created_at);
-   CREATE TABLE sets (
-     session_id TEXT NOT NULL REFERENCES sessions(id),
-     idx INTEGER NOT NULL,
-     start_t REAL NOT NULL,
-     end_t REAL,
-     summary_json TEXT,
-     PRIMARY KEY (session_id, idx)
-   );
-   CREATE TABLE reps (
-     session_id TEXT NOT NULL REFERENCES sessions(id),
-     idx INTEGER NOT NULL,
-     set_idx INTEGER,
-     start_t REAL NOT NULL,
-     end_t REAL NOT NULL,
-     peak_lumbar_deg REAL NOT NULL,
-     faults_json TEXT NOT NULL,
-     report_json TEXT NOT NULL,
-     PRIMARY KEY (session_id, idx)
-   );
-   CREATE TABLE settings (
-     key TEXT PRIMARY KEY,
-     value_json TEXT NOT NULL
-   );`,
-];
+export { MIGRATIONS } from './schema';
 
 export interface SessionRow {
   id: string;
@@ -80,6 +44,8 @@ export interface SessionRow {
   calibration: { start: number; end: number } | null;
   summary: SessionSummary | null;
   warnings: string[];
+  /** Where it was recorded (`--station`); null for a lone bridge. */
+  station: string | null;
 }
 
 export interface SetRow {
@@ -89,45 +55,136 @@ export interface SetRow {
   summary: SetSummary | null;
 }
 
-interface RawSession {
+export type PainPhase = 'before' | 'during' | 'after';
+
+export interface PainReport {
   id: string;
-  patient_id: string;
-  label: string;
-  exercise: string;
-  status: SessionStatus;
-  settings_json: string;
-  source_json: string | null;
-  recording_path: string | null;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  last_t: number;
-  calibration_json: string | null;
-  summary_json: string | null;
-  warnings_json: string;
+  patientId: string;
+  sessionId: string | null;
+  phase: PainPhase;
+  /** Numeric rating scale 0-10. */
+  scoreNrs: number;
+  note: string;
+  createdAt: string;
+}
+
+/** What the outbox names: a row kind and its key (`sessionId:idx` for sets and reps). */
+export type OutboxKind = 'patient' | 'session' | 'set' | 'rep' | 'reps-cleared' | 'pain';
+
+export interface OutboxEntry {
+  kind: OutboxKind;
+  key: string;
+  seq: number;
+  version: number;
 }
 
 const parseOrNull = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
+const jsonOrNull = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
 
-function toSessionRow(r: RawSession): SessionRow {
+export function toSessionRow(r: SessionsTable): SessionRow {
   return {
     id: r.id,
     patientId: r.patient_id,
     label: r.label,
     exercise: r.exercise,
-    status: r.status,
+    status: r.status as SessionStatus,
     settings: JSON.parse(r.settings_json) as PatientSettings,
     source: parseOrNull<SourceSpec>(r.source_json),
     recordingPath: r.recording_path,
     createdAt: r.created_at,
     startedAt: r.started_at,
     endedAt: r.ended_at,
-    lastT: r.last_t,
+    lastT: Number(r.last_t),
     calibration: parseOrNull(r.calibration_json),
     summary: parseOrNull<SessionSummary>(r.summary_json),
     warnings: JSON.parse(r.warnings_json) as string[],
+    station: r.station ?? null,
   };
 }
+
+export function fromSessionRow(s: SessionRow): SessionsTable {
+  return {
+    id: s.id,
+    patient_id: s.patientId,
+    label: s.label,
+    exercise: s.exercise,
+    status: s.status,
+    settings_json: JSON.stringify(s.settings),
+    source_json: jsonOrNull(s.source),
+    recording_path: s.recordingPath,
+    created_at: s.createdAt,
+    started_at: s.startedAt,
+    ended_at: s.endedAt,
+    last_t: s.lastT,
+    calibration_json: jsonOrNull(s.calibration),
+    summary_json: jsonOrNull(s.summary),
+    warnings_json: JSON.stringify(s.warnings),
+    station: s.station,
+  };
+}
+
+export const toPatient = (r: PatientsTable): Patient => ({ id: r.id, name: r.name, notes: r.notes, clinicId: r.clinic_id, createdAt: r.created_at });
+export const fromPatient = (p: Patient): PatientsTable => ({ id: p.id, name: p.name, notes: p.notes, clinic_id: p.clinicId ?? null, created_at: p.createdAt });
+
+export const toPainReport = (r: PainReportsTable): PainReport => ({
+  id: r.id,
+  patientId: r.patient_id,
+  sessionId: r.session_id,
+  phase: r.phase as PainPhase,
+  scoreNrs: Number(r.score_nrs),
+  note: r.note,
+  createdAt: r.created_at,
+});
+export const fromPainReport = (p: PainReport): PainReportsTable => ({
+  id: p.id,
+  patient_id: p.patientId,
+  session_id: p.sessionId,
+  phase: p.phase,
+  score_nrs: p.scoreNrs,
+  note: p.note,
+  created_at: p.createdAt,
+});
+
+export const toSetRow = (r: { idx: number; start_t: number; end_t: number | null; summary_json: string | null }): SetRow => ({
+  index: Number(r.idx),
+  start: Number(r.start_t),
+  end: r.end_t === null ? null : Number(r.end_t),
+  summary: parseOrNull<SetSummary>(r.summary_json),
+});
+
+export const repColumns = (sessionId: string, rep: RepRecord) => ({
+  session_id: sessionId,
+  idx: rep.index,
+  set_idx: rep.setIndex,
+  start_t: rep.start,
+  end_t: rep.end,
+  peak_lumbar_deg: rep.peakLumbarDeg,
+  faults_json: JSON.stringify(rep.faults),
+  report_json: JSON.stringify(rep),
+});
+
+export const setColumns = (sessionId: string, set: SetRow) => ({
+  session_id: sessionId,
+  idx: set.index,
+  start_t: set.start,
+  end_t: set.end,
+  summary_json: jsonOrNull(set.summary),
+});
+
+/** Kysely that only builds SQLite queries; the Store runs them itself, synchronously. */
+function sqliteQueryBuilder(): Kysely<HingeDatabase> {
+  return new Kysely<HingeDatabase>({
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new SqliteIntrospector(db),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  });
+}
+
+/** SQLite has no booleans and better-sqlite3 no `undefined`; Kysely hands over plain values. */
+const sqliteParams = (q: CompiledQuery): unknown[] => q.parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
 
 export class StoreError extends Error {
   readonly code = 'HINGE_ERR_STORE';
@@ -135,6 +192,9 @@ export class StoreError extends Error {
 
 export class Store {
   readonly db: Database.Database;
+  /** The query builder over the shared schema (compile only). */
+  readonly q: Kysely<HingeDatabase>;
+  private readonly statements = new Map<string, Database.Statement>();
 
   /** Opens (creating if needed) the database file and brings its schema up to date. ':memory:' for tests. */
   constructor(file: string) {
@@ -143,11 +203,43 @@ export class Store {
     // WAL + NORMAL: a committed transaction survives a process crash; only power loss may lose the last ones.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
+    // Another process (`hinge db push` beside a running bridge) may hold the write lock for a moment.
+    this.db.pragma('busy_timeout = 5000');
+    this.q = sqliteQueryBuilder();
     this.migrate();
   }
 
+  // ---- running queries ------------------------------------------------------------------------
+
+  private statement(query: CompiledQuery): Database.Statement {
+    let statement = this.statements.get(query.sql);
+    if (!statement) {
+      statement = this.db.prepare(query.sql);
+      this.statements.set(query.sql, statement);
+    }
+    return statement;
+  }
+
+  /** Runs a query that returns nothing. */
+  run(query: Compilable): void {
+    const compiled = query.compile();
+    this.statement(compiled).run(...sqliteParams(compiled));
+  }
+
+  all<R>(query: Compilable<R>): R[] {
+    const compiled = query.compile();
+    return this.statement(compiled).all(...sqliteParams(compiled)) as R[];
+  }
+
+  first<R>(query: Compilable<R>): R | null {
+    const compiled = query.compile();
+    return (this.statement(compiled).get(...sqliteParams(compiled)) as R | undefined) ?? null;
+  }
+
+  // ---- schema ---------------------------------------------------------------------------------
+
   get schemaVersion(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations').get() as { v: number }).v;
+    return this.first(this.q.selectFrom('schema_migrations').select(sql<number>`COALESCE(MAX(version), 0)`.as('v')))?.v ?? 0;
   }
 
   private migrate(): void {
@@ -157,10 +249,13 @@ export class Store {
       throw new StoreError(`database schema version ${current} is newer than this bridge knows (${MIGRATIONS.length}); update the bridge`);
     }
     for (let version = current + 1; version <= MIGRATIONS.length; version++) {
-      const sql = MIGRATIONS[version - 1] as string;
+      const migration = MIGRATIONS[version - 1]!;
       this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+        for (const step of migration(this.q, 'sqlite')) {
+          const compiled = step.compile();
+          this.db.prepare(compiled.sql).run(...sqliteParams(compiled));
+        }
+        this.run(this.q.insertInto('schema_migrations').values({ version, applied_at: new Date().toISOString() }));
       })();
     }
   }
@@ -169,135 +264,204 @@ export class Store {
     this.db.close();
   }
 
+  // ---- outbox: what the clinic database has not seen yet ---------------------------------------
+
+  /** Notes a changed row. A row already waiting keeps its place (so a patient stays ahead of its sessions) and gets a new version. */
+  private enqueue(kind: OutboxKind, key: string): void {
+    this.run(
+      this.q
+        .insertInto('outbox')
+        .values({ kind, key, seq: sql<number>`(SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox)`, version: 1 })
+        .onConflict((oc) => oc.columns(['kind', 'key']).doUpdateSet({ version: sql<number>`outbox.version + 1` })),
+    );
+  }
+
+  /** The oldest waiting changes, in the order they were first made. */
+  outboxBatch(limit: number): OutboxEntry[] {
+    return this.all(this.q.selectFrom('outbox').selectAll().orderBy('seq').limit(limit)).map((e) => ({ ...e, kind: e.kind as OutboxKind }));
+  }
+
+  /** Forgets pushed entries, unless the row changed again meanwhile (a newer version stays queued). */
+  acknowledge(entries: readonly OutboxEntry[]): void {
+    this.transaction(() => {
+      for (const e of entries) {
+        this.run(this.q.deleteFrom('outbox').where('kind', '=', e.kind).where('key', '=', e.key).where('version', '=', e.version));
+      }
+    });
+  }
+
+  /** Sessions whose rows the clinic has: from now on their recordings are pushed too. */
+  startRecordingPush(sessionIds: readonly string[]): void {
+    this.transaction(() => {
+      for (const session_id of sessionIds) {
+        this.run(this.q.insertInto('recording_push').values({ session_id, next_seq: 0, pushed_bytes: 0, complete: 0 }).onConflict((oc) => oc.doNothing()));
+      }
+    });
+  }
+
+  /** Recordings not yet wholly in the clinic database, with how far they got. */
+  recordingsToPush(): { session: SessionRow; nextSeq: number; pushedBytes: number }[] {
+    const rows = this.all(
+      this.q
+        .selectFrom('recording_push')
+        .innerJoin('sessions', 'sessions.id', 'recording_push.session_id')
+        .selectAll('sessions')
+        .select(['recording_push.next_seq', 'recording_push.pushed_bytes'])
+        .where('recording_push.complete', '=', 0)
+        .orderBy('sessions.created_at'),
+    );
+    return rows.map((r) => ({ session: toSessionRow(r), nextSeq: Number(r.next_seq), pushedBytes: Number(r.pushed_bytes) }));
+  }
+
+  setRecordingPush(sessionId: string, progress: { nextSeq: number; pushedBytes: number; complete: boolean }): void {
+    this.run(
+      this.q
+        .updateTable('recording_push')
+        .set({ next_seq: progress.nextSeq, pushed_bytes: progress.pushedBytes, complete: progress.complete ? 1 : 0 })
+        .where('session_id', '=', sessionId),
+    );
+  }
+
+  get outboxSize(): number {
+    return Number(this.first(this.q.selectFrom('outbox').select(sql<number>`count(*)`.as('n')))?.n ?? 0);
+  }
+
   // ---- patients -------------------------------------------------------------------------------
 
   createPatient(patient: Patient): Patient {
-    this.db
-      .prepare('INSERT INTO patients (id, name, notes, created_at) VALUES (?, ?, ?, ?)')
-      .run(patient.id, patient.name, patient.notes, patient.createdAt);
+    this.transaction(() => {
+      this.run(this.q.insertInto('patients').values(fromPatient(patient)));
+      this.enqueue('patient', patient.id);
+    });
     return patient;
   }
 
   listPatients(): Patient[] {
-    return this.db.prepare('SELECT id, name, notes, created_at AS createdAt FROM patients ORDER BY name, created_at').all() as Patient[];
+    return this.all(this.q.selectFrom('patients').selectAll().orderBy('name').orderBy('created_at')).map(toPatient);
   }
 
   getPatient(id: string): Patient | null {
-    return (this.db.prepare('SELECT id, name, notes, created_at AS createdAt FROM patients WHERE id = ?').get(id) as Patient | undefined) ?? null;
+    const row = this.first(this.q.selectFrom('patients').selectAll().where('id', '=', id));
+    return row ? toPatient(row) : null;
+  }
+
+  findPatientByClinicId(clinicId: string): Patient | null {
+    const row = this.first(this.q.selectFrom('patients').selectAll().where('clinic_id', '=', clinicId));
+    return row ? toPatient(row) : null;
   }
 
   // ---- sessions -------------------------------------------------------------------------------
 
   createSession(s: SessionRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO sessions (id, patient_id, label, exercise, status, settings_json, source_json, recording_path,
-           created_at, started_at, ended_at, last_t, calibration_json, summary_json, warnings_json)
-         VALUES (@id, @patientId, @label, @exercise, @status, @settings, @source, @recordingPath,
-           @createdAt, @startedAt, @endedAt, @lastT, @calibration, @summary, @warnings)`,
-      )
-      .run(this.sessionParams(s));
+    this.transaction(() => {
+      this.run(this.q.insertInto('sessions').values(fromSessionRow(s)));
+      this.enqueue('session', s.id);
+    });
   }
 
   updateSession(s: SessionRow): void {
-    this.db
-      .prepare(
-        `UPDATE sessions SET label=@label, status=@status, settings_json=@settings, source_json=@source,
-           recording_path=@recordingPath, started_at=@startedAt, ended_at=@endedAt, last_t=@lastT,
-           calibration_json=@calibration, summary_json=@summary, warnings_json=@warnings
-         WHERE id=@id`,
-      )
-      .run(this.sessionParams(s));
-  }
-
-  private sessionParams(s: SessionRow): Record<string, unknown> {
-    return {
-      id: s.id,
-      patientId: s.patientId,
-      label: s.label,
-      exercise: s.exercise,
-      status: s.status,
-      settings: JSON.stringify(s.settings),
-      source: s.source === null ? null : JSON.stringify(s.source),
-      recordingPath: s.recordingPath,
-      createdAt: s.createdAt,
-      startedAt: s.startedAt,
-      endedAt: s.endedAt,
-      lastT: s.lastT,
-      calibration: s.calibration === null ? null : JSON.stringify(s.calibration),
-      summary: s.summary === null ? null : JSON.stringify(s.summary),
-      warnings: JSON.stringify(s.warnings),
-    };
+    const { id: _id, patient_id: _patient, created_at: _created, ...changes } = fromSessionRow(s);
+    this.transaction(() => {
+      this.run(this.q.updateTable('sessions').set(changes).where('id', '=', s.id));
+      this.enqueue('session', s.id);
+    });
   }
 
   getSession(id: string): SessionRow | null {
-    const raw = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as RawSession | undefined;
-    return raw ? toSessionRow(raw) : null;
+    const row = this.first(this.q.selectFrom('sessions').selectAll().where('id', '=', id));
+    return row ? toSessionRow(row) : null;
   }
 
   listSessions(filter: { patientId?: string; status?: SessionStatus } = {}): SessionRow[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM sessions WHERE (@patientId IS NULL OR patient_id = @patientId)
-           AND (@status IS NULL OR status = @status) ORDER BY created_at, id`,
-      )
-      .all({ patientId: filter.patientId ?? null, status: filter.status ?? null }) as RawSession[];
-    return rows.map(toSessionRow);
+    let query = this.q.selectFrom('sessions').selectAll().orderBy('created_at').orderBy('id');
+    if (filter.patientId !== undefined) query = query.where('patient_id', '=', filter.patientId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    return this.all(query).map(toSessionRow);
   }
 
   // ---- sets and reps --------------------------------------------------------------------------
 
   upsertSet(sessionId: string, set: SetRow): void {
-    this.db
-      .prepare(
-        `INSERT INTO sets (session_id, idx, start_t, end_t, summary_json) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(session_id, idx) DO UPDATE SET start_t=excluded.start_t, end_t=excluded.end_t, summary_json=excluded.summary_json`,
-      )
-      .run(sessionId, set.index, set.start, set.end, set.summary === null ? null : JSON.stringify(set.summary));
+    const values = setColumns(sessionId, set);
+    this.transaction(() => {
+      this.run(
+        this.q
+          .insertInto('sets')
+          .values(values)
+          .onConflict((oc) => oc.columns(['session_id', 'idx']).doUpdateSet({ start_t: values.start_t, end_t: values.end_t, summary_json: values.summary_json })),
+      );
+      this.enqueue('set', `${sessionId}:${set.index}`);
+    });
   }
 
   listSets(sessionId: string): SetRow[] {
-    const rows = this.db
-      .prepare('SELECT idx, start_t, end_t, summary_json FROM sets WHERE session_id = ? ORDER BY idx')
-      .all(sessionId) as { idx: number; start_t: number; end_t: number | null; summary_json: string | null }[];
-    return rows.map((r) => ({ index: r.idx, start: r.start_t, end: r.end_t, summary: parseOrNull<SetSummary>(r.summary_json) }));
+    return this.all(this.q.selectFrom('sets').select(['idx', 'start_t', 'end_t', 'summary_json']).where('session_id', '=', sessionId).orderBy('idx')).map(toSetRow);
+  }
+
+  getSet(sessionId: string, index: number): SetRow | null {
+    const row = this.first(this.q.selectFrom('sets').selectAll().where('session_id', '=', sessionId).where('idx', '=', index));
+    return row ? toSetRow(row) : null;
   }
 
   /** Stores a rep; the same index again replaces it (re-analysis after a crash). */
   upsertRep(sessionId: string, rep: RepRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO reps (session_id, idx, set_idx, start_t, end_t, peak_lumbar_deg, faults_json, report_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(session_id, idx) DO UPDATE SET set_idx=excluded.set_idx, start_t=excluded.start_t, end_t=excluded.end_t,
-           peak_lumbar_deg=excluded.peak_lumbar_deg, faults_json=excluded.faults_json, report_json=excluded.report_json`,
-      )
-      .run(sessionId, rep.index, rep.setIndex, rep.start, rep.end, rep.peakLumbarDeg, JSON.stringify(rep.faults), JSON.stringify(rep));
+    const { session_id: _s, idx: _i, ...changes } = repColumns(sessionId, rep);
+    this.transaction(() => {
+      this.run(this.q.insertInto('reps').values(repColumns(sessionId, rep)).onConflict((oc) => oc.columns(['session_id', 'idx']).doUpdateSet(changes)));
+      this.enqueue('rep', `${sessionId}:${rep.index}`);
+    });
   }
 
   listReps(sessionId: string): RepRecord[] {
-    const rows = this.db.prepare('SELECT report_json FROM reps WHERE session_id = ? ORDER BY idx').all(sessionId) as { report_json: string }[];
-    return rows.map((r) => JSON.parse(r.report_json) as RepRecord);
+    return this.all(this.q.selectFrom('reps').select('report_json').where('session_id', '=', sessionId).orderBy('idx')).map(
+      (r) => JSON.parse(r.report_json) as RepRecord,
+    );
+  }
+
+  getRep(sessionId: string, index: number): RepRecord | null {
+    const row = this.first(this.q.selectFrom('reps').select('report_json').where('session_id', '=', sessionId).where('idx', '=', index));
+    return row ? (JSON.parse(row.report_json) as RepRecord) : null;
   }
 
   deleteReps(sessionId: string): void {
-    this.db.prepare('DELETE FROM reps WHERE session_id = ?').run(sessionId);
+    this.transaction(() => {
+      this.run(this.q.deleteFrom('reps').where('session_id', '=', sessionId));
+      this.enqueue('reps-cleared', sessionId);
+    });
   }
 
-  // ---- settings (key/value, JSON) ---------------------------------------------------------------
+  // ---- pain reports ---------------------------------------------------------------------------
+
+  addPainReport(report: PainReport): PainReport {
+    this.transaction(() => {
+      this.run(this.q.insertInto('pain_reports').values(fromPainReport(report)));
+      this.enqueue('pain', report.id);
+    });
+    return report;
+  }
+
+  getPainReport(id: string): PainReport | null {
+    const row = this.first(this.q.selectFrom('pain_reports').selectAll().where('id', '=', id));
+    return row ? toPainReport(row) : null;
+  }
+
+  listPainReports(sessionId: string): PainReport[] {
+    return this.all(this.q.selectFrom('pain_reports').selectAll().where('session_id', '=', sessionId).orderBy('created_at').orderBy('id')).map(toPainReport);
+  }
+
+  // ---- settings (key/value, JSON; this station's own, never pushed) ------------------------------
 
   getSetting<T>(key: string): T | null {
-    const row = this.db.prepare('SELECT value_json FROM settings WHERE key = ?').get(key) as { value_json: string } | undefined;
+    const row = this.first(this.q.selectFrom('settings').select('value_json').where('key', '=', key));
     return row ? (JSON.parse(row.value_json) as T) : null;
   }
 
   setSetting(key: string, value: unknown): void {
-    this.db
-      .prepare('INSERT INTO settings (key, value_json) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value_json = excluded.value_json')
-      .run(key, JSON.stringify(value));
+    const value_json = JSON.stringify(value);
+    this.run(this.q.insertInto('settings').values({ key, value_json }).onConflict((oc) => oc.column('key').doUpdateSet({ value_json })));
   }
 
-  /** Runs `fn` in one transaction (all or nothing). */
+  /** Runs `fn` in one transaction (all or nothing); nested calls join the outer one. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }

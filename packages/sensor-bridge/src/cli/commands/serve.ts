@@ -9,6 +9,7 @@ import { buildApp } from '../../server/app';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from '../../server/logger';
 import { defaultDataDir } from '../../storage/data-dir';
 import { CliError, type Command } from '../command';
+import { CLINIC_OPTIONS_USAGE, clinicDatabaseUrl, redactedUrl } from '../clinic-options';
 
 export const DEFAULT_PORT = 4173;
 /** The repository this code runs from (the folder with pnpm-workspace.yaml), whether from source or the bundle. */
@@ -43,7 +44,12 @@ options:
   --no-session             start no session (clinicians create them from the dashboard)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}); the log is also appended
                            to hinge.log in the data directory
-`;
+
+clinic (docs/clinic.md):
+  --station NAME           this station's name, kept with its sessions; with a clinic database the
+                           station pushes everything to it in the background
+  --review                 a review desk: every session of the clinic database, no sensors, no recording
+${CLINIC_OPTIONS_USAGE}`;
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -102,6 +108,10 @@ export const serveCommand: Command = {
           'allowed-host': { type: 'string', multiple: true },
           'no-session': { type: 'boolean' },
           'log-level': { type: 'string' },
+          station: { type: 'string' },
+          review: { type: 'boolean' },
+          'database-file': { type: 'string' },
+          'database-url': { type: 'string' },
         },
         strict: true,
         allowPositionals: false,
@@ -110,6 +120,12 @@ export const serveCommand: Command = {
       throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
     }
     const { values } = parsed;
+    if (values['database-url'] !== undefined) {
+      throw new CliError('the connection string is not taken from the command line (ps shows it to everyone); use --database-file FILE or HINGE_DATABASE_URL', 2);
+    }
+    const clinicUrl = clinicDatabaseUrl(values['database-file']);
+    if (values.review && !clinicUrl) throw new CliError('--review needs the clinic database: --database-file FILE or HINGE_DATABASE_URL', 2);
+    if (values.review) values['no-session'] = true;
     const port = Math.trunc(numberOption(values.port, 'port', DEFAULT_PORT));
     const host = values.host ?? '127.0.0.1';
     const replayDirs = [fixturesDir];
@@ -128,6 +144,9 @@ export const serveCommand: Command = {
       allowedOrigins: values['allow-origin'] ?? [],
       log: { level: level as LogLevel, terminal: io.err },
       allowedHosts: values['allowed-host'] ?? [],
+      ...(clinicUrl ? { clinicDatabaseUrl: clinicUrl } : {}),
+      ...(values.station ? { station: values.station } : {}),
+      reviewOnly: values.review ?? false,
     });
     const { bridge } = app;
     try {
@@ -155,6 +174,7 @@ export const serveCommand: Command = {
     const tokenQuery = bridge.policy.tokenRequired ? `?token=${bridge.policy.accessToken}` : '';
     if (bridge.tokenCreated && bridge.policy.tokenRequired) io.err.write(`access token created: ${bridge.policy.accessToken} (kept in ${bridge.layout.accessToken})\n`);
     io.err.write(`data directory: ${bridge.layout.root}\n`);
+    if (clinicUrl) io.err.write(`clinic database: ${redactedUrl(clinicUrl)} (${values.review ? 'review desk' : `station ${values.station ?? '(unnamed)'}, pushing`})\n`);
     io.out.write(`http://${shownHost}:${port}/${tokenQuery}\n`);
     await io.interrupted;
     io.err.write('stopping: closing sessions and recordings\n');
