@@ -3,7 +3,9 @@
 // absolute numbers). Writes bench/results/latest.md and latest.json. See docs/benchmarks.md.
 //
 // Environment: BENCH_RUNS (default 3) repeats of every speed measurement (medians are reported);
-// BENCH_SEEDS (default 40) simulated sessions for the accuracy suite.
+// BENCH_SEEDS (default 40) simulated sessions for the accuracy suite; BENCH_HARD_SEEDS (default 6) sessions
+// per class of the hard tier; BENCH_ONLY=word,word runs only the sections whose name contains one of them
+// (e.g. BENCH_ONLY=simulated for the accuracy sections).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +15,8 @@ import { FAULTS } from '@hinge/protocol';
 import { alertLatency } from './alert-latency';
 import { BROAD_ANCHORS, BROAD_DIR, broadRmseViaCli, listBroadTrials, loadBroadTrial } from './broad';
 import { evaluateSuite } from './evaluate';
+import { evaluateHard, hardSeeds, renderHardTable } from './hard';
+import { HARD_CLASSES } from '../packages/sensor-bridge/src/simulator';
 import { fusionCost } from './fusion-cost';
 import { liveLatency } from './live-latency';
 import { loadTest } from './load-test';
@@ -24,6 +28,14 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const resultsDir = path.join(repoRoot, 'bench/results');
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const seedCount = Math.max(1, Number(process.env.BENCH_SEEDS ?? 40));
+const hardSeedCount = Math.max(1, Number(process.env.BENCH_HARD_SEEDS ?? 6));
+const onlySections = process.env.BENCH_ONLY?.toLowerCase().split(',').filter(Boolean) ?? null;
+/** The command line that made this run, as printed with its tables. */
+const benchCommand = ['BENCH_RUNS', 'BENCH_SEEDS', 'BENCH_HARD_SEEDS', 'BENCH_ONLY']
+  .filter((k) => process.env[k] !== undefined)
+  .map((k) => `${k}=${process.env[k]}`)
+  .concat('pnpm bench')
+  .join(' ');
 
 /** One line of the table. `baseline` is text (a same-run measurement or a published anchor). */
 export interface Row {
@@ -40,11 +52,14 @@ export interface Row {
 }
 
 const rows: Row[] = [];
+/** Further tables printed after the main one (the hard tier per class). */
+const extraTables: string[] = [];
 const details: Record<string, unknown> = {};
 const sectionTimesS: Record<string, number> = {};
 const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
 async function section(name: string, body: () => Promise<void> | void): Promise<void> {
+  if (onlySections && !onlySections.some((w) => name.toLowerCase().includes(w))) return;
   const start = nowMs();
   process.stderr.write(`bench: ${name} ...\n`);
   try {
@@ -215,6 +230,18 @@ async function main(): Promise<void> {
         for (const f of FAULTS) rows.push({ section: s, measure: `F1 ${f}`, value: r.faultF1[f], unit: '', ...target('>= 0.95'), ...judge(r.faultF1[f] >= 0.95) });
       }
     });
+
+    await section('Simulated sessions, hard tier', () => {
+      const r = evaluateHard(HARD_CLASSES, hardSeeds(hardSeedCount));
+      details.hard = { perClass: r.perClass, all: r.all };
+      extraTables.push(renderHardTable(r, benchCommand));
+      const s = `Simulated, hard tier (${HARD_CLASSES.length} classes x ${hardSeedCount} sessions; per class below)`;
+      const a = r.all;
+      rows.push({ section: s, measure: 'sessions with the exact rep count', value: a.exactShare * 100, unit: '%', target: '>= 95', pass: a.exactShare >= 0.95 });
+      rows.push({ section: s, measure: 'rep F1 (precision / recall)', value: a.repF1, unit: '', target: '>= 0.98', pass: a.repF1 >= 0.98, note: `${fmt(a.precision, 3)} / ${fmt(a.recall, 3)}` });
+      for (const f of FAULTS) rows.push({ section: s, measure: `F1 ${f}`, value: a.faultF1[f], unit: '', target: '>= 0.95', pass: a.faultF1[f] >= 0.95 });
+      rows.push({ section: s, measure: 'false reps per minute of everyday movement', value: a.falseRepsPerEverydayMin, unit: '/min', target: '0', pass: a.falseRepsPerEverydayMin === 0 });
+    });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -231,7 +258,7 @@ async function main(): Promise<void> {
     totalS: (nowMs() - started) / 1000,
     sectionTimesS,
   };
-  const markdown = renderMarkdown(rows, environment);
+  const markdown = renderMarkdown(rows, environment) + (extraTables.length ? `\n${extraTables.join('\n')}` : '');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
   writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify({ environment, rows, details }, null, 2) + '\n');
@@ -252,6 +279,8 @@ function renderMarkdown(table: Row[], env: { date: string; commit: string; node:
   const digits = (r: Row) => (r.unit.startsWith('ns') || r.unit === 'samples/s' || r.unit === 'MB' || r.unit.startsWith('%') ? 1 : r.unit === '' ? 3 : r.unit.includes('RMSE') ? 3 : 2);
   const lines = [
     '# hinge benchmark results',
+    '',
+    `command: \`${benchCommand}\``,
     '',
     `${env.date} · commit ${env.commit} · Node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.totalMemGB} GB · ${env.runs} runs per speed figure (medians) · ${env.totalS.toFixed(0)} s`,
     '',

@@ -3,10 +3,10 @@
 // Earth frame: x forward (initial facing), y left, z up. Segment orientation R = Rz(yaw) Ry(pitch) Rx(roll);
 // Ry(+pitch) tilts the segment's up axis toward +x, i.e. forward flexion.
 import type { Quat, Vec3 } from '@hinge/protocol';
-import { add, fromYawPitchRoll, rotate } from './quaternion';
+import { add, fromYawPitchRoll, multiply, rotate } from './quaternion';
 import { bendProfile, minimumJerk, plateau, plateauIntegral } from './profiles';
 import type { Rng } from './random';
-import { isRepStep, REP_LEAD_S, stepDurationS, type ScriptStep } from './script';
+import { isRepStep, REP_LEAD_S, STAIRS_RAMP_S, stepDurationS, type ScriptStep } from './script';
 
 const DEG = Math.PI / 180;
 
@@ -69,6 +69,8 @@ export interface BodyPose {
   trunkRollRad: number;
   /** Hip joint centre. */
   hipM: Vec3;
+  /** How far the skin has turned the thoracic sensor about the trunk's left-right axis (reach steps). */
+  thoracicSkinShiftRad: number;
 }
 
 /** A step placed on the timeline, with the heading and floor position it starts from. */
@@ -78,6 +80,10 @@ export interface PlacedStep {
   endS: number;
   yawRad: number;
   floorM: [number, number];
+  /** Floor height (stairs climbed so far), m. */
+  floorZM: number;
+  /** Thoracic skin shift accumulated by earlier steps, rad. */
+  skinShiftRad: number;
 }
 
 export interface Motion {
@@ -96,11 +102,26 @@ interface StepDelta {
   backM: number;
   leftM: number;
   walkedM: number;
+  skinShiftRad: number;
 }
 
 const still = (): StepDelta => ({
-  yawRad: 0, pelvisPitchRad: 0, pelvisRollRad: 0, trunkPitchRad: 0, trunkRollRad: 0, dropM: 0, backM: 0, leftM: 0, walkedM: 0,
+  yawRad: 0, pelvisPitchRad: 0, pelvisRollRad: 0, trunkPitchRad: 0, trunkRollRad: 0, dropM: 0, backM: 0, leftM: 0, walkedM: 0, skinShiftRad: 0,
 });
+
+/** Down in 40 % of the time, hold 20 %, back up in 40 % (0 -> 1 -> 0). */
+function downHoldUp(tS: number, durationS: number): number {
+  return minimumJerk(tS / (0.4 * durationS)) - minimumJerk((tS - 0.6 * durationS) / (0.4 * durationS));
+}
+
+/** A smooth bump 0 -> 1 -> 0 over u in [0, 1] (16 u^2 (1-u)^2: zero slope at both ends). */
+function bump(u: number): number {
+  if (u <= 0 || u >= 1) return 0;
+  return 16 * u * u * (1 - u) * (1 - u);
+}
+
+/** Going up or down stairs at the step rate: one stair per step, a minimum-jerk rise each. */
+const STAIR_TREAD_M = 0.28;
 
 function stepDelta(step: ScriptStep, tS: number): StepDelta {
   const d = still();
@@ -162,9 +183,54 @@ function stepDelta(step: ScriptStep, tS: number): StepDelta {
     }
     case 'nod': {
       // down in 40 % of the time, hold 20 %, back up in 40 %; the pelvis follows a little
-      const lean = minimumJerk(tS / (0.4 * step.durationS)) - minimumJerk((tS - 0.6 * step.durationS) / (0.4 * step.durationS));
+      const lean = downHoldUp(tS, step.durationS);
       d.trunkPitchRad = lean * step.trunkDeg * DEG;
       d.pelvisPitchRad = lean * 0.2 * step.trunkDeg * DEG;
+      return d;
+    }
+    case 'stairs': {
+      const stepS = 1 / step.stepHz;
+      const climbS = step.stairs * stepS;
+      const u = (tS - STAIRS_RAMP_S) / stepS;
+      const done = Math.max(0, Math.min(step.stairs, Math.floor(u)));
+      const climbed = u >= step.stairs ? step.stairs : done + minimumJerk(u - done);
+      const w = plateau(tS, step.durationS, STAIRS_RAMP_S);
+      d.dropM = -step.riseM * climbed + 0.015 * w * (1 - Math.cos(2 * Math.PI * step.stepHz * tS));
+      d.walkedM = STAIR_TREAD_M * step.stairs * minimumJerk((tS - STAIRS_RAMP_S / 2) / (climbS + STAIRS_RAMP_S));
+      const stridePhase = Math.PI * step.stepHz * tS;
+      const lean = (step.riseM > 0 ? 1 : 0.4) * step.leanDeg * DEG * w;
+      d.trunkPitchRad = lean + 2 * DEG * w * Math.sin(2 * stridePhase);
+      d.pelvisPitchRad = 0.5 * lean + 3 * DEG * w * Math.sin(2 * stridePhase + 0.8);
+      d.pelvisRollRad = 4 * DEG * w * Math.sin(stridePhase);
+      d.trunkRollRad = -2 * DEG * w * Math.sin(stridePhase);
+      d.yawRad = 4 * DEG * w * Math.sin(stridePhase);
+      d.leftM = 0.025 * w * Math.sin(stridePhase);
+      return d;
+    }
+    case 'sidebend': {
+      const bend = downHoldUp(tS, step.durationS);
+      d.trunkRollRad = -bend * step.sideDeg * DEG; // Rx(-phi) tips the up axis toward +y (left)
+      d.trunkPitchRad = bend * step.leanDeg * DEG;
+      d.pelvisRollRad = 0.2 * bend * step.sideDeg * DEG;
+      d.pelvisPitchRad = 0.3 * bend * step.leanDeg * DEG;
+      d.leftM = -0.04 * bend * Math.sign(step.sideDeg);
+      return d;
+    }
+    case 'reach': {
+      const up = downHoldUp(tS, step.durationS);
+      d.trunkPitchRad = -up * step.extensionDeg * DEG;
+      d.pelvisPitchRad = -0.3 * up * step.extensionDeg * DEG;
+      d.skinShiftRad = minimumJerk(tS / (0.4 * step.durationS)) * step.shiftDeg * DEG;
+      return d;
+    }
+    case 'sit': {
+      const tr = Math.min(step.transitionS, step.durationS / 2);
+      const down = minimumJerk(tS / tr) - minimumJerk((tS - (step.durationS - tr)) / tr);
+      const lean = bump(tS / tr) + bump((tS - (step.durationS - tr)) / tr);
+      d.dropM = down * step.hipDropM;
+      d.backM = down * 0.25;
+      d.trunkPitchRad = (lean * step.leanDeg + down * 0.3 * step.seatedPelvisDeg) * DEG;
+      d.pelvisPitchRad = (lean * 0.6 * step.leanDeg + down * step.seatedPelvisDeg) * DEG;
       return d;
     }
   }
@@ -175,13 +241,25 @@ export function placeSteps(steps: readonly ScriptStep[], after?: PlacedStep): Pl
   let startS = after?.endS ?? 0;
   let yawRad = after ? after.yawRad + endYaw(after.step) : 0;
   let floorM: [number, number] = after ? endFloor(after) : [0, 0];
+  let floorZM = after ? after.floorZM + endRise(after.step) : 0;
+  let skinShiftRad = after ? after.skinShiftRad + endShift(after.step) : 0;
   return steps.map((step) => {
-    const placed: PlacedStep = { step, startS, endS: startS + stepDurationS(step), yawRad, floorM };
+    const placed: PlacedStep = { step, startS, endS: startS + stepDurationS(step), yawRad, floorM, floorZM, skinShiftRad };
     startS = placed.endS;
     yawRad += endYaw(step);
     floorM = endFloor(placed);
+    floorZM += endRise(step);
+    skinShiftRad += endShift(step);
     return placed;
   });
+}
+
+function endRise(step: ScriptStep): number {
+  return step.kind === 'stairs' ? step.stairs * step.riseM : 0;
+}
+
+function endShift(step: ScriptStep): number {
+  return step.kind === 'reach' ? step.shiftDeg * DEG : 0;
 }
 
 function endYaw(step: ScriptStep): number {
@@ -189,18 +267,22 @@ function endYaw(step: ScriptStep): number {
 }
 
 function endFloor(placed: PlacedStep): [number, number] {
-  const distanceM = placed.step.kind === 'walk' ? placed.step.distanceM : 0;
+  const distanceM = placed.step.kind === 'walk' ? placed.step.distanceM : placed.step.kind === 'stairs' ? STAIR_TREAD_M * placed.step.stairs : 0;
   return [placed.floorM[0] + distanceM * Math.cos(placed.yawRad), placed.floorM[1] + distanceM * Math.sin(placed.yawRad)];
 }
 
 /** The step running at tS (binary search); before the first step and after the last one the body stands. */
-function stepAt(steps: readonly PlacedStep[], tS: number): { placed: PlacedStep; tS: number } | { yawRad: number; floorM: [number, number] } {
+type Resting = { yawRad: number; floorM: [number, number]; floorZM: number; skinShiftRad: number };
+
+function stepAt(steps: readonly PlacedStep[], tS: number): { placed: PlacedStep; tS: number } | Resting {
   let lo = 0;
   let hi = steps.length - 1;
   const first = steps[0];
   const last = steps[hi];
-  if (!first || !last || tS < first.startS) return { yawRad: first?.yawRad ?? 0, floorM: first?.floorM ?? [0, 0] };
-  if (tS >= last.endS) return { yawRad: last.yawRad + endYaw(last.step), floorM: endFloor(last) };
+  if (!first || !last || tS < first.startS) return { yawRad: first?.yawRad ?? 0, floorM: first?.floorM ?? [0, 0], floorZM: first?.floorZM ?? 0, skinShiftRad: first?.skinShiftRad ?? 0 };
+  if (tS >= last.endS) {
+    return { yawRad: last.yawRad + endYaw(last.step), floorM: endFloor(last), floorZM: last.floorZM + endRise(last.step), skinShiftRad: last.skinShiftRad + endShift(last.step) };
+  }
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
     if (steps[mid]!.startS <= tS) lo = mid;
@@ -221,6 +303,8 @@ export function bodyPose(motion: Motion, tS: number): BodyPose {
   const d = 'placed' in at ? stepDelta(at.placed.step, at.tS) : still();
   const baseYaw = 'placed' in at ? at.placed.yawRad : at.yawRad;
   const floor = 'placed' in at ? at.placed.floorM : at.floorM;
+  const floorZM = 'placed' in at ? at.placed.floorZM : at.floorZM;
+  const skinShiftRad = ('placed' in at ? at.placed.skinShiftRad : at.skinShiftRad) + d.skinShiftRad;
   const { body } = motion;
   // Quiet standing sway pivots at the ankles: the whole body tilts and the hips move with it.
   const swayPitch = swayAt(body.pitchSway, tS);
@@ -239,8 +323,9 @@ export function bodyPose(motion: Motion, tS: number): BodyPose {
     hipM: [
       floor[0] + d.walkedM * Math.cos(baseYaw) + c * forwardM - s * leftM,
       floor[1] + d.walkedM * Math.sin(baseYaw) + s * forwardM + c * leftM,
-      body.hipHeightM - d.dropM,
+      floorZM + body.hipHeightM - d.dropM,
     ],
+    thoracicSkinShiftRad: skinShiftRad,
   };
 }
 
@@ -258,7 +343,10 @@ export function sensorSite(body: BodyParams, pose: BodyPose, placement: Placemen
   if (placement === 'sacrum') return { segment: pelvis, positionM: add(pose.hipM, rotate(pelvis, body.sacrumOffsetM)) };
   const trunk = segmentOrientation(pose, 'thoracic');
   const lumbosacral = add(pose.hipM, rotate(pelvis, body.lumbosacralOffsetM));
-  return { segment: trunk, positionM: add(lumbosacral, rotate(trunk, body.thoracicOffsetM)) };
+  // The skin under the sensor may have turned on the trunk (reach steps): the sensor sits turned about
+  // the trunk's left-right axis, while the trunk itself (and so the truth) is unchanged.
+  const site = pose.thoracicSkinShiftRad === 0 ? trunk : multiply(trunk, fromYawPitchRoll(0, pose.thoracicSkinShiftRad, 0));
+  return { segment: site, positionM: add(lumbosacral, rotate(trunk, body.thoracicOffsetM)) };
 }
 
 /** When the motion ends (the end of the last step), s. */

@@ -65,11 +65,61 @@ export interface NodStep {
   durationS: number;
 }
 
-export type ScriptStep = RepStep | StandStep | SwayStep | TurnStep | WalkStep | NodStep;
+/** Going up (riseM > 0) or down (riseM < 0) a few stairs while walking forward; the height carries over. */
+export interface StairsStep {
+  kind: 'stairs';
+  durationS: number;
+  /** Number of stairs. */
+  stairs: number;
+  /** Height of one stair, m (+ = up). */
+  riseM: number;
+  stepHz: number;
+  /** Forward lean of the trunk while climbing, deg. */
+  leanDeg: number;
+}
+
+/** A bend to the side (trunk roll sideDeg, + = to the left) with some forward lean, and back. */
+export interface SideBendStep {
+  kind: 'sidebend';
+  durationS: number;
+  sideDeg: number;
+  leanDeg: number;
+}
+
+/**
+ * Reaching overhead: the trunk extends and the arms go up, then come down. The skin over the thoracic
+ * spine moves with the shoulder blades: the thoracic sensor turns by shiftDeg about the trunk's
+ * left-right axis (+ = its top forward) and stays so for the rest of the session.
+ */
+export interface ReachStep {
+  kind: 'reach';
+  durationS: number;
+  extensionDeg: number;
+  shiftDeg: number;
+}
+
+/**
+ * Sitting down on a chair, sitting, standing up again: the hips sink hipDropM and move back, the trunk
+ * leans forward by leanDeg on the way down and up, and the pelvis rolls back to seatedPelvisDeg while
+ * seated. Sitting is rest, not a bend: never a rep.
+ */
+export interface SitStep {
+  kind: 'sit';
+  durationS: number;
+  transitionS: number;
+  hipDropM: number;
+  leanDeg: number;
+  seatedPelvisDeg: number;
+}
+
+export type ScriptStep = RepStep | StandStep | SwayStep | TurnStep | WalkStep | NodStep | StairsStep | SideBendStep | ReachStep | SitStep;
 export type StepKind = ScriptStep['kind'];
 
 /** A step as a user may write it: the kind, and any parameters to fix (a complete ScriptStep is one too). */
 export type ScriptStepInput = ScriptStep | { kind: StepKind; [param: string]: unknown };
+
+/** Level walking before the first stair and after the last one, s. */
+export const STAIRS_RAMP_S = 0.5;
 
 /** Standing time before and after the bend of every rep step, s. */
 export const REP_LEAD_S = 0.3;
@@ -110,6 +160,14 @@ const OTHER_RANGES = {
   turn: { angleDeg: [90, 180], durationS: [1.5, 3] },
   walk: { durationS: [3, 6], distanceM: [1.5, 4], stepHz: [1.7, 2.1] },
   nod: { trunkDeg: [5, 13], durationS: [2, 3] },
+  // Stairs: 15-19 cm risers (building codes allow up to about 19 cm), 1.2-1.8 steps/s on stairs
+  // (slower than level walking), trunk lean of 3-15 deg going up.
+  stairs: { stairs: [3, 12], riseM: [0.15, 0.19], stepHz: [1.2, 1.8], leanDeg: [3, 15] },
+  // Side bends: lateral trunk flexion range is about 30-40 deg each way in adults; mostly to the side.
+  sidebend: { durationS: [2, 5], sideDeg: [15, 40], leanDeg: [0, 12] },
+  reach: { durationS: [2, 4], extensionDeg: [3, 12], shiftDeg: [0, 3] },
+  // Chair seat at 42-48 cm: the hips sink 0.40-0.55 m; trunk lean at seat-off 25-45 deg (sit-to-stand studies).
+  sit: { durationS: [5, 15], transitionS: [1.2, 2.5], hipDropM: [0.4, 0.55], leanDeg: [25, 45], seatedPelvisDeg: [-15, -3] },
 } as const satisfies Record<Exclude<StepKind, RepKind>, Record<string, Range>>;
 
 /** Limits a script file may not exceed (a person, not a robot). */
@@ -124,7 +182,14 @@ const LIMITS: Record<string, Range> = {
   durationS: [0.1, 24 * 3600],
   sideRollDeg: [0, 20],
   sideShiftM: [0, 0.3],
-  leanDeg: [-20, 20],
+  leanDeg: [-20, 60],
+  stairs: [1, 40],
+  riseM: [-0.25, 0.25],
+  sideDeg: [-60, 60],
+  extensionDeg: [0, 30],
+  shiftDeg: [-30, 30],
+  transitionS: [0.3, 5],
+  seatedPelvisDeg: [-30, 15],
   frequencyHz: [0.05, 3],
   angleDeg: [-720, 720],
   distanceM: [0, 100],
@@ -245,6 +310,51 @@ export function completeStep(input: ScriptStepInput, rng: Rng): ScriptStep {
         kind,
         trunkDeg: numberOr(input, 'trunkDeg', draw(r.trunkDeg)),
         durationS: numberOr(input, 'durationS', draw(r.durationS)),
+      };
+    }
+    case 'stairs': {
+      const r = OTHER_RANGES.stairs;
+      const stairs = Math.round(numberOr(input, 'stairs', draw(r.stairs)));
+      const side = rng.next() < 0.5 ? -1 : 1;
+      const stepHz = numberOr(input, 'stepHz', draw(r.stepHz));
+      return {
+        kind,
+        stairs,
+        riseM: numberOr(input, 'riseM', () => side * rng.uniform(r.riseM[0], r.riseM[1])),
+        stepHz,
+        leanDeg: numberOr(input, 'leanDeg', draw(r.leanDeg)),
+        durationS: numberOr(input, 'durationS', () => stairs / stepHz + 2 * STAIRS_RAMP_S),
+      };
+    }
+    case 'sidebend': {
+      const r = OTHER_RANGES.sidebend;
+      const side = rng.next() < 0.5 ? -1 : 1;
+      return {
+        kind,
+        durationS: numberOr(input, 'durationS', draw(r.durationS)),
+        sideDeg: numberOr(input, 'sideDeg', () => side * rng.uniform(r.sideDeg[0], r.sideDeg[1])),
+        leanDeg: numberOr(input, 'leanDeg', draw(r.leanDeg)),
+      };
+    }
+    case 'reach': {
+      const r = OTHER_RANGES.reach;
+      const side = rng.next() < 0.5 ? -1 : 1;
+      return {
+        kind,
+        durationS: numberOr(input, 'durationS', draw(r.durationS)),
+        extensionDeg: numberOr(input, 'extensionDeg', draw(r.extensionDeg)),
+        shiftDeg: numberOr(input, 'shiftDeg', () => side * rng.uniform(r.shiftDeg[0], r.shiftDeg[1])),
+      };
+    }
+    case 'sit': {
+      const r = OTHER_RANGES.sit;
+      return {
+        kind,
+        durationS: numberOr(input, 'durationS', draw(r.durationS)),
+        transitionS: numberOr(input, 'transitionS', draw(r.transitionS)),
+        hipDropM: numberOr(input, 'hipDropM', draw(r.hipDropM)),
+        leanDeg: numberOr(input, 'leanDeg', draw(r.leanDeg)),
+        seatedPelvisDeg: numberOr(input, 'seatedPelvisDeg', draw(r.seatedPelvisDeg)),
       };
     }
     default:

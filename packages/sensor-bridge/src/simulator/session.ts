@@ -7,7 +7,7 @@ import { motionEndS, placeSteps, randomBody, type Motion, type Placement } from 
 import { createRng, deriveSeed } from './random';
 import { completeScript, randomSession, SimulatorError, type ScriptStep, type ScriptStepInput } from './script';
 import { createSampler, randomSensorErrors, type Mounting, type NoiseLevel, type Sampler, type SensorErrors } from './sensors';
-import { truthAngles, truthReps, type SimulationTruth } from './truth';
+import { truthAngles, truthNearReps, truthReps, type SimulationTruth } from './truth';
 
 export interface Dropout {
   sensor: string;
@@ -134,6 +134,8 @@ export function simulateSession(options: SimulatorOptions = {}): { header: Recor
     angles: truthAngles(motion, motionEndS(motion)),
     reps: truthReps(motion),
   };
+  const nearReps = truthNearReps(motion);
+  if (nearReps.length > 0) truth.nearReps = nearReps;
   return { header: generator.header, lines, truth };
 }
 

@@ -3,7 +3,7 @@
 // judged with the default settings.
 import type { Fault, Quat } from '@hinge/protocol';
 import { bodyPose, sensorSite, type Motion } from './body';
-import { isRepStep, type RepKind, type ScriptStep } from './script';
+import { isRepStep, REP_LEAD_S, type RepKind, type ScriptStep } from './script';
 import type { SensorErrors } from './sensors';
 
 /**
@@ -22,6 +22,13 @@ export const REP_MIN_TRUNK_DEG = 20;
 export const REP_MIN_SINK_M = 0.1;
 /** A rep starts when the trunk leaves, and ends when it comes back within, this band around standing. */
 export const STANDING_BAND_DEG = 3;
+
+/**
+ * Borderline margins: how far from a threshold a rep or a fault is too close to call for a two-IMU
+ * system (angles about +-2 deg from soft tissue, mounting and posture; the sink about +-2-3 cm; movement
+ * onset about +-0.15 s, depending on how it is defined). Labels inside a margin are kept, and marked.
+ */
+export const BORDERLINE = { trunkDeg: 3, sinkM: 0.025, lumbarDeg: 2, tempoS: 0.15, pelvisDeg: 4 } as const;
 
 /** Rate of the truth angle series, Hz. */
 export const TRUTH_RATE_HZ = 100;
@@ -45,6 +52,11 @@ export interface TruthRep {
   ascentS: number;
   kind: RepKind;
   faults: Fault[];
+  /**
+   * What is too close to its threshold to call (BORDERLINE): 'rep' (whether it is a rep at all) and
+   * the faults whose label could go either way. Absent when everything is clear.
+   */
+  borderline?: ('rep' | Fault)[];
 }
 
 export interface SimulationTruth {
@@ -58,6 +70,8 @@ export interface SimulationTruth {
   sensorErrors: Record<string, SensorErrors>;
   angles: { t: number[]; pelvisDeg: number[]; trunkDeg: number[]; lumbarDeg: number[] };
   reps: TruthRep[];
+  /** Bends just short of a rep (within BORDERLINE of the definition): counting them is not wrong either. */
+  nearReps?: TruthRep[];
 }
 
 const round = (v: number, decimals: number): number => Math.round(v * 10 ** decimals) / 10 ** decimals;
@@ -86,7 +100,32 @@ function sacrumHeightM(motion: Motion, tS: number): number {
 
 /** Measures every rep step of the script on the model and keeps those that are reps by the spec's definition. */
 export function truthReps(motion: Motion): TruthRep[] {
-  const reps: TruthRep[] = [];
+  return measureRepSteps(motion).filter((r) => r.isRep).map(({ isRep: _, ...r }, i) => ({ ...r, index: i + 1 }));
+}
+
+/** Rep steps that narrowly miss the definition of a rep (borderline non-reps). */
+export function truthNearReps(motion: Motion): TruthRep[] {
+  return measureRepSteps(motion).filter((r) => !r.isRep && r.borderline?.includes('rep')).map(({ isRep: _, ...r }, i) => ({ ...r, index: i + 1 }));
+}
+
+function borderlineOf(r: Omit<TruthRep, 'borderline' | 'index'>): ('rep' | Fault)[] {
+  const b = BORDERLINE;
+  const out: ('rep' | Fault)[] = [];
+  const clearTrunk = r.peakTrunkDeg >= REP_MIN_TRUNK_DEG + b.trunkDeg;
+  const clearSink = r.sacrumDropM >= REP_MIN_SINK_M + b.sinkM;
+  const nearTrunk = r.peakTrunkDeg >= REP_MIN_TRUNK_DEG - b.trunkDeg;
+  const nearSink = r.sacrumDropM >= REP_MIN_SINK_M - b.sinkM;
+  if (!clearTrunk && !clearSink && (nearTrunk || nearSink)) out.push('rep');
+  if (Math.abs(r.peakLumbarDeg - TRUTH_LUMBAR_LIMIT_DEG) < b.lumbarDeg) out.push('lumbar-rounding');
+  const nearSinkLimit = Math.abs(r.sacrumDropM - TRUTH_KNEE_SINK_M) < b.sinkM && r.peakPelvisDeg < TRUTH_KNEE_PELVIS_MAX_DEG + b.pelvisDeg;
+  const nearPelvisLimit = Math.abs(r.peakPelvisDeg - TRUTH_KNEE_PELVIS_MAX_DEG) < b.pelvisDeg && r.sacrumDropM >= TRUTH_KNEE_SINK_M - b.sinkM;
+  if (nearSinkLimit || nearPelvisLimit) out.push('knee-dominant');
+  if (Math.abs(Math.min(r.descentS, r.ascentS) - TRUTH_TEMPO_MIN_S) < b.tempoS) out.push('too-fast');
+  return out;
+}
+
+function measureRepSteps(motion: Motion): (TruthRep & { isRep: boolean })[] {
+  const reps: (TruthRep & { isRep: boolean })[] = [];
   for (const placed of motion.steps) {
     const { step } = placed;
     if (!isRepStep(step)) continue;
@@ -110,16 +149,20 @@ export function truthReps(motion: Motion): TruthRep[] {
     const peakLumbarDeg = Math.max(...during.map((s) => s.trunkDeg - s.pelvisDeg));
     const b = samples[bottom]!;
     const sacrumDropM = sacrumHeightM(motion, placed.startS) - sacrumHeightM(motion, b.tS);
-    if (peakTrunkDeg < REP_MIN_TRUNK_DEG && sacrumDropM < REP_MIN_SINK_M) continue;
+    const isRep = peakTrunkDeg >= REP_MIN_TRUNK_DEG || sacrumDropM >= REP_MIN_SINK_M;
     const startS = samples[start]!.tS;
     const endS = samples[end]!.tS;
-    const descentS = b.tS - startS;
-    const ascentS = endS - b.tS;
+    // Descent and ascent are the movements down and up: a hold at the bottom belongs to neither (the
+    // body is not moving, whatever its depth), so they end and start at the script's turning points.
+    const descentEndS = Math.min(b.tS, placed.startS + REP_LEAD_S + step.descentS);
+    const ascentStartS = Math.max(b.tS, placed.startS + REP_LEAD_S + step.descentS + step.pauseS);
+    const descentS = Math.max(0, descentEndS - startS);
+    const ascentS = Math.max(0, endS - ascentStartS);
     const faults: Fault[] = [];
     if (peakLumbarDeg > TRUTH_LUMBAR_LIMIT_DEG) faults.push('lumbar-rounding');
     if (sacrumDropM >= TRUTH_KNEE_SINK_M && peakPelvisDeg < TRUTH_KNEE_PELVIS_MAX_DEG) faults.push('knee-dominant');
     if (descentS < TRUTH_TEMPO_MIN_S || ascentS < TRUTH_TEMPO_MIN_S) faults.push('too-fast');
-    reps.push({
+    const rep = {
       index: reps.length + 1,
       start: round(startS, 3),
       bottom: round(b.tS, 3),
@@ -133,7 +176,9 @@ export function truthReps(motion: Motion): TruthRep[] {
       ascentS: round(ascentS, 3),
       kind: step.kind,
       faults,
-    });
+    };
+    const borderline = borderlineOf(rep);
+    reps.push({ ...rep, isRep, ...(borderline.length > 0 ? { borderline } : {}) });
   }
   return reps;
 }
