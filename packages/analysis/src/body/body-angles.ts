@@ -64,6 +64,11 @@ export interface BodyFrame {
   pelvisDeg: number | null;
   trunkDeg: number | null;
   lumbarDeg: number | null;
+  /**
+   * Side tilt of the trunk from neutral, deg (unsigned): the angle between "up" and the sagittal plane
+   * (u0, f0). Null until a bend has shown the forward direction.
+   */
+  trunkSideDeg: number | null;
   /** Both sensors present and still. */
   still: boolean;
   /** Vertical acceleration of the sacrum sensor (earth frame, gravity removed, + = up), m/s^2. */
@@ -137,10 +142,25 @@ function segmentAngleDeg(neutral: SegmentNeutral, upS: Vec3): number {
   return Math.atan2(-dot(upS, neutral.forwardS), c) * DEG;
 }
 
-function learnForward(neutral: SegmentNeutral, upS: Vec3, learnSin: number): void {
+/** Tilt out of the sagittal plane: asin of up along the left-right axis u0 x f0, deg (unsigned). */
+function sideTiltDeg(neutral: SegmentNeutral, upS: Vec3): number | null {
+  const f = neutral.forwardS;
+  if (!f) return null;
+  const u = neutral.upS;
+  const left: Vec3 = [u[1] * f[2] - u[2] * f[1], u[2] * f[0] - u[0] * f[2], u[0] * f[1] - u[1] * f[0]];
+  return Math.asin(Math.min(1, Math.abs(dot(upS, left)))) * DEG;
+}
+
+/** Once the flexion axis is found, only tilts within this of it teach it further (cos 30 deg). */
+const LEARN_ALIGNED_COS = Math.cos(30 / DEG);
+
+function learnForward(neutral: SegmentNeutral, upS: Vec3, learnSin: number, axisEvidence: number): void {
   const back = perpendicular(upS, neutral.upS); // = -sin(theta) * forward for a pure forward bend
   const s = Math.hypot(back[0], back[1], back[2]);
   if (s < learnSin) return;
+  // Side bends are not symmetric enough to average out (one side bend of 35 deg turns the axis by about
+  // 15 deg): once bends have shown the axis, a tilt mostly to the side teaches nothing.
+  if (neutral.forwardS && neutral.evidence >= axisEvidence && Math.abs(dot(back, neutral.forwardS)) < LEARN_ALIGNED_COS * s) return;
   neutral.forwardSum = add(neutral.forwardSum, scale(back, -s));
   neutral.forwardS = unit(neutral.forwardSum);
   neutral.evidence += s * s;
@@ -222,11 +242,12 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
 
   const angle = (neutral: SegmentNeutral | null, seg: SegmentAtTime | null): number | null => {
     if (!neutral || !seg) return null;
-    if (!state.averaging) learnForward(neutral, seg.upS, Math.sin(o.learnTiltDeg / DEG));
+    if (!state.averaging) learnForward(neutral, seg.upS, Math.sin(o.learnTiltDeg / DEG), o.axisEvidence);
     return segmentAngleDeg(neutral, seg.upS);
   };
   const pelvisDeg = angle(state.pelvis, pelvis);
   const trunkDeg = angle(state.trunk, trunk);
+  const trunkSideDeg = state.trunk && trunk ? sideTiltDeg(state.trunk, trunk.upS) : null;
   if (!state.axisReported && (state.pelvis?.evidence ?? 0) >= o.axisEvidence && (state.trunk?.evidence ?? 0) >= o.axisEvidence) {
     state.axisReported = true;
     state.messages.push({ t: frame.t, kind: 'bend-axis', message: 'the bends have shown the flexion axis of both segments' });
@@ -242,6 +263,7 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
     pelvisDeg,
     trunkDeg,
     lumbarDeg: pelvisDeg !== null && trunkDeg !== null ? trunkDeg - pelvisDeg : null,
+    trunkSideDeg,
     still,
     sacrumVertAccMS2,
   };

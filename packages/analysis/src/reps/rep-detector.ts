@@ -14,10 +14,21 @@
 //            near standing the rep completes there and the next one starts, else the rep goes on
 // Turning round and walking change heading, not the sagittal angles, so they do not move this machine.
 // A sensor gap (null trunk) freezes it; the gap is reported with the rep.
+//
+// Physics that holds whatever the person does (docs/analysis.md, "Repetitions"):
+// - A rep starts and ends standing at the same height. The sacrum's height is measured only between
+//   two quiet moments (vertical acceleration and trunk speed both small for a few tenths of a second),
+//   where its vertical velocity is known to be zero; sitting down, stairs and walking on never end
+//   where they began, so they are not reps, and a sink measured across them is not reported.
+// - Flexion is sagittal: a bend is a rep only while its forward component is larger than its side tilt.
+// - Held low with the trunk upright is sitting (an unsupported crouch must lean forward to keep the
+//   body's centre of mass over the feet); held low with the trunk forward is a pause at the bottom.
+// - A rep cannot last longer than maxRepS; a quiet upright stand (the pelvis reads standing) sets the
+//   trunk's standing baseline even when a shifted sensor makes it read far from zero.
 import type { AnalysisEvent, Fault, FaultDetail, PatientSettings, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
 import type { BodyFrame } from '../body/body-angles';
 import { kneeDominant, lumbarRounding, round1, round3, tooFast, DEFAULT_KNEE_DOMINANCE, type KneeDominanceOptions } from './faults';
-import { repTiming, sacrumSinkM, sacrumSinkSeriesM, type RepTrace } from './rep-metrics';
+import { backToStartHeight, repTiming, sacrumSinkM, sacrumSinkSeriesM, type RepTrace } from './rep-metrics';
 import { summarizeReps } from './summary';
 
 export interface RepDetectorOptions {
@@ -46,6 +57,19 @@ export interface RepDetectorOptions {
   sinkCandidateM: number;
   sinkReturnM: number;
   sinkLeakS: number;
+  /** Quiet: RMS vertical sacrum acceleration under quietAccMS2 and trunk speed under quietDegS over ~quietTauS. */
+  quietAccMS2: number;
+  quietDegS: number;
+  quietTauS: number;
+  /** A height is measured from a quiet moment at most this long before a candidate opened, s. */
+  quietLookbackS: number;
+  /** Longest rep, s (descent + hold + ascent of the slowest people, with room to spare). */
+  maxRepS: number;
+  /** Held low (not back at the start height) with the trunk within seatedTrunkDeg of standing for seatedS: sitting. */
+  seatedTrunkDeg: number;
+  seatedS: number;
+  /** The pelvis within this of its neutral while quiet: the person stands upright (the trunk's baseline may be reset), deg. */
+  standingPelvisDeg: number;
   kneeDominance: KneeDominanceOptions;
 }
 
@@ -65,6 +89,14 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   sinkCandidateM: 0.06,
   sinkReturnM: 0.03,
   sinkLeakS: 5,
+  quietAccMS2: 0.12,
+  quietDegS: 4,
+  quietTauS: 0.15,
+  quietLookbackS: 4,
+  maxRepS: 15,
+  seatedTrunkDeg: 10,
+  seatedS: 1.5,
+  standingPelvisDeg: 5,
   kneeDominance: DEFAULT_KNEE_DOMINANCE,
 };
 
@@ -87,6 +119,14 @@ interface OpenRep {
   openT: number;
   /** Time the trunk came back within returnDeg of standing, while the rep waits to settle. */
   settleSinceT?: number;
+  /** The latest quiet moment before the candidate opened (zero vertical velocity), or null if none was close. */
+  quietBeforeT: number | null;
+  /** Largest side tilt of the trunk so far, deg. */
+  peakSideDeg: number;
+  /** Back up in angle but still held low (not at the start height): since when, and since when upright. */
+  lowSinceT?: number;
+  seatedSinceT?: number;
+  lastHeightCheckT: number;
 }
 
 export interface RepDetector {
@@ -106,9 +146,16 @@ export interface RepDetector {
   readonly sets: SetSummary[];
   readonly events: AnalysisEvent[];
   lastT: number;
-  /** Sacrum vertical velocity (m/s) and height (m) since the last still moment, leaky. */
+  /** Sacrum vertical velocity (m/s) and height (m) since the last quiet moment, leaky. */
   sacrumVelMS: number;
   sacrumHeightM: number;
+  /** Running mean squares of the sacrum's vertical acceleration and of the trunk's speed (quiet test). */
+  quietAcc2: number;
+  quietSpeed2: number;
+  quiet: boolean;
+  lastQuietT: number | null;
+  /** Where the last rep's trace ended (its completion), s: the next rep's history starts no earlier. */
+  lastRepDoneT: number | null;
 }
 
 export function createRepDetector(settings: PatientSettings, options: Partial<RepDetectorOptions> = {}): RepDetector {
@@ -130,6 +177,11 @@ export function createRepDetector(settings: PatientSettings, options: Partial<Re
     lastT: 0,
     sacrumVelMS: 0,
     sacrumHeightM: 0,
+    quietAcc2: 0,
+    quietSpeed2: 0,
+    quiet: false,
+    lastQuietT: null,
+    lastRepDoneT: null,
   };
 }
 
@@ -145,7 +197,7 @@ function pushHistory(d: RepDetector, f: BodyFrame): number {
 
 function trimHistory(d: RepDetector): void {
   const h = d.history;
-  const keep = Math.ceil(d.options.preBufferS * 100) + 50;
+  const keep = Math.ceil(Math.max(d.options.preBufferS, d.options.quietLookbackS + 1) * 100) + 50;
   if (d.current || h.t.length < 4 * keep) return;
   const drop = h.t.length - keep;
   for (const series of [h.t, h.trunkDeg, h.pelvisDeg, h.lumbarDeg, h.sacrumVertAccMS2] as unknown[][]) series.splice(0, drop);
@@ -188,7 +240,17 @@ function confirm(d: RepDetector, rep: OpenRep, t: number): void {
   d.events.push({ type: 'phase', t, index: rep.index, phase: rep.phase });
 }
 
-function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number): void {
+/** The sacrum's sink series (m, + = below the start) between two times, from the detector's history. */
+function sinkSeries(d: RepDetector, fromT: number, toT: number) {
+  return sacrumSinkSeriesM(d.history, fromT, toT);
+}
+
+/**
+ * Closes a rep over history [rep.startIdx, endIdx]. `sinkWindow` is the span whose two ends are at rest
+ * (zero vertical velocity), over which the sacrum's sink is measured; without one, the rep's own span
+ * padded by 0.3 s is used, and the sink is only reported if it comes back to the start height.
+ */
+function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkWindow?: [number, number]): void {
   const h = d.history;
   const slice = (a: (number | null)[]) => a.slice(rep.startIdx, endIdx + 1);
   const trace: RepTrace = {
@@ -198,26 +260,44 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number): void
     lumbarDeg: slice(h.lumbarDeg),
     sacrumVertAccMS2: slice(h.sacrumVertAccMS2),
   };
+  let peakFrom = trace.t.findIndex((x) => x >= rep.openT);
+  if (peakFrom < 0) peakFrom = 0;
   let timing;
   if (rep.driver === 'trunk') {
-    timing = repTiming(trace.t, trace.trunkDeg, rep.baselineDeg);
+    timing = repTiming(trace.t, trace.trunkDeg, rep.baselineDeg, 2, peakFrom);
+    // Where the hips sank too, the body is back up only when both are: a chest raised while the hips stay
+    // down (a pause at the bottom of a crouch) is not the ascent. The movement times are the longer of
+    // the two, so a quick lift of the chest alone does not make a rep too fast.
+    const sink = sinkWindow && timing ? sinkSeries(d, sinkWindow[0], sinkWindow[1]) : null;
+    const sinkTiming = sink && Math.max(...sink.sinkM) >= d.options.minSinkM ? repTiming(sink.t, sink.sinkM.map((m) => m * 100), 0) : null;
+    if (timing && sinkTiming) {
+      const end = Math.min(Math.max(timing.end, sinkTiming.end), h.t[endIdx]!);
+      timing = {
+        start: Math.min(timing.start, Math.max(sinkTiming.start, trace.t[0]!)),
+        bottom: timing.bottom,
+        end: trace.t.find((x) => x >= end) ?? timing.end,
+        descentS: Math.max(timing.descentS, sinkTiming.descentS),
+        ascentS: Math.max(timing.ascentS, sinkTiming.ascentS),
+      };
+    }
   } else {
-    const sink = sacrumSinkSeriesM(trace, rep.openT - 1.5, t - 1);
+    const sink = sinkWindow ? sinkSeries(d, sinkWindow[0], sinkWindow[1]) : null;
     timing = sink && repTiming(sink.t, sink.sinkM.map((m) => m * 100), 0);
   }
   if (!timing) return;
   // Peaks over the movement itself (the trace also holds the seconds before it).
-  const from = trace.t.indexOf(timing.start), to = trace.t.indexOf(timing.end);
+  const from = Math.max(0, trace.t.findIndex((x) => x >= timing.start)), to = trace.t.indexOf(timing.end) >= 0 ? trace.t.indexOf(timing.end) : trace.t.length - 1;
   const max = (a: (number | null)[]) =>
     a.slice(from, to + 1).reduce<number | null>((m, v) => (v === null ? m : m === null ? v : Math.max(m, v)), null);
-  const peakTrunk = max(trace.trunkDeg)!;
+  const peakTrunk = max(trace.trunkDeg) ?? rep.peakDeg;
   const peakPelvis = max(trace.pelvisDeg);
   const peakLumbar = max(trace.lumbarDeg);
-  const bottomIdx = trace.t.indexOf(timing.bottom);
+  let bottomIdx = trace.t.findIndex((x) => x >= timing.bottom);
+  if (bottomIdx < 0) bottomIdx = trace.t.length - 1;
   const pelvisAtBottom = trace.pelvisDeg[bottomIdx] ?? null;
   const trunkAtBottom = trace.trunkDeg[bottomIdx] ?? null;
   const hipShare = pelvisAtBottom !== null && trunkAtBottom !== null && trunkAtBottom > 1 ? Math.max(0, Math.min(1, pelvisAtBottom / trunkAtBottom)) : null;
-  const sink = sacrumSinkM(trace, timing.start - 0.3, timing.end + 0.3);
+  const sink = sinkWindow ? sacrumSinkM(h, sinkWindow[0], sinkWindow[1]) : sacrumSinkM(trace, timing.start - 0.3, timing.end + 0.3);
   const details = [
     lumbarRounding(peakLumbar, d.settings),
     kneeDominant(sink, peakPelvis, d.options.kneeDominance),
@@ -244,6 +324,7 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number): void
   for (const detail of details) alert(d, rep, detail, t);
   d.reps.push(report);
   d.lastRepEndT = timing.end;
+  d.lastRepDoneT = h.t[endIdx]!;
   // Back standing: the sacrum's running height starts again from here.
   d.sacrumVelMS = 0;
   d.sacrumHeightM = 0;
@@ -251,22 +332,51 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number): void
   d.events.push({ type: 'rep-completed', t, rep: report });
 }
 
-/** Opens a candidate at history index idx, keeping up to preBufferS before it (not before the previous rep). */
+/** A rep that turned out not to be one (sat down, stood up from a chair, went down stairs, ran too long). */
+function cancel(d: RepDetector, rep: OpenRep): void {
+  if (rep.confirmed) d.repCount--;
+  d.current = null;
+  d.phase = 'standing';
+}
+
+/** Opens a candidate at history index idx, keeping up to preBufferS before it (not before the previous rep's completion). */
 function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], depth: number, t: number): OpenRep {
   // The movement began before the threshold was crossed; repTiming finds where.
   let start = idx;
   const h = d.history;
-  while (start > 0 && h.t[idx]! - h.t[start - 1]! <= d.options.preBufferS && h.t[start - 1]! > (d.lastRepEndT ?? -Infinity)) start--;
+  const floorT = Math.max(d.lastRepEndT ?? -Infinity, d.lastRepDoneT ?? -Infinity);
+  while (start > 0 && h.t[idx]! - h.t[start - 1]! <= d.options.preBufferS && h.t[start - 1]! >= floorT) start--;
   d.phase = 'descent';
+  const quietBeforeT = d.lastQuietT !== null && t - d.lastQuietT <= d.options.quietLookbackS && d.lastQuietT >= floorT ? d.lastQuietT : null;
   return {
     driver, index: 0, startIdx: start, openT: t, confirmed: false, phase: 'descent', peakDeg: depth, peakT: t,
     alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg,
+    quietBeforeT, peakSideDeg: 0, lastHeightCheckT: -Infinity,
   };
 }
 
-/** Leaky double integration of the sacrum's vertical acceleration, reset whenever the body is still. */
+/**
+ * Quiet moments: the sacrum's vertical acceleration and the trunk's speed both small (running mean
+ * squares over ~quietTauS). At a quiet moment the body's vertical velocity is zero, which is what the
+ * two-sided sink estimate needs at both ends. Walking (heel strikes of 2-3 m/s^2) is never quiet.
+ */
+function trackQuiet(d: RepDetector, f: BodyFrame, idx: number, dt: number): void {
+  const o = d.options;
+  const h = d.history;
+  const back = Math.max(0, idx - 10);
+  const a = h.trunkDeg[back], b = h.trunkDeg[idx];
+  const speed = a !== null && a !== undefined && b !== null && b !== undefined && idx > back ? (b - a) / (h.t[idx]! - h.t[back]! || 1) : 0;
+  const acc = f.sacrumVertAccMS2 ?? 0;
+  const k = dt > 0 && dt <= 0.1 ? Math.min(1, dt / o.quietTauS) : 1;
+  d.quietAcc2 += (acc * acc - d.quietAcc2) * k;
+  d.quietSpeed2 += (speed * speed - d.quietSpeed2) * k;
+  d.quiet = f.trunkDeg !== null && d.quietAcc2 <= o.quietAccMS2 ** 2 && d.quietSpeed2 <= o.quietDegS ** 2;
+  if (d.quiet) d.lastQuietT = f.t;
+}
+
+/** Leaky double integration of the sacrum's vertical acceleration, reset whenever the body is quiet between reps. */
 function trackSacrumHeight(d: RepDetector, f: BodyFrame, dt: number): void {
-  if (f.still || f.sacrumVertAccMS2 === null || dt <= 0 || dt > 0.1) {
+  if (f.sacrumVertAccMS2 === null || dt <= 0 || dt > 0.1 || (!d.current && (f.still || d.quiet))) {
     d.sacrumVelMS = 0;
     d.sacrumHeightM = 0;
     return;
@@ -276,45 +386,89 @@ function trackSacrumHeight(d: RepDetector, f: BodyFrame, dt: number): void {
   d.sacrumHeightM += d.sacrumVelMS * dt - d.sacrumHeightM * leak;
 }
 
+type HeightVerdict = 'back' | 'low' | 'seated' | 'not-a-rep' | 'unknown';
+
 /**
- * A squat with an upright trunk, driven by how far the sacrum has sunk (m). The leaky running estimate
- * only finds candidates. Whether it was a rep is decided once the patient stands still again (so the
- * sacrum's velocity is known to be zero at both ends), from the drift-free two-sided estimate: it must
- * have sunk at least minSinkM and come back to within a third of that, going down and up over at least
- * 0.3 s each. Walking and swaying, which never end in a still stand with such a profile, are not reps.
- * Such reps are reported (started and completed) at that moment.
+ * At a quiet moment, where is the sacrum relative to where the rep began? 'back' (within a third of the
+ * deepest sink, or 8 cm), 'low' (held down with the trunk forward: a pause at the bottom), 'seated' (held
+ * down with the trunk upright for seatedS: sitting), 'not-a-rep' (ended higher than it began: stood up,
+ * climbed), 'unknown' (no quiet moment before the rep, or no acceleration).
  */
-function updateSinkRep(d: RepDetector, rep: OpenRep, idx: number, f: BodyFrame): void {
+function heightVerdict(d: RepDetector, rep: OpenRep, f: BodyFrame, rel: number): { verdict: HeightVerdict; deepestM: number } {
+  const o = d.options;
+  if (rep.quietBeforeT === null) return { verdict: 'unknown', deepestM: 0 };
+  const series = sinkSeries(d, rep.quietBeforeT, f.t);
+  if (!series) return { verdict: 'unknown', deepestM: 0 };
+  const deepestM = Math.max(0, ...series.sinkM);
+  const finalM = series.sinkM[series.sinkM.length - 1]!;
+  if (backToStartHeight(deepestM, finalM)) {
+    rep.lowSinceT = undefined;
+    rep.seatedSinceT = undefined;
+    return { verdict: 'back', deepestM };
+  }
+  if (finalM < 0) return { verdict: 'not-a-rep', deepestM };
+  rep.lowSinceT ??= f.t;
+  if (rel < o.seatedTrunkDeg) {
+    rep.seatedSinceT ??= f.t;
+    if (f.t - rep.seatedSinceT >= o.seatedS) return { verdict: 'seated', deepestM };
+  } else {
+    rep.seatedSinceT = undefined;
+  }
+  return { verdict: 'low', deepestM };
+}
+
+/** Height checks run at quiet moments, at most every 0.1 s. */
+function heightCheckDue(d: RepDetector, rep: OpenRep, t: number): boolean {
+  if (!d.quiet || t - rep.lastHeightCheckT < 0.1) return false;
+  rep.lastHeightCheckT = t;
+  return true;
+}
+
+/**
+ * A bend whose trunk stayed short of a rep's flexion, judged by how far the sacrum sank. Between the
+ * quiet moment before it and a quiet moment after it (zero vertical velocity at both ends), the
+ * two-sided estimate must have sunk at least minSinkM, come back to the start height, and gone down and
+ * up over at least 0.3 s each. Held low, it waits (a pause at the bottom); seated, stood up from a chair
+ * or gone on for maxRepS, it is no rep. Such reps are reported (started and completed) at that moment.
+ */
+function updateSinkRep(d: RepDetector, rep: OpenRep, idx: number, f: BodyFrame, rel: number): void {
   const o = d.options;
   const sink = -d.sacrumHeightM;
   if (sink > rep.peakDeg) {
     rep.peakDeg = sink;
     rep.peakT = f.t;
   }
-  const tooLong = f.t - d.history.t[rep.startIdx]! > 12;
-  if (!f.still && !tooLong) return;
-  d.current = null;
-  d.phase = 'standing';
-  if (tooLong) return;
-  const h = d.history;
-  const trace: RepTrace = {
-    t: h.t.slice(rep.startIdx, idx + 1),
-    trunkDeg: h.trunkDeg.slice(rep.startIdx, idx + 1),
-    pelvisDeg: h.pelvisDeg.slice(rep.startIdx, idx + 1),
-    lumbarDeg: h.lumbarDeg.slice(rep.startIdx, idx + 1),
-    sacrumVertAccMS2: h.sacrumVertAccMS2.slice(rep.startIdx, idx + 1),
-  };
-  // From 1.5 s before the candidate opened to 1 s before stillness was confirmed (it takes 1.5 s): a short
-  // window keeps what drift remains small.
-  const series = sacrumSinkSeriesM(trace, rep.openT - 1.5, f.t - 1);
-  if (!series) return;
-  const deepest = Math.max(...series.sinkM);
-  const final = series.sinkM[series.sinkM.length - 1]!;
+  if (f.t - rep.openT > o.maxRepS || rep.quietBeforeT === null) {
+    cancel(d, rep);
+    return;
+  }
+  if (f.t - rep.openT < 0.5 || !heightCheckDue(d, rep, f.t)) return;
+  const { verdict, deepestM } = heightVerdict(d, rep, f, rel);
+  if (verdict === 'low' && deepestM >= o.minSinkM) return;
+  if (verdict !== 'back' || deepestM < o.minSinkM) {
+    cancel(d, rep);
+    return;
+  }
+  const series = sinkSeries(d, rep.quietBeforeT, f.t)!;
   const timing = repTiming(series.t, series.sinkM.map((m) => m * 100), 0);
-  if (deepest < o.minSinkM || Math.abs(final) > deepest / 3 || !timing || timing.descentS < 0.3 || timing.ascentS < 0.3) return;
+  if (!timing || timing.descentS < 0.3 || timing.ascentS < 0.3) {
+    cancel(d, rep);
+    return;
+  }
   rep.phase = 'ascent';
   confirm(d, rep, f.t);
-  complete(d, rep, idx, f.t);
+  complete(d, rep, idx, f.t, [rep.quietBeforeT, f.t]);
+  d.current = null;
+  d.phase = 'standing';
+}
+
+/** Standing: the trunk's baseline follows it slowly while near; a quiet upright stand (pelvis at neutral) sets it wherever it is. */
+function followBaseline(d: RepDetector, f: BodyFrame, trunk: number, rel: number, dt: number): void {
+  const o = d.options;
+  const uprightStand = d.quiet && f.pelvisDeg !== null && Math.abs(f.pelvisDeg) <= o.standingPelvisDeg;
+  if ((rel < o.candidateDeg && Math.abs(trunk) <= o.maxBaselineDeg) || uprightStand) {
+    d.baselineDeg += (trunk - d.baselineDeg) * Math.min(1, dt / o.baselineTauS);
+  }
 }
 
 /** Feeds one body frame. Events accumulate in `events`. */
@@ -323,6 +477,7 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
   const dt = d.lastT > 0 ? f.t - d.lastT : 0;
   d.lastT = f.t;
   const idx = pushHistory(d, f);
+  trackQuiet(d, f, idx, dt);
   trackSacrumHeight(d, f, dt);
   const trunk = f.trunkDeg;
   let rep = d.current;
@@ -331,6 +486,9 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
     return;
   }
   const rel = trunk - d.baselineDeg;
+  if (rep) rep.peakSideDeg = Math.max(rep.peakSideDeg, f.trunkSideDeg ?? 0);
+  // Sagittal flexion past a rep's threshold, larger than the side tilt: a side bend is not a hinge.
+  const flexedEnough = rel >= o.minTrunkDeg && (f.trunkSideDeg === null || f.trunkSideDeg < rel);
   // A candidate is sink-driven while the sacrum sinks but the trunk stays short of a rep's flexion, and
   // trunk-driven as soon as the trunk reaches it.
   if (rep && !rep.confirmed && rep.driver === 'trunk' && -d.sacrumHeightM > o.sinkCandidateM && rel < o.minTrunkDeg) {
@@ -338,23 +496,21 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
     rep.peakDeg = -d.sacrumHeightM;
     rep.peakT = f.t;
   }
-  if (rep?.driver === 'sink' && rel >= o.minTrunkDeg) {
+  if (rep?.driver === 'sink' && flexedEnough) {
     rep.driver = 'trunk';
     rep.peakDeg = trunk;
     rep.peakT = f.t;
     rep.phase = 'descent';
   }
   if (rep?.driver === 'sink') {
-    updateSinkRep(d, rep, idx, f);
+    updateSinkRep(d, rep, idx, f, rel);
     return;
   }
 
   if (!rep) {
-    // Standing: follow the baseline slowly while the trunk is near it.
-    if (rel < o.candidateDeg && Math.abs(trunk) <= o.maxBaselineDeg) {
-      d.baselineDeg += (trunk - d.baselineDeg) * Math.min(1, dt / o.baselineTauS);
-    }
-    if (rel > o.candidateDeg) {
+    followBaseline(d, f, trunk, rel, dt);
+    const relNow = trunk - d.baselineDeg;
+    if (relNow > o.candidateDeg) {
       d.current = openCandidate(d, idx, 'trunk', trunk, f.t);
     } else if (-d.sacrumHeightM > o.sinkCandidateM) {
       d.current = openCandidate(d, idx, 'sink', -d.sacrumHeightM, f.t);
@@ -369,12 +525,19 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
     rep.peakDeg = trunk;
     rep.peakT = f.t;
   }
-  if (!rep.confirmed && rel >= o.minTrunkDeg) confirm(d, rep, f.t);
+  if (!rep.confirmed && flexedEnough) confirm(d, rep, f.t);
   if (!rep.confirmed) {
-    // Back near standing, or standing still in a slight lean: a lean or sway, not a rep.
-    if (rel <= o.returnDeg || (f.still && f.t - rep.openT > 2)) {
-      d.current = null;
-      d.phase = 'standing';
+    const uprightStand = d.quiet && f.pelvisDeg !== null && Math.abs(f.pelvisDeg) <= o.standingPelvisDeg && f.t - rep.openT > 1;
+    if (rel <= o.returnDeg || (f.still && f.t - rep.openT > 2) || uprightStand || f.t - rep.openT > o.maxRepS) {
+      // Back near standing without the trunk reaching a rep: the sacrum may still have sunk enough (a
+      // squat with little lean); that is judged at the next quiet moment. Otherwise a lean or sway.
+      if (rel <= o.returnDeg && rep.quietBeforeT !== null && f.t - rep.openT <= o.maxRepS) {
+        rep.driver = 'sink';
+        rep.peakDeg = -d.sacrumHeightM;
+      } else {
+        d.current = null;
+        d.phase = 'standing';
+      }
     }
     return;
   }
@@ -386,6 +549,18 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
   }
 
   const depth = rep.peakDeg - rep.baselineDeg;
+  if (f.t - rep.openT > o.maxRepS) {
+    // No rep lasts this long: either it went up and never reached the (stale) standing baseline, or it is
+    // not a bend at all.
+    if ((rep.phase === 'ascent' || rep.phase === 'standing') && rep.ascentMinDeg - rep.baselineDeg <= 0.5 * depth) {
+      complete(d, rep, rep.ascentMinIdx, f.t);
+      d.current = null;
+      d.phase = 'standing';
+    } else {
+      cancel(d, rep);
+    }
+    return;
+  }
   switch (rep.phase) {
     case 'descent':
       if (f.t - rep.peakT >= o.bottomHoldS) setPhase(d, rep, 'bottom', f.t);
@@ -403,32 +578,42 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
         rep.ascentMinDeg = trunk;
         rep.ascentMinIdx = idx;
       }
-      if (f.still && rel < 0.5 * depth) {
-        // Standing still well up from the bottom, but not back at the baseline: the calibration has
-        // drifted (the stale-calibration check will say so); the rep is over all the same.
-        complete(d, rep, idx, f.t);
-        d.current = null;
-        d.phase = 'standing';
-      } else if (rel <= o.returnDeg) {
-        // Back near standing: finish once the trunk has settled (its slow tail belongs to the ascent).
+      if (rel <= o.returnDeg || ((f.still || d.quiet) && rel < 0.5 * depth)) {
+        // Back near standing (or standing still well up from the bottom: the calibration has drifted, the
+        // stale-calibration check says so): finish once the trunk has settled (its slow tail belongs to
+        // the ascent) and, where it can be measured, the sacrum is back at the height the rep began at.
         rep.settleSinceT ??= f.t;
         const h = d.history;
         const back = Math.max(0, idx - 10);
         const a = h.trunkDeg[back], b = h.trunkDeg[idx];
         const speed = a !== null && a !== undefined && b !== null && b !== undefined ? Math.abs(b - a) / (f.t - h.t[back]! || 1) : Infinity;
-        if (speed < o.settledDegS || f.t - rep.settleSinceT >= o.settleMaxS) {
+        const settled = (speed < o.settledDegS && (d.quiet || f.sacrumVertAccMS2 === null)) || f.t - rep.settleSinceT >= o.settleMaxS;
+        if (!settled) break;
+        if (d.quiet && rep.quietBeforeT !== null) {
+          if (!heightCheckDue(d, rep, f.t)) break;
+          const { verdict } = heightVerdict(d, rep, f, rel);
+          if (verdict === 'low') break; // held low, the trunk forward: still at the bottom
+          if (verdict === 'seated' || verdict === 'not-a-rep') {
+            cancel(d, rep);
+            break;
+          }
+          complete(d, rep, idx, f.t, verdict === 'back' ? [rep.quietBeforeT, f.t] : undefined);
+        } else if (f.t - rep.settleSinceT >= o.settleMaxS && rep.lowSinceT === undefined) {
           complete(d, rep, idx, f.t);
-          d.current = null;
-          d.phase = 'standing';
+        } else {
+          break;
         }
+        d.current = null;
+        d.phase = 'standing';
       } else if (trunk > rep.ascentMinDeg + o.reboundDeg) {
+        rep.settleSinceT = undefined;
         if (rep.ascentMinDeg - rep.baselineDeg <= Math.max(o.candidateDeg, 0.3 * depth)) {
           // Back near standing, then straight into the next bend: the rep ends at the turning point.
           const turn = rep.ascentMinIdx;
           complete(d, rep, turn, f.t);
           d.current = openCandidate(d, idx, 'trunk', trunk, f.t);
           d.current.startIdx = turn;
-          if (trunk - d.baselineDeg >= o.minTrunkDeg) confirm(d, d.current, f.t);
+          if (flexedEnough) confirm(d, d.current, f.t);
         } else {
           // Went part way up and down again: still the same rep.
           setPhase(d, rep, 'bottom', f.t);
@@ -438,7 +623,6 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
   }
 }
 
-/** End of data: a rep still open is reported as unfinished (not counted). */
 export function finishReps(d: RepDetector): string[] {
   const warnings: string[] = [];
   const rep = d.current;

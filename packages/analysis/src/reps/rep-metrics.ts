@@ -27,12 +27,14 @@ export interface RepTiming {
  * Velocity thresholds find the true start of a smooth movement much better than angle thresholds:
  * near its ends a smooth bend's angle grows with the cube of time but its speed only with the square.
  */
-export function repTiming(t: number[], signal: (number | null)[], baseline: number, minSpeed = 2): RepTiming | null {
+export function repTiming(t: number[], signal: (number | null)[], baseline: number, minSpeed = 2, peakFromIdx = 0): RepTiming | null {
   const n = t.length;
   const trunk = signal;
   let peakIdx = -1;
   let peak = -Infinity;
-  for (let i = 0; i < n; i++) {
+  // The peak is searched from peakFromIdx on: the seconds kept before a rep began may still hold the
+  // end of an earlier bend, whose depth is not this rep's.
+  for (let i = Math.max(0, peakFromIdx); i < n; i++) {
     const v = trunk[i];
     if (v !== null && v !== undefined && v > peak) {
       peak = v;
@@ -85,7 +87,21 @@ export function repTiming(t: number[], signal: (number | null)[], baseline: numb
 export function sacrumSinkM(trace: RepTrace, fromT: number, toT: number): number | null {
   const series = sacrumSinkSeriesM(trace, fromT, toT);
   if (!series) return null;
-  return Math.max(0, ...series.sinkM);
+  const deepest = Math.max(0, ...series.sinkM);
+  // The window must begin and end at the same standing height. When it does not, one of its ends was not
+  // at rest (walking on, stepping down): the linear velocity correction is then wrong, and so is the sink.
+  if (!backToStartHeight(deepest, series.sinkM[series.sinkM.length - 1]!)) return null;
+  return deepest;
+}
+
+/**
+ * A movement that sank `deepestM` has come back up when its last sink is within a third of that, or
+ * within 0.15 m: what is left of acceleration errors after the zero-velocity correction over a slow,
+ * deep bend (scale errors of a few tenths of a percent while tilted 70 deg leave about 0.1 m over 5 s).
+ * Sitting down (0.40-0.55 m) and a flight of stairs stay well outside it.
+ */
+export function backToStartHeight(deepestM: number, finalM: number): boolean {
+  return Math.abs(finalM) <= Math.max(0.15, deepestM / 3);
 }
 
 /**

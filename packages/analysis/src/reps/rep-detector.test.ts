@@ -1,0 +1,115 @@
+// The rep detector on synthetic body-frame streams: movements the simulator's rep steps cannot express
+// (the chest coming up while the hips stay down, a sensor that reads 21 deg while the person stands).
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../settings';
+import type { BodyFrame } from '../body/body-angles';
+import { createRepDetector, finishReps, updateReps } from './rep-detector';
+import { repTiming, sacrumSinkM, type RepTrace } from './rep-metrics';
+
+const RATE_HZ = 100;
+const minimumJerk = (u: number) => (u <= 0 ? 0 : u >= 1 ? 1 : u * u * u * (10 + u * (-15 + 6 * u)));
+
+/** A piecewise minimum-jerk path through (time s, value) knots. */
+function path(knots: [number, number][]): (t: number) => number {
+  return (t) => {
+    if (t <= knots[0]![0]) return knots[0]![1];
+    for (let i = 1; i < knots.length; i++) {
+      const [t0, v0] = knots[i - 1]!, [t1, v1] = knots[i]!;
+      if (t <= t1) return v0 + (v1 - v0) * minimumJerk((t - t0) / (t1 - t0 || 1));
+    }
+    return knots[knots.length - 1]![1];
+  };
+}
+
+/**
+ * Frames at 100 Hz from trunk, pelvis and sacrum-sink paths; the vertical acceleration is the sink's
+ * second derivative (+ = up), `still` follows the fusion's rule (no movement for 1.5 s) unless overridden.
+ */
+function frames(endS: number, trunk: (t: number) => number, pelvis: (t: number) => number, sinkM: (t: number) => number, still?: (t: number) => boolean): BodyFrame[] {
+  const out: BodyFrame[] = [];
+  const h = 1e-3;
+  let movingUntil = 0;
+  for (let k = 0; k <= endS * RATE_HZ; k++) {
+    const t = k / RATE_HZ;
+    const acc = -(sinkM(t + h) - 2 * sinkM(t) + sinkM(t - h)) / (h * h);
+    const rate = Math.abs(trunk(t + h) - trunk(t - h)) / (2 * h);
+    if (rate > 0.5 || Math.abs(acc) > 0.05) movingUntil = t;
+    out.push({
+      t,
+      trunkDeg: trunk(t),
+      pelvisDeg: pelvis(t),
+      lumbarDeg: trunk(t) - pelvis(t),
+      trunkSideDeg: 0,
+      still: still ? still(t) : t - movingUntil >= 1.5,
+      sacrumVertAccMS2: acc,
+    });
+  }
+  return out;
+}
+
+function detect(stream: BodyFrame[]) {
+  const d = createRepDetector(DEFAULT_SETTINGS);
+  for (const f of stream) updateReps(d, f);
+  const warnings = finishReps(d);
+  return { reps: d.reps, warnings };
+}
+
+describe('class 6: a pause at the bottom of a deep crouch', () => {
+  it('the chest coming up while the hips stay down for 3 s does not end the rep; its ascent is the real one', () => {
+    // Down 1.8 s (trunk 45, hips 45 cm), chest up to 15 deg, hold 3 s, up 1.8 s.
+    const trunk = path([[2, 0], [3.8, 45], [4.6, 15], [7.6, 15], [9.4, 0]]);
+    const pelvis = path([[2, 0], [3.8, 30], [4.6, 22], [7.6, 22], [9.4, 0]]);
+    const sink = path([[2, 0], [3.8, 0.45], [7.6, 0.45], [9.4, 0]]);
+    const { reps } = detect(frames(13, trunk, pelvis, sink));
+    expect(reps).toHaveLength(1);
+    const rep = reps[0]!;
+    expect(rep.end).toBeGreaterThan(9);
+    expect(rep.faults).not.toContain('too-fast');
+    expect(rep.faults).toContain('knee-dominant');
+  });
+});
+
+describe('class 4: a shifted sensor', () => {
+  it('standing reads 21 deg (the thoracic sensor moved): a bend is one rep, and it ends within seconds, not half a minute', () => {
+    // Calibrated standing at 0, then the sensor shifts: the trunk reads 21 deg while the person stands
+    // (pelvis 0). Sway keeps the fusion from ever calling the body still.
+    const sway = (t: number) => 0.6 * Math.sin(2 * Math.PI * 0.3 * t);
+    const trunk = (t: number) => path([[3, 0], [4, 21], [10, 21], [11.8, 75], [12.2, 75], [14, 21]])(t) + sway(t);
+    const pelvis = (t: number) => path([[10, 0], [11.8, 55], [12.2, 55], [14, 0]])(t) + sway(t);
+    const { reps } = detect(frames(50, trunk, pelvis, () => 0, (t) => t < 2.5));
+    expect(reps).toHaveLength(1);
+    expect(reps[0]!.end - reps[0]!.start).toBeLessThan(8);
+    expect(reps[0]!.bottom).toBeGreaterThan(11.5);
+  });
+});
+
+describe('class 5: the peak of a rep is its own', () => {
+  it('history kept before a rep that still holds an earlier 64 deg bend does not lend it its peak', () => {
+    const trunk = path([[0, 0], [1.5, 64], [3, 8], [3.3, 8], [4.8, 30], [6.3, 0]]);
+    const t = Array.from({ length: 701 }, (_, i) => i / RATE_HZ);
+    const signal = t.map(trunk);
+    // The rep opened (crossed its candidate threshold) at 3.9 s; its history goes back to 0 s.
+    const openIdx = t.findIndex((x) => x >= 3.9);
+    const timing = repTiming(t, signal, 0, 2, openIdx)!;
+    expect(signal[t.indexOf(timing.bottom)]).toBeCloseTo(30, 0);
+    expect(timing.start).toBeGreaterThan(3);
+  });
+});
+
+describe('class 2: the sink is measured only between two moments at rest', () => {
+  it('a window that ends while walking on (vertical velocity not zero) gives no sink, rather than a wrong one', () => {
+    // A 10 cm dip, then walking: a 2 cm vertical bounce at 2 Hz, cut mid-stride.
+    const sink = (t: number) => path([[0.5, 0], [1.5, 0.1], [2.5, 0]])(t) + (t > 3 ? 0.02 * Math.sin(2 * Math.PI * 2 * (t - 3)) * Math.min(1, t - 3) : 0);
+    const stream = frames(5.1, () => 0, () => 0, sink);
+    const trace: RepTrace = {
+      t: stream.map((f) => f.t),
+      trunkDeg: stream.map((f) => f.trunkDeg),
+      pelvisDeg: stream.map((f) => f.pelvisDeg),
+      lumbarDeg: stream.map((f) => f.lumbarDeg),
+      sacrumVertAccMS2: stream.map((f) => f.sacrumVertAccMS2),
+    };
+    expect(sacrumSinkM(trace, 0.3, 2.8)).toBeCloseTo(0.1, 2);
+    // Ending mid-stride, 0.25 m/s upwards: a zero-velocity correction would smear that over the window.
+    expect(sacrumSinkM(trace, 0.3, 5.07)).toBeNull();
+  });
+});

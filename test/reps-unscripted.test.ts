@@ -1,0 +1,108 @@
+// Rep counting and faults on movement the typical tier never scripts: one test per failure class of
+// issue #11 (each failed before its fix). Sessions come from the simulator (random mountings, typical
+// sensor errors) with exact ground truth.
+import { describe, expect, it } from 'vitest';
+import { analyzeRecordingLines } from '@hinge/analysis';
+import { simulateSession, type ScriptStepInput } from '../packages/sensor-bridge/src/simulator';
+
+const stand = (durationS = 3): ScriptStepInput => ({ kind: 'stand', durationS });
+const hinge = (over: Record<string, number> = {}): ScriptStepInput => ({ kind: 'hinge', trunkDeg: 64, pelvisDeg: 56, descentS: 1.8, pauseS: 0.3, ascentS: 1.8, ...over });
+
+function run(script: ScriptStepInput[], seed = 21) {
+  const sim = simulateSession({ seed, mounting: 'random', noise: 'typical', script });
+  return { sim, doc: analyzeRecordingLines(sim.header, sim.lines) };
+}
+
+describe('class 1: squats with a little forward lean', () => {
+  it('a squat leaning 15-20 deg with a 25-35 cm drop is a rep, the first one right after calibration too', () => {
+    const squat = (trunkDeg: number, pelvisDeg: number, hipDropM: number): ScriptStepInput => ({ kind: 'squat', trunkDeg, pelvisDeg, hipDropM, hipBackM: 0.06, descentS: 1.6, pauseS: 0.4, ascentS: 1.6 });
+    for (const seed of [31, 32, 33]) {
+      const { sim, doc } = run([{ kind: 'stand', durationS: 2.5, calibrate: true }, squat(17, 17, 0.3), { kind: 'pause', durationS: 1.2 }, squat(19, 16, 0.27), { kind: 'pause', durationS: 0.8 }, squat(15, 18, 0.34), stand(3)], seed);
+      expect(sim.truth.reps).toHaveLength(3);
+      expect(doc.reps, `seed ${seed}`).toHaveLength(3);
+      for (const r of doc.reps) expect(r.faults).toContain('knee-dominant');
+    }
+  });
+});
+
+describe('class 2: walking and stairs are not reps', () => {
+  it('stairs up and down, walking into and straight out of a set: only the hinges count, and none is knee-dominant', () => {
+    const { doc } = run([
+      { kind: 'stand', durationS: 3, calibrate: true },
+      { kind: 'stairs', stairs: 8, riseM: 0.17, stepHz: 1.5, leanDeg: 12 },
+      { kind: 'walk', durationS: 3 },
+      hinge(),
+      { kind: 'pause', durationS: 1 },
+      hinge({ trunkDeg: 75, pelvisDeg: 66 }),
+      { kind: 'walk', durationS: 4 },
+      { kind: 'stairs', stairs: 8, riseM: -0.17, stepHz: 1.5, leanDeg: 6 },
+      { kind: 'walk', durationS: 3 },
+      stand(),
+    ]);
+    expect(doc.reps).toHaveLength(2);
+    for (const r of doc.reps) expect(r.faults).not.toContain('knee-dominant');
+  });
+
+  it('sitting down on a chair and standing up again is not a rep', () => {
+    const { doc } = run([
+      { kind: 'stand', durationS: 3, calibrate: true },
+      hinge(),
+      stand(2),
+      { kind: 'sit', durationS: 9, transitionS: 1.8, hipDropM: 0.47, leanDeg: 38, seatedPelvisDeg: -8 },
+      stand(2),
+      hinge(),
+      stand(3),
+    ]);
+    expect(doc.reps).toHaveLength(2);
+  });
+});
+
+describe('class 3: side bends', () => {
+  it('a bend mostly to the side is not a rep, even with 19 deg of forward lean', () => {
+    const { doc } = run([
+      { kind: 'stand', durationS: 3, calibrate: true },
+      hinge(),
+      stand(2),
+      { kind: 'sidebend', sideDeg: 35, leanDeg: 19, durationS: 4 },
+      stand(1),
+      { kind: 'sidebend', sideDeg: -38, leanDeg: 21, durationS: 4 },
+      stand(2),
+      hinge(),
+      stand(3),
+    ]);
+    expect(doc.reps).toHaveLength(2);
+  });
+});
+
+describe('class 5: reps that follow closely', () => {
+  it('a squat 0.3 s after a 64 deg hinge has its own peak, timing and knee-dominant flag', () => {
+    const { sim, doc } = run([
+      { kind: 'stand', durationS: 3, calibrate: true },
+      hinge({ ascentS: 1.2 }),
+      { kind: 'pause', durationS: 0.1 },
+      { kind: 'squat', trunkDeg: 30, pelvisDeg: 20, hipDropM: 0.35, hipBackM: 0.06, descentS: 1.6, pauseS: 0.4, ascentS: 1.6 },
+      stand(3),
+    ]);
+    expect(doc.reps).toHaveLength(2);
+    const [, second] = doc.reps;
+    const truth = sim.truth.reps[1]!;
+    expect(Math.abs(second!.peakTrunkDeg - truth.peakTrunkDeg)).toBeLessThan(3);
+    expect(Math.abs(second!.bottom - truth.bottom)).toBeLessThan(0.5);
+    expect(second!.start).toBeGreaterThanOrEqual(doc.reps[0]!.end - 0.05);
+    expect(second!.faults).toContain('knee-dominant');
+  });
+});
+
+describe('class 6: a pause at the bottom of a deep crouch', () => {
+  it('staying down 3 s keeps the rep open: one rep, its ascent the real one, not too fast', () => {
+    const { sim, doc } = run([
+      { kind: 'stand', durationS: 3, calibrate: true },
+      { kind: 'squat', trunkDeg: 45, pelvisDeg: 30, hipDropM: 0.5, hipBackM: 0.1, descentS: 1.8, pauseS: 3, ascentS: 1.8 },
+      stand(3),
+    ]);
+    expect(doc.reps).toHaveLength(1);
+    const rep = doc.reps[0]!;
+    expect(rep.faults).not.toContain('too-fast');
+    expect(rep.end).toBeGreaterThan(sim.truth.reps[0]!.end - 0.5);
+  });
+});
