@@ -2,8 +2,9 @@
 // as if alone; every second (intervalMs) the pusher sends what changed:
 //   1. the outbox, oldest first, in batches: each batch is one PostgreSQL transaction, and only after
 //      it commits are its entries forgotten (a row changed meanwhile stays queued, see Store.acknowledge);
-//   2. the new bytes of each recording whose session the clinic already has, as numbered chunks
-//      (gzip-compressed unless the file is compressed itself), each stored once under (session, seq).
+//   2. the new bytes of each recording whose session the clinic already has, as numbered chunks of
+//      whole lines (gzip-compressed unless the file is compressed itself), each stored once under
+//      (session, seq).
 // When PostgreSQL cannot be reached, nothing is forgotten: the next tick starts again from the oldest
 // entry and from the clinic's own count of chunks (a crash between commit and bookkeeping repeats a
 // push, which the upserts absorb). The live path never waits on it: the Store is written synchronously
@@ -221,23 +222,25 @@ export class Pusher {
           const length = Math.min(maxChunk, size - progress.pushedBytes);
           const raw = Buffer.alloc(length);
           const { bytesRead } = await handle.read(raw, 0, length, progress.pushedBytes);
-          if (bytesRead === 0) break;
-          const bytes = raw.subarray(0, bytesRead);
+          // Whole lines of a running recording only: a crash may leave half a line, which recovery cuts off.
+          const wholeLines = compressed || finished || bytesRead === maxChunk ? bytesRead : raw.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+          if (wholeLines === 0) break;
+          const bytes = raw.subarray(0, wholeLines);
           const data = compressed ? bytes : await gzipAsync(bytes);
           await clinic.pushChunk({
             sessionId,
             seq: progress.nextSeq,
             byteOffset: progress.pushedBytes,
-            byteLength: bytesRead,
+            byteLength: bytes.length,
             encoding: compressed ? 'identity' : 'gzip',
             data,
           });
           const caughtUpAtMs = this.caughtUpAtMs.get(sessionId);
           if (caughtUpAtMs !== undefined) this.recordLag(Date.now() - caughtUpAtMs);
-          progress = { nextSeq: progress.nextSeq + 1, pushedBytes: progress.pushedBytes + bytesRead };
+          progress = { nextSeq: progress.nextSeq + 1, pushedBytes: progress.pushedBytes + bytes.length };
           this.progress.set(sessionId, progress);
           this.stats.chunksPushed++;
-          this.stats.recordingBytesPushed += bytesRead;
+          this.stats.recordingBytesPushed += bytes.length;
           this.stats.storedBytesPushed += data.length;
         }
       } finally {
