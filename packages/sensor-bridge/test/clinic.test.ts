@@ -1,7 +1,8 @@
 // Stations, one clinic PostgreSQL, and review desks, against a real server (test/postgres.ts):
 // - an outage in the middle of a session (the network to PostgreSQL cut through a proxy, then back):
 //   the station records on, every byte of its recording and every row arrives once;
-// - a review desk serves that session from PostgreSQL alone after the station is shut down;
+// - a review desk serves that session (report, exports, FHIR bundle) from PostgreSQL alone after the
+//   station is shut down;
 // - two stations creating the same patient (one clinic identifier) at once: one patient, two sessions;
 // - an offline duplicate merged by hand (REST and CLI), and sessions pushed later follow the merge;
 // - `hinge db push` of a station that ran without a clinic database, twice (nothing sent twice).
@@ -18,6 +19,7 @@ import { readRecording } from '../src/recording/reader';
 import { resolveRecordingPath } from '../src/storage/archive';
 import { capturedIO } from './captured-io';
 import { call, drained, recordSimulated, reviewDesk, sleep, station, tempDir, until } from './clinic-support';
+import { fhirSchemaValidator } from './fhir-schema';
 import { createTestDatabase, query } from './postgres';
 import { TcpProxy } from './tcp-proxy';
 
@@ -141,6 +143,14 @@ describe.skipIf(!db)('clinic database (real PostgreSQL)', () => {
     expect(csv.body.trim().split('\n')).toHaveLength(detail.reps.length + 1);
     const mcap = await desk.inject({ method: 'GET', url: `/api/sessions/${outageSession.id}/export/session.mcap` });
     expect(mcap.statusCode).toBe(200);
+    const fhir = await desk.inject({ method: 'GET', url: `/api/sessions/${outageSession.id}/export/fhir.json` });
+    expect(fhir.statusCode).toBe(200);
+    const bundle = fhir.json<{ entry: { resource: { resourceType: string; code?: { coding: { code: string }[] }; valueQuantity?: { value: number } } }[] }>();
+    const validate = fhirSchemaValidator();
+    expect(validate(bundle), JSON.stringify(validate.errors)).toBe(true);
+    expect(bundle.entry[0]!.resource.resourceType).toBe('Patient');
+    const reps = bundle.entry.find((e) => e.resource.code?.coding[0]!.code === 'hip-hinge-reps');
+    expect(reps?.resource.valueQuantity?.value).toBe(detail.reps.length);
     // A review desk records nothing.
     const refused = await desk.inject({ method: 'POST', url: '/api/sessions', payload: { patientId: listed!.patientId }, headers: { [CLIENT_HEADER]: '1' } });
     expect(refused.statusCode).toBe(409);

@@ -25,6 +25,7 @@ import type { SessionRow } from '../storage/store';
 import { accessOf, type Access } from './auth';
 import { HingeError } from './errors';
 import { anglesCsv, repsCsv, writeMcap } from './exports';
+import { sessionBundle } from './fhir';
 import { sensorRoutes } from './sensor-routes';
 
 declare module 'fastify' {
@@ -192,6 +193,19 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
       .type('text/csv')
       .header('content-disposition', `attachment; filename="${row.id}-reps.csv"`)
       .send(repsCsv(await archive.listReps(row.id)));
+  });
+  app.get<{ Params: IdParams }>('/sessions/:id/export/fhir.json', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
+    const session = await hub.sessionRow(request.params.id);
+    const bundle = sessionBundle({
+      patient: await hub.patient(session.patientId),
+      session,
+      reps: await archive.listReps(session.id),
+      painReports: await archive.listPainReports(session.id),
+    });
+    return reply
+      .type('application/fhir+json')
+      .header('content-disposition', `attachment; filename="${session.id}-fhir.json"`)
+      .send(JSON.stringify(bundle));
   });
   app.get<{ Params: IdParams }>('/sessions/:id/export/session.mcap', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
     const { row, header, lines } = await storedRecording(request.params.id);
