@@ -5,9 +5,9 @@
 // works (analysis of the old session, a new live session).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../packages/sensor-bridge/test/free-port';
 import { afterAll, expect, it } from 'vitest';
 import { readRecording } from '../packages/sensor-bridge/src/recording/reader';
 
@@ -18,14 +18,6 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 /** Starts `hinge serve` as node itself (no wrapper process, so SIGKILL hits the bridge); resolves when stderr matches. */
 async function serve(args: string[], ready: RegExp): Promise<{ child: ChildProcessWithoutNullStreams; port: number; match: RegExpMatchArray }> {

@@ -87,7 +87,6 @@ describe('disk full while recording (RecordingWriter)', () => {
     }
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toMatch(/disk full/);
-    expect(errors[0]!.message).toContain(`${linesOnDisk} lines written before are kept`);
     expect((writer.failed as Error & { code: string }).code).toBe('HINGE_ERR_RECORDING_WRITE');
 
     // Later appends and flushes are refused quietly: no new error, no new write attempt.
@@ -98,12 +97,17 @@ describe('disk full while recording (RecordingWriter)', () => {
     expect(errors).toHaveLength(1);
     expect(disk.failures).toBe(failuresAtClose);
 
-    // The file holds the header and every line that was flushed before; the partial tail is dropped.
-    const { lines, stats } = await readRecording(file, { mode: 'lenient' });
+    // The file holds the header and every line that was flushed before, and the whole lines of the batch
+    // that fitted in part; the partial line is cut off again, so the file is strictly valid.
+    const { lines, stats } = await readRecording(file, { mode: 'strict' });
     expect(lines.length).toBeGreaterThanOrEqual(linesOnDisk - 1);
-    expect(lines.slice(0, linesOnDisk - 1)).toEqual(Array.from({ length: linesOnDisk - 1 }, (_, k) => sample(k)));
-    expect(stats.badLines).toBe(0);
-    expect(readFileSync(file).length).toBe(20_000);
+    expect(lines).toEqual(Array.from({ length: lines.length }, (_, k) => sample(k)));
+    expect(errors[0]!.message).toContain(`${lines.length + 1} lines written before are kept`);
+    expect(stats.truncated).toBe(false);
+    const bytes = readFileSync(file);
+    expect(bytes.length).toBeLessThanOrEqual(20_000);
+    expect(bytes.length).toBeGreaterThan(20_000 - 200); // at most one line lost
+    expect(bytes[bytes.length - 1]).toBe(0x0a);
   });
 });
 
@@ -134,8 +138,10 @@ describe('disk full while a live session records (bridge)', () => {
       expect(stopped.statusCode).toBe(200);
       expect(stopped.json().status).toBe('stopped');
       const recordingPath = app.bridge.store.getSession(session.id)!.recordingPath!;
-      expect(readFileSync(recordingPath).length).toBe(150_000);
-      const { lines, stats } = await readRecording(recordingPath, { mode: 'lenient' });
+      const bytes = readFileSync(recordingPath);
+      expect(bytes.length).toBeGreaterThan(150_000 - 200); // whole lines only: at most one line cut
+      expect(bytes[bytes.length - 1]).toBe(0x0a);
+      const { lines, stats } = await readRecording(recordingPath, { mode: 'strict' });
       expect(stats.badLines).toBe(0);
       expect(lines.length).toBeGreaterThan(500);
       // Lines on disk are a prefix of the session: time never goes back and starts at 0.

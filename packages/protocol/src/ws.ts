@@ -241,6 +241,7 @@ export const ERROR_CODES = {
   HINGE_ERR_RECORDING_MISSING: "the session's recording file is missing",
   HINGE_ERR_TOO_MANY_SESSIONS: 'too many sessions are running',
   HINGE_ERR_TOO_LARGE: 'request body is too large',
+  HINGE_ERR_STORAGE: 'the data directory cannot be written (disk full or read-only)',
   HINGE_ERR_BLE_BUSY: 'Bluetooth is busy',
   HINGE_ERR_BLE_NO_TAP: 'no tap seen; nothing remembered',
   HINGE_ERR_NOT_FOUND: 'no such route',

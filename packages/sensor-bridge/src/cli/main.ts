@@ -50,6 +50,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.err.write(`hinge ${name}: ${error.message}\n`);
       return error.exitCode;
     }
+    // Known failures (a full or read-only disk, a bad recording ...) carry a HINGE_ERR_ code: one line, no stack.
+    const code = (error as { code?: unknown } | null)?.code;
+    if (error instanceof Error && typeof code === 'string' && code.startsWith('HINGE_ERR_')) {
+      io.err.write(`hinge ${name}: ${error.message.startsWith(code) ? '' : `${code}: `}${error.message.split('\n')[0]}\n`);
+      return 1;
+    }
     io.err.write(`hinge ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   }

@@ -1,8 +1,10 @@
 // Appending writer for hinge recordings. Lines are buffered in memory and written and synced to disk
 // at least every `flushIntervalMs` (default 250 ms), so a crash loses at most that much. A write
-// failure (disk full, removed drive) closes the file, keeps everything written before, and is
-// reported once through `onError`; later appends are refused instead of piling up in memory.
-import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
+// failure (disk full, removed drive) closes the file, keeps everything written before (a batch that
+// fitted only in part is cut off again, so the file ends with a whole line), and is reported once
+// through `onError`; later appends are refused instead of piling up in memory.
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import { createWriteStream } from 'node:fs';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +27,8 @@ export class RecordingWriter {
   private timer: NodeJS.Timeout | null;
   private failure: RecordingWriteError | null = null;
   private linesWritten = 0;
+  /** Bytes of whole lines on disk. */
+  private bytesWritten = 0;
   private readonly onError: (error: Error) => void;
 
   /** Creates the file (it must not exist) and writes the header line at once. */
@@ -58,15 +62,26 @@ export class RecordingWriter {
     const count = this.buffer.length;
     const data = Buffer.from(this.buffer.join(''));
     this.buffer = [];
+    let offset = 0;
     try {
-      let offset = 0;
       while (offset < data.length) offset += writeSync(this.fd, data, offset);
       fdatasyncSync(this.fd);
       this.linesWritten += count;
+      this.bytesWritten += data.length;
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
+      // Keep the whole lines that made it; cut the partial one.
+      const whole = offset > 0 ? data.lastIndexOf(0x0a, offset - 1) + 1 : 0;
+      for (let at = data.indexOf(0x0a); at >= 0 && at < whole; at = data.indexOf(0x0a, at + 1)) this.linesWritten++;
+      this.bytesWritten += whole;
+      try {
+        ftruncateSync(this.fd, this.bytesWritten);
+      } catch {
+        // the reader drops a partial last line anyway
+      }
+      // The file's name only: this message reaches clients, which need not know server paths.
       this.failure = new RecordingWriteError(
-        `recording ${this.file} stopped: ${e.code === 'ENOSPC' ? 'disk full' : e.message}; ` +
+        `recording stopped (${path.basename(this.file)}): ${e.code === 'ENOSPC' ? 'disk full' : (e.code ?? e.message)}; ` +
           `${this.linesWritten} lines written before are kept`,
       );
       this.closeFile();

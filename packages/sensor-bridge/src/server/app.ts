@@ -7,7 +7,7 @@ import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
-import { REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type ErrorBody, type PatientSettings } from '@hinge/protocol';
+import { ERROR_CODES, REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type ErrorBody, type PatientSettings } from '@hinge/protocol';
 import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS } from '@hinge/analysis';
 import { prepareDataDir, type DataDirLayout } from '../storage/data-dir';
 import { Store } from '../storage/store';
@@ -18,7 +18,8 @@ import { createSourceFactory } from '../sources/factory';
 import type { SensorSource } from '../sources/source';
 import type { SourceSpec } from '@hinge/protocol';
 import { isLoopbackHost, loadOrCreateAccessToken, type AccessPolicy } from './auth';
-import { HingeError, bleErrorStatus } from './errors';
+import { HingeError, bleErrorStatus, startupStorageError } from './errors';
+import { describeStorageError, isStorageError } from '../storage/storage-error';
 import { restRoutes } from './rest-routes';
 import { wsRoute } from './ws-route';
 import { guardRequests } from './request-guard';
@@ -103,12 +104,27 @@ export const realAnalysis: AnalysisFunctions = {
   defaultSettings: DEFAULT_SETTINGS,
 };
 
+/** The data directory, its database and access token; a storage failure becomes one clear HINGE_ERR_STORAGE line. */
+function openDataDir(root: string): { layout: DataDirLayout; store: Store; token: string; created: boolean } {
+  let step = 'creating the data directory';
+  let store: Store | null = null;
+  try {
+    const layout = prepareDataDir(root);
+    step = 'opening the database';
+    store = new Store(layout.database);
+    step = 'creating the access token';
+    const { token, created } = loadOrCreateAccessToken(layout.accessToken);
+    return { layout, store, token, created };
+  } catch (error) {
+    store?.close();
+    throw startupStorageError(root, step, error);
+  }
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const analysis = options.analysis ?? realAnalysis;
-  const layout = prepareDataDir(options.dataDir);
   if (options.reviewOnly && !options.clinicDatabaseUrl) throw new Error('a review-only bridge needs the clinic database (HINGE_DATABASE_URL or --database-file)');
-  const store = new Store(layout.database);
-  const { token, created } = loadOrCreateAccessToken(layout.accessToken);
+  const { layout, store, token, created } = openDataDir(options.dataDir);
   const replayDirs = (options.replayDirs ?? []).map((d) => path.resolve(d));
   const bleTransport = options.bleTransport ?? loadNobleTransport;
   const early: string[] = [];
@@ -128,7 +144,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...(options.maxLiveSessions !== undefined ? { maxLiveSessions: options.maxLiveSessions } : {}),
     log: (m) => log(m),
   });
-  const recovered = await hub.recover();
+  let recovered: string[];
+  try {
+    recovered = await hub.recover();
+  } catch (error) {
+    store.close();
+    throw startupStorageError(layout.root, 'recovering interrupted sessions', error);
+  }
   const pusher =
     clinic && !options.reviewOnly
       ? new Pusher({ store, clinic, dataDir: layout.root, intervalMs: options.pushIntervalMs ?? 1000, log: (m) => log(m) })
@@ -204,6 +226,8 @@ function errorBody(error: Error & { statusCode?: number; code?: string; validati
   // Bluetooth failures keep their own code and fix-it message (ble/transport.ts).
   if (error instanceof BleError) return { statusCode: bleErrorStatus(error.code), code: error.code, message: error.message };
   if (error.validation) return { statusCode: 400, code: 'HINGE_ERR_BAD_MESSAGE', message: error.message };
+  // Disk full or a read-only data directory: the request's work could not be stored (no paths in the message).
+  if (isStorageError(error)) return { statusCode: 507, code: 'HINGE_ERR_STORAGE', message: `${ERROR_CODES.HINGE_ERR_STORAGE}: ${describeStorageError(error)}` };
   const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
   // Any other client error (an unsupported content type, a malformed URL ...) is the request's fault.
   const code =

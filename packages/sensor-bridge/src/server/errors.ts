@@ -1,6 +1,7 @@
 // Errors with stable codes (HINGE_ERR_...) shared by REST replies and WebSocket `error` messages.
 import { ERROR_CODES, type ErrorCode } from '@hinge/protocol';
 import type { BleErrorCode } from '../ble/transport';
+import { describeStorageError, isStorageError } from '../storage/storage-error';
 
 export class HingeError extends Error {
   constructor(
@@ -25,4 +26,14 @@ export function bleErrorStatus(code: BleErrorCode): number {
     default:
       return 503;
   }
+}
+
+/**
+ * A start-up failure of the data directory (disk full, read-only, not ours) as one line with a code:
+ * `HINGE_ERR_STORAGE: cannot start on /data (opening the database): read-only (SQLITE_CANTOPEN)`.
+ * Anything that is not a storage failure is passed on unchanged.
+ */
+export function startupStorageError(root: string, step: string, error: unknown): Error {
+  if (!isStorageError(error)) return error as Error;
+  return Object.assign(new Error(`HINGE_ERR_STORAGE: cannot start on ${root} (${step}): ${describeStorageError(error)}`), { code: 'HINGE_ERR_STORAGE' });
 }

@@ -2,6 +2,9 @@
 // database and subscribers. The session lifecycle lives here: assign a source, calibrate, start and
 // stop sets, change settings, stop. Control actions are written into the recording as event lines
 // (`calibrate`, `set-start`, `set-end`, `settings`) so a replay of the file reproduces the session.
+// Storage failures (disk full, read-only database) are caught where they happen, never thrown into a
+// timer or a source callback: recording stops cleanly, what was written is kept, the clinician sees a
+// problem, and the live view goes on.
 import path from 'node:path';
 import {
   isEventLine,
@@ -22,6 +25,7 @@ import type { SensorSource, SourceStatus } from '../sources/source';
 import type { SessionRow, SetRow, Store } from '../storage/store';
 import type { ClientChannel } from './client-channel';
 import { HingeError } from './errors';
+import { describeStorageError } from '../storage/storage-error';
 
 /** Shortest time between two angle frames of one session, ms (at most 60 frames per second; sources deliver every 20 ms, so frames normally go out at once). */
 export const MIN_FRAME_INTERVAL_MS = 16;
@@ -68,6 +72,8 @@ export class LiveSession {
   private stopping: Promise<void> | null = null;
   /** The row changed (latest t) since it was last written to the database. */
   private dirty = false;
+  /** Why recording stopped (disk full, database unwritable); null while it records. Shown as a problem. */
+  private storageProblem: string | null = null;
 
   constructor(
     private row: SessionRow,
@@ -129,7 +135,13 @@ export class LiveSession {
   }
 
   sourceStatus(): SourceStatus {
-    return this.source?.status() ?? { sensors: [], problems: [] };
+    const status = this.source?.status() ?? { sensors: [], problems: [] };
+    return this.storageProblem ? { ...status, problems: [...status.problems, this.storageProblem] } : status;
+  }
+
+  /** Why recording stopped, or null while it records (observable for tests). */
+  get recordingProblem(): string | null {
+    return this.storageProblem;
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
@@ -145,7 +157,7 @@ export class LiveSession {
         statusChanged: () => this.broadcastStatus(),
         ended: (reason) => {
           this.deps.log(`session ${this.row.id}: ${reason}`);
-          void this.stop();
+          this.stop().catch((error: Error) => this.deps.log(`session ${this.row.id}: stop failed: ${error.message}`));
         },
       });
     } catch (error) {
@@ -159,12 +171,16 @@ export class LiveSession {
       session: { id: this.row.id, patientId: this.row.patientId, load: this.row.settings.load },
     };
     const file = path.join(this.deps.recordingsDir, `${header.startedAt.slice(0, 10)}_${this.row.id}.jsonl`);
-    this.writer = new RecordingWriter(file, header, {
-      onError: (error) => this.warn(error.message),
-    });
+    try {
+      this.writer = new RecordingWriter(file, header, { onError: (error) => this.storageFailed(error.message) });
+    } catch (error) {
+      await source.stop();
+      this.source = null;
+      throw new HingeError('HINGE_ERR_STORAGE', 507, `the recording cannot be created: ${describeStorageError(error)}`);
+    }
     this.analyzer = this.deps.createAnalyzer(header, this.row.settings);
     this.row = { ...this.row, status: 'live', source: spec, recordingPath: file, startedAt: header.startedAt };
-    this.deps.store.updateSession(this.row);
+    this.save('starting the session', () => this.deps.store.updateSession(this.row));
     this.statusTimer = setInterval(() => {
       this.broadcastStatus();
       if (this.dirty) this.persist();
@@ -195,7 +211,7 @@ export class LiveSession {
     if (this.sets.some((s) => s.end === null)) throw new HingeError('HINGE_ERR_SET_RUNNING', 409);
     const set: SetRow = { index: this.sets.length + 1, start: this.row.lastT, end: null, summary: null };
     this.sets.push(set);
-    this.deps.store.upsertSet(this.row.id, set);
+    this.save('saving the set', () => this.deps.store.upsertSet(this.row.id, set));
     this.control('set-start', { index: set.index });
     this.broadcastState();
   }
@@ -206,14 +222,14 @@ export class LiveSession {
     if (!set) throw new HingeError('HINGE_ERR_NO_SET', 409);
     this.control('set-end', { index: set.index });
     set.end = this.row.lastT;
-    this.deps.store.upsertSet(this.row.id, set);
+    this.save('saving the set', () => this.deps.store.upsertSet(this.row.id, set));
     this.broadcastState();
   }
 
   updateSettings(patch: SettingsPatch): void {
     if (this.row.status === 'stopped' || this.row.status === 'interrupted') throw new HingeError('HINGE_ERR_SESSION_NOT_LIVE', 409);
     this.row = { ...this.row, settings: { ...this.row.settings, ...patch } };
-    this.deps.store.updateSession(this.row);
+    this.save('saving the settings', () => this.deps.store.updateSession(this.row));
     if (this.analyzer) {
       this.analyzer.updateSettings(patch);
       this.control('settings', { ...patch });
@@ -243,18 +259,22 @@ export class LiveSession {
     if (this.row.status !== 'live') {
       if (this.row.status === 'created') {
         this.row = { ...this.row, status: 'stopped', endedAt: new Date().toISOString() };
-        this.deps.store.updateSession(this.row);
+        this.save('saving the session', () => this.deps.store.updateSession(this.row));
       }
       this.deps.onStopped(this);
       return;
     }
-    await this.source?.stop();
+    try {
+      await this.source?.stop();
+    } catch (error) {
+      this.deps.log(`session ${this.row.id}: the source did not stop cleanly: ${(error as Error).message}`);
+    }
     this.flushAngles();
     const open = this.sets.find((s) => s.end === null);
     if (open) {
       this.control('set-end', { index: open.index });
       open.end = this.row.lastT;
-      this.deps.store.upsertSet(this.row.id, open);
+      this.save('saving the set', () => this.deps.store.upsertSet(this.row.id, open));
     }
     this.writer?.close();
     if (this.statusTimer) clearInterval(this.statusTimer);
@@ -266,17 +286,20 @@ export class LiveSession {
         const doc = this.analyzer.finish();
         summary = doc.summary;
         warnings.push(...doc.warnings.filter((w: string) => !warnings.includes(w)));
-        this.deps.store.transaction(() => {
-          for (const rep of doc.reps) this.deps.store.upsertRep(this.row.id, { ...rep, setIndex: setIndexAt(this.sets, rep.start) });
-        });
+        this.save('saving the reps', () =>
+          this.deps.store.transaction(() => {
+            for (const rep of doc.reps) this.deps.store.upsertRep(this.row.id, { ...rep, setIndex: setIndexAt(this.sets, rep.start) });
+          }),
+        );
         this.countReps();
         this.applySetSummaries(doc.summary.sets ?? []);
       } catch (error) {
         warnings.push(`analysis could not finish: ${(error as Error).message}`);
       }
     }
+    if (this.storageProblem && !warnings.includes(this.storageProblem)) warnings.push(this.storageProblem);
     this.row = { ...this.row, status: 'stopped', endedAt: new Date().toISOString(), summary, warnings };
-    this.deps.store.updateSession(this.row);
+    this.save('saving the session', () => this.deps.store.updateSession(this.row));
     this.broadcastState();
     this.broadcastStatus();
     this.deps.onStopped(this);
@@ -287,21 +310,26 @@ export class LiveSession {
       const set = this.sets.find((s) => s.index === summary.index);
       if (!set) continue;
       set.summary = summary as SetRow['summary'];
-      this.deps.store.upsertSet(this.row.id, set);
+      this.save('saving the set summary', () => this.deps.store.upsertSet(this.row.id, set));
     }
   }
 
   // ---- data path ----------------------------------------------------------------------------------
 
+  /** Called from the source's own timers and callbacks: nothing may be thrown back into them. */
   private onLines(batch: RecordingLine[]): void {
     if (!this.analyzer) return;
-    for (const line of batch) {
-      this.writer?.append(line);
-      this.analyzer.push(line);
-      if (!isEventLine(line) && line.t > this.row.lastT) this.row.lastT = line.t;
+    try {
+      for (const line of batch) {
+        this.writer?.append(line);
+        this.analyzer.push(line);
+        if (!isEventLine(line) && line.t > this.row.lastT) this.row.lastT = line.t;
+      }
+      this.dirty = true;
+      this.drainAnalysis();
+    } catch (error) {
+      this.deps.log(`session ${this.row.id}: a batch of samples failed: ${(error as Error).stack ?? String(error)}`);
     }
-    this.dirty = true;
-    this.drainAnalysis();
   }
 
   private drainAnalysis(): void {
@@ -367,7 +395,7 @@ export class LiveSession {
 
   private storeRep(rep: RepReport): void {
     const setIndex = setIndexAt(this.sets, rep.start);
-    this.deps.store.upsertRep(this.row.id, { ...rep, setIndex });
+    this.save('saving a rep', () => this.deps.store.upsertRep(this.row.id, { ...rep, setIndex }));
     this.repCount++;
     this.repsPerSet.set(setIndex ?? 'none', (this.repsPerSet.get(setIndex ?? 'none') ?? 0) + 1);
   }
@@ -380,7 +408,30 @@ export class LiveSession {
 
   private persist(): void {
     this.dirty = false;
-    this.deps.store.updateSession(this.row);
+    this.save('saving the session', () => this.deps.store.updateSession(this.row));
+  }
+
+  /** A database write. A failure (disk full, read-only) stops recording instead of escaping. */
+  private save(what: string, write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.storageFailed(`recording stopped: ${what} failed: ${describeStorageError(error)}; what was recorded before is kept`);
+    }
+  }
+
+  /**
+   * The data directory cannot be written: close the recording (what is on disk stays valid), tell
+   * subscribers once (a warning event, and a problem in every later sensor status), keep streaming.
+   */
+  private storageFailed(problem: string): void {
+    if (this.storageProblem) return;
+    this.storageProblem = `${problem}; the live view goes on`;
+    this.deps.log(`session ${this.row.id}: ${this.storageProblem}`);
+    this.writer?.close();
+    this.row = { ...this.row, warnings: [...this.row.warnings, this.storageProblem] };
+    this.broadcast({ type: 'event', sessionId: this.row.id, event: { type: 'warning', t: this.row.lastT, message: this.storageProblem } });
+    this.broadcastStatus();
   }
 
   // ---- subscribers ------------------------------------------------------------------------------
