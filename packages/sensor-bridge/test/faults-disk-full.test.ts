@@ -116,6 +116,10 @@ it('a disk that fills under two live sessions: the bridge stays up, both views s
   const viewers = ids.map((id) => viewer(first.port, id));
   const angles = (v: (typeof viewers)[number]) => v.messages.filter((m) => m.type === 'angles').length;
   await until('angles on both views', () => viewers.every((v) => angles(v) > 5));
+  await until('a few seconds of both recordings on disk', () => {
+    const files = existsSync(path.join(dataDir, 'recordings')) ? recordings() : [];
+    return files.length === 2 && files.every((f) => statSync(f).size > 30_000);
+  });
 
   fillDisk();
   const anglesAtFill = viewers.map(angles);
