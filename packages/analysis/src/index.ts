@@ -3,3 +3,4 @@ export * from './math/quaternion';
 export * from './session-analyzer';
 export * from './settings';
 export { summarizeReps } from './reps/summary';
+export * from './progression/progression-advice';
