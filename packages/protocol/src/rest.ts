@@ -74,6 +74,17 @@ export const CreatePatientBody = Type.Object(
 );
 export type CreatePatientBody = Static<typeof CreatePatientBody>;
 
+/** PATCH /api/patients/:id: any of name, clinic identifier (null clears it), notes. */
+export const PatientPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    clinicId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
+    notes: Type.Optional(Type.String({ maxLength: 5000 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatientPatch = Static<typeof PatientPatch>;
+
 export const Patient = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -149,6 +160,12 @@ export const SessionState = Type.Object({
   warnings: Type.Array(Type.String()),
   /** The station that recorded it (`hinge serve --station NAME`); null for a lone bridge. */
   station: Type.Union([Type.String(), Type.Null()]),
+  /**
+   * REST answers only: the latest pain reports (0-10) before and after the session; `painBefore` falls back
+   * to `settings.painLevel` for a session without a "before" report.
+   */
+  painBefore: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10 }), Type.Null()])),
+  painAfter: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10 }), Type.Null()])),
 });
 export type SessionState = Static<typeof SessionState>;
 
@@ -158,8 +175,38 @@ export const SessionsQuery = Type.Object(
 );
 export type SessionsQuery = Static<typeof SessionsQuery>;
 
+/** How long a session ran, s: start to end, or to the latest recording time while it runs; null before it started. */
+export function sessionDurationS(session: Pick<SessionState, 'startedAt' | 'endedAt' | 't'>): number | null {
+  if (session.startedAt === null) return null;
+  if (session.endedAt === null) return session.t;
+  const ms = Date.parse(session.endedAt) - Date.parse(session.startedAt);
+  return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : session.t;
+}
+
 /** GET /api/sessions/:id: the state plus its reps. */
 export type SessionDetail = SessionState & { reps: RepRecord[] };
+
+/** GET /api/sessions/:id/export/report.pdf: language of the words, IANA time zone of the dates (default UTC). */
+export const ReportQuery = Type.Object(
+  { lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('de')])), tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+  { additionalProperties: false },
+);
+export type ReportQuery = Static<typeof ReportQuery>;
+
+/** CSV exports: `decimal=comma` writes `;`-separated cells with decimal commas (spreadsheets in German and other locales). */
+export const CsvQuery = Type.Object({ decimal: Type.Optional(Type.Union([Type.Literal('point'), Type.Literal('comma')])) }, { additionalProperties: false });
+export type CsvQuery = Static<typeof CsvQuery>;
+
+/** POST /api/sessions/:id/pain: a pain report (numeric rating scale 0-10) before, during or after the session. */
+export const PainReportBody = Type.Object(
+  {
+    phase: Type.Union([Type.Literal('before'), Type.Literal('during'), Type.Literal('after')]),
+    scoreNrs: Type.Integer({ minimum: 0, maximum: 10 }),
+    note: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type PainReportBody = Static<typeof PainReportBody>;
 
 /** POST /api/sessions/:id/display-link: a read-only link for the patient's screen, limited to this session. */
 export const DisplayLink = Type.Object({ token: Type.String(), path: Type.String() });

@@ -245,6 +245,7 @@ export const ERROR_CODES = {
   HINGE_ERR_BLE_BUSY: 'Bluetooth is busy',
   HINGE_ERR_BLE_NO_TAP: 'no tap seen; nothing remembered',
   HINGE_ERR_NOT_FOUND: 'no such route',
+  HINGE_ERR_BAD_TIME_ZONE: 'unknown time zone (use an IANA name such as Europe/Berlin)',
   HINGE_ERR_INTERNAL: 'internal error',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

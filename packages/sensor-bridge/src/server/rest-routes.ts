@@ -9,8 +9,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   CreatePatientBody,
   CreateSessionBody,
+  CsvQuery,
   IdParams,
   MergePatientBody,
+  PainReportBody,
+  PatientPatch,
+  ReportQuery,
   SessionsQuery,
   SettingsPatch,
   SourceSpec,
@@ -24,8 +28,9 @@ import type { RecordingCopy } from '../storage/archive';
 import type { SessionRow } from '../storage/store';
 import { accessOf, type Access } from './auth';
 import { HingeError } from './errors';
-import { anglesCsv, repsCsv, writeMcap } from './exports';
 import { sessionBundle } from './fhir';
+import { writeReportPdf } from '../report/report-pdf';
+import { CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, anglesCsv, repsCsv, writeMcap } from './exports';
 import { sensorRoutes } from './sensor-routes';
 
 declare module 'fastify' {
@@ -34,6 +39,15 @@ declare module 'fastify' {
   }
 }
 
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Replay files (by name) in the configured folders. */
 export function listReplayFiles(dirs: readonly string[]): RecordingEntry[] {
@@ -81,6 +95,9 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
     reply.code(201).send(hub.createPatient(request.body)),
   );
   app.get<{ Params: IdParams }>('/patients/:id', { preHandler: clinician, schema: { params: IdParams } }, async (request) => hub.patient(request.params.id));
+  app.patch<{ Params: IdParams; Body: PatientPatch }>('/patients/:id', { preHandler: clinician, schema: { params: IdParams, body: PatientPatch } }, async (request) =>
+    hub.updatePatient(request.params.id, request.body),
+  );
   app.get<{ Params: IdParams }>('/patients/:id/sessions', { preHandler: clinician, schema: { params: IdParams } }, async (request) => {
     const patient = await hub.patient(request.params.id);
     return hub.listSessions({ patientId: patient.id });
@@ -132,6 +149,11 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
       return hub.sessionState(request.params.id);
     },
   );
+  app.post<{ Params: IdParams; Body: PainReportBody }>(
+    '/sessions/:id/pain',
+    { preHandler: clinician, schema: { params: IdParams, body: PainReportBody } },
+    async (request) => hub.reportPain(request.params.id, request.body),
+  );
   app.get<{ Params: IdParams }>('/sessions/:id/sets', { preHandler: clinician, schema: { params: IdParams } }, async (request) =>
     (await hub.sessionState(request.params.id)).sets,
   );
@@ -178,21 +200,43 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
       .header('content-disposition', `attachment; filename="${row.id}.jsonl"`)
       .send(stream);
   });
-  app.get<{ Params: IdParams }>('/sessions/:id/export/angles.csv', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
-    const { row, header, lines } = await storedRecording(request.params.id);
-    const doc = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings);
-    const angles = doc.angles ?? { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
-    return reply
-      .type('text/csv')
-      .header('content-disposition', `attachment; filename="${row.id}-angles.csv"`)
-      .send(Readable.from(anglesCsv(angles)));
-  });
-  app.get<{ Params: IdParams }>('/sessions/:id/export/reps.csv', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
-    const row = await hub.sessionRow(request.params.id);
-    return reply
-      .type('text/csv')
-      .header('content-disposition', `attachment; filename="${row.id}-reps.csv"`)
-      .send(repsCsv(await archive.listReps(row.id)));
+  const csvFormat = (query: CsvQuery) => (query.decimal === 'comma' ? CSV_DECIMAL_COMMA : CSV_DEFAULT);
+  app.get<{ Params: IdParams; Querystring: CsvQuery }>(
+    '/sessions/:id/export/angles.csv',
+    { preHandler: clinician, schema: { params: IdParams, querystring: CsvQuery } },
+    async (request, reply) => {
+      const { row, header, lines } = await storedRecording(request.params.id);
+      const doc = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings);
+      const angles = doc.angles ?? { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
+      return reply
+        .type('text/csv')
+        .header('content-disposition', `attachment; filename="${row.id}-angles.csv"`)
+        .send(Readable.from(anglesCsv(angles, csvFormat(request.query))));
+    },
+  );
+  app.get<{ Params: IdParams; Querystring: CsvQuery }>(
+    '/sessions/:id/export/reps.csv',
+    { preHandler: clinician, schema: { params: IdParams, querystring: CsvQuery } },
+    async (request, reply) => {
+      const row = await hub.sessionRow(request.params.id);
+      return reply
+        .type('text/csv')
+        .header('content-disposition', `attachment; filename="${row.id}-reps.csv"`)
+        .send(repsCsv(await archive.listReps(row.id), csvFormat(request.query)));
+    },
+  );
+  // The CSV files' sidecar: whose session it is, when, its settings, and each column's unit.
+  app.get<{ Params: IdParams }>('/sessions/:id/export/about.json', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
+    const session = await hub.sessionState(request.params.id);
+    const patient = await hub.patient(session.patientId);
+    return reply.header('content-disposition', `attachment; filename="${session.id}-about.json"`).send({
+      patient: { id: patient.id, name: patient.name, clinicId: patient.clinicId },
+      session: { id: session.id, label: session.label, startedAt: session.startedAt, endedAt: session.endedAt, status: session.status },
+      settings: session.settings,
+      pain: { before: session.painBefore ?? null, after: session.painAfter ?? null },
+      files: { 'reps.csv': REP_CSV_COLUMNS, 'angles.csv': ['t', 'pelvisDeg', 'trunkDeg', 'lumbarDeg'] },
+      units: CSV_COLUMN_UNITS,
+    });
   });
   app.get<{ Params: IdParams }>('/sessions/:id/export/fhir.json', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
     const session = await hub.sessionRow(request.params.id);
@@ -207,6 +251,31 @@ export async function restRoutes(app: FastifyInstance): Promise<void> {
       .header('content-disposition', `attachment; filename="${session.id}-fhir.json"`)
       .send(JSON.stringify(bundle));
   });
+  app.get<{ Params: IdParams; Querystring: ReportQuery }>(
+    '/sessions/:id/export/report.pdf',
+    { preHandler: clinician, schema: { params: IdParams, querystring: ReportQuery } },
+    async (request, reply) => {
+      const timeZone = request.query.tz ?? 'UTC';
+      if (!isTimeZone(timeZone)) throw new HingeError('HINGE_ERR_BAD_TIME_ZONE', 400, timeZone);
+      const session = await hub.sessionState(request.params.id);
+      const row = await hub.sessionRow(session.id);
+      const reps = await archive.listReps(session.id);
+      // The angle chart needs the recording; without one the report says the rest.
+      const copy = await archive.recording(row);
+      let angles = null;
+      if (copy) {
+        try {
+          const { header, lines } = await readRecording(copy.file, { mode: 'lenient' });
+          angles = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings).angles ?? null;
+        } finally {
+          await copy.release();
+        }
+      }
+      const patient = await hub.patient(session.patientId);
+      const pdf = await writeReportPdf({ patient, session, reps, angles }, { language: request.query.lang ?? 'en', timeZone });
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${session.id}-report.pdf"`).send(pdf);
+    },
+  );
   app.get<{ Params: IdParams }>('/sessions/:id/export/session.mcap', { preHandler: clinician, schema: { params: IdParams } }, async (request, reply) => {
     const { row, header, lines } = await storedRecording(request.params.id);
     const doc = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings);

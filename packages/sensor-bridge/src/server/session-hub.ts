@@ -5,6 +5,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   CreatePatientBody,
   CreateSessionBody,
+  PainReportBody,
+  PatientPatch,
   Patient,
   PatientSettings,
   SessionListEntry,
@@ -14,7 +16,7 @@ import type {
 } from '@hinge/protocol';
 import type { SensorSource } from '../sources/source';
 import type { Archive } from '../storage/archive';
-import type { SessionRow, Store } from '../storage/store';
+import type { PainPhase, SessionRow, Store } from '../storage/store';
 import type { ChannelStats, ClientChannel } from './client-channel';
 import { HingeError } from './errors';
 import { LiveSession, type AnalyzerFactory } from './live-session';
@@ -72,6 +74,19 @@ export class SessionHub {
     const clinicId = body.clinicId?.trim() || null;
     if (clinicId !== null && this.store.findPatientByClinicId(clinicId)) throw new HingeError('HINGE_ERR_PATIENT_EXISTS', 409, clinicId);
     return this.store.createPatient({ id: newId(), name: body.name, notes: body.notes ?? '', clinicId, createdAt: new Date().toISOString() });
+  }
+
+  /** Name, clinic identifier or notes of a patient of this bridge. */
+  async updatePatient(id: string, patch: PatientPatch): Promise<Patient> {
+    this.requireRecording();
+    const current = this.store.getPatient(id);
+    if (!current) throw new HingeError('HINGE_ERR_PATIENT_NOT_FOUND', 404);
+    const clinicId = patch.clinicId === undefined ? current.clinicId : patch.clinicId?.trim() || null;
+    const other = clinicId === null ? null : this.store.findPatientByClinicId(clinicId);
+    if (other && other.id !== id) throw new HingeError('HINGE_ERR_PATIENT_EXISTS', 409, clinicId ?? '');
+    const next: Patient = { ...current, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}), clinicId };
+    this.store.updatePatient(next);
+    return next;
   }
 
   async patient(id: string): Promise<Patient> {
@@ -172,12 +187,27 @@ export class SessionHub {
 
   async sessionState(id: string): Promise<SessionState> {
     const session = this.live.get(id);
-    return session ? session.state() : this.storedState(await this.sessionRow(id));
+    return this.withPain(session ? session.state() : await this.storedState(await this.sessionRow(id)));
   }
 
   async listSessions(filter: { patientId?: string; status?: SessionStatus }): Promise<SessionState[]> {
     const rows = await this.options.archive.listSessions(filter);
-    return Promise.all(rows.map((row) => this.live.get(row.id)?.state() ?? this.storedState(row)));
+    return Promise.all(rows.map(async (row) => this.withPain(this.live.get(row.id)?.state() ?? (await this.storedState(row)))));
+  }
+
+  /** The latest pain reports before and after the session (REST answers); "before" falls back to the pain setting. */
+  private async withPain(state: SessionState): Promise<SessionState> {
+    const reports = await this.options.archive.listPainReports(state.id);
+    const latest = (phase: PainPhase) => reports.filter((r) => r.phase === phase).at(-1)?.scoreNrs ?? null;
+    return { ...state, painBefore: latest('before') ?? state.settings.painLevel, painAfter: latest('after') };
+  }
+
+  /** A pain report (0-10) of a session recorded at this bridge. */
+  async reportPain(id: string, body: PainReportBody): Promise<SessionState> {
+    this.requireRecording();
+    const row = await this.sessionRow(id);
+    this.store.addPainReport({ id: newId(), patientId: row.patientId, sessionId: id, phase: body.phase, scoreNrs: body.scoreNrs, note: body.note ?? '', createdAt: new Date().toISOString() });
+    return this.sessionState(id);
   }
 
   private async storedState(row: SessionRow): Promise<SessionState> {

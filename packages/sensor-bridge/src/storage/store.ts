@@ -336,6 +336,15 @@ export class Store {
     return patient;
   }
 
+  /** Name, clinic identifier and notes of an existing patient (queued for the clinic database like a new one). */
+  updatePatient(patient: Patient): void {
+    this.transaction(() => {
+      const { id: _id, created_at: _created, ...changes } = fromPatient(patient);
+      this.run(this.q.updateTable('patients').set(changes).where('id', '=', patient.id));
+      this.enqueue('patient', patient.id);
+    });
+  }
+
   listPatients(): Patient[] {
     return this.all(this.q.selectFrom('patients').selectAll().orderBy('name').orderBy('created_at')).map(toPatient);
   }
