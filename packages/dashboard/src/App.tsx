@@ -1,8 +1,10 @@
 // The shell: one bridge connection for all views, the view chosen by the URL hash, and the connection's
 // presence shown in words (it reconnects on its own after a bridge restart).
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { AppContext, useConnectionStatus, type AppServices } from './appContext';
 import { parseRoute, routeHash, type Route } from './route';
+import { LANGUAGES, setLanguage, type Language } from './i18n';
 import { ClinicianHome } from './clinician/ClinicianHome';
 import { SessionLive } from './clinician/SessionLive';
 import { PatientView } from './patient/PatientView';
@@ -23,6 +25,10 @@ function useRoute(): Route {
 /** `services` are made once per page load (main.tsx), outside React, so re-renders never reconnect. */
 export function App({ services }: { services: AppServices }) {
   const route = useRoute();
+  const { t } = useTranslation();
+  useEffect(() => {
+    document.title = t('app.title');
+  }, [t]);
 
   return (
     <AppContext.Provider value={services}>
@@ -32,17 +38,18 @@ export function App({ services }: { services: AppServices }) {
         <div className="clinician">
           <header className="topbar">
             <a className="brand" href={routeHash({ view: 'clinician' })}>
-              Hip hinge trainer
+              {t('app.title')}
             </a>
-            <nav aria-label="Main">
+            <nav aria-label={t('app.nav.main')}>
               <a href={routeHash({ view: 'clinician' })} aria-current={route.view === 'clinician' || route.view === 'session' ? 'page' : undefined}>
-                Sessions
+                {t('app.nav.sessions')}
               </a>
               <a href={routeHash({ view: 'review' })} aria-current={route.view.startsWith('review') ? 'page' : undefined}>
-                Review
+                {t('app.nav.review')}
               </a>
             </nav>
             <ConnectionBadge />
+            <LanguagePicker />
           </header>
           <main>
             <View route={route} />
@@ -54,6 +61,7 @@ export function App({ services }: { services: AppServices }) {
 }
 
 function View({ route }: { route: Route }) {
+  const { t } = useTranslation();
   switch (route.view) {
     case 'clinician':
       return <ClinicianHome />;
@@ -70,25 +78,34 @@ function View({ route }: { route: Route }) {
     case 'not-found':
       return (
         <p>
-          Nothing at <code>{route.hash}</code>. <a href={routeHash({ view: 'clinician' })}>Go to sessions</a>.
+          {t('app.notFound', { hash: route.hash })} <a href={routeHash({ view: 'clinician' })}>{t('app.goToSessions')}</a>
         </p>
       );
   }
 }
 
-const PRESENCE_WORDS = {
-  connecting: '… Connecting to the bridge',
-  present: '● Connected',
-  reconnecting: '↻ Bridge lost, reconnecting…',
-  absent: '○ Disconnected',
-  error: '✕ Connection error',
-} as const;
-
 export function ConnectionBadge() {
   const status = useConnectionStatus();
+  const { t } = useTranslation();
   return (
     <p className={`connection connection-${status.presence}`} role="status" aria-live="polite" data-presence={status.presence}>
-      {PRESENCE_WORDS[status.presence]}
+      {t(`presence.${status.presence}`)}
     </p>
+  );
+}
+
+export function LanguagePicker() {
+  const { t, i18n } = useTranslation();
+  return (
+    <label className="language">
+      <span className="visually-hidden">{t('app.language')}</span>
+      <select aria-label={t('app.language')} value={i18n.resolvedLanguage} onChange={(e) => setLanguage(e.target.value as Language)}>
+        {Object.entries(LANGUAGES).map(([code, name]) => (
+          <option key={code} value={code} lang={code}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

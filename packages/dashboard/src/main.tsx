@@ -4,8 +4,10 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { connectToBridge } from './connection/bridgeConnection';
 import { createApi, readToken, webSocketUrl } from './connection/api';
+import { initI18n } from './i18n';
 import './styles.css';
 
+initI18n();
 const token = readToken(window.location.search, window.location.hash);
 const services = { connection: connectToBridge({ url: webSocketUrl(window.location, token) }), api: createApi(token) };
 

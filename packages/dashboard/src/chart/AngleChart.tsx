@@ -2,14 +2,16 @@
 // line. Live: give it a `ring`; it redraws at most once per animation frame, and only when the ring
 // changed, so 100 Hz frames never go through React. Recorded: give it `data` (uPlot's aligned columns).
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { SeriesRing } from './seriesRing';
+import { deg, seconds } from '../clinician/format';
 
 export const ANGLE_SERIES = [
-  { label: 'Pelvis', unit: '°', stroke: '#1f6fb2', dash: [] as number[] },
-  { label: 'Trunk', unit: '°', stroke: '#6b4fa3', dash: [8, 4] },
-  { label: 'Lumbar', unit: '°', stroke: '#b3261e', dash: [] as number[], width: 2.5 },
+  { key: 'chart.pelvis' as const, stroke: '#1f6fb2', dash: [] as number[] },
+  { key: 'chart.trunk' as const, stroke: '#6b4fa3', dash: [8, 4] },
+  { key: 'chart.lumbar' as const, stroke: '#b3261e', dash: [] as number[], width: 2.5 },
 ];
 
 type Columns = [number[], ...(number | null)[][]];
@@ -36,6 +38,7 @@ interface AngleChartProps {
 }
 
 export function AngleChart({ ring, windowS = 10, data, limitDeg, reps = [], height = 260, title }: AngleChartProps) {
+  const { t } = useTranslation();
   const containerRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const limitRef = useRef(limitDeg);
@@ -58,18 +61,18 @@ export function AngleChart({ ring, windowS = 10, data, limitDeg, reps = [], heig
         y: { range: (_u, min, max) => [Math.min(-15, min, -limitRef.current), Math.max(60, max, limitRef.current + 10)] },
       },
       axes: [
-        { label: 'time (s)', stroke: '#333' },
-        { label: 'angle (°)', stroke: '#333' },
+        { label: t('chart.time'), stroke: '#333' },
+        { label: t('chart.angle'), stroke: '#333' },
       ],
       series: [
-        { label: 't (s)', value: (_u, v) => (v == null ? '–' : v.toFixed(2)) },
+        { label: 't (s)', value: (_u, v) => seconds(v) },
         ...ANGLE_SERIES.map((s) => ({
-          label: s.label,
+          label: t(s.key),
           stroke: s.stroke,
           width: s.width ?? 1.5,
           dash: s.dash,
           spanGaps: false,
-          value: (_u: uPlot, v: number | null) => (v == null ? '–' : `${v.toFixed(1)}°`),
+          value: (_u: uPlot, v: number | null) => deg(v),
         })),
       ],
       legend: { live: !ring },
@@ -102,14 +105,14 @@ export function AngleChart({ ring, windowS = 10, data, limitDeg, reps = [], heig
       plot.destroy();
       plotRef.current = null;
     };
-  }, [ring, data, windowS, height]);
+  }, [ring, data, windowS, height, t]);
 
   return (
     <figure className="chart">
       <figcaption>
-        {title} <span className="chart-limit">limit {limitDeg.toFixed(0)}° lumbar flexion (dashed red line)</span>
+        {title} <span className="chart-limit">{t('chart.limit', { limit: deg(limitDeg, 0) })}</span>
       </figcaption>
-      <div ref={containerRef} role="img" aria-label={`${title}: pelvis, trunk and lumbar angles over time, lumbar limit ${limitDeg.toFixed(0)} degrees`} />
+      <div ref={containerRef} role="img" aria-label={`${title}: ${t('chart.pelvis')}, ${t('chart.trunk')}, ${t('chart.lumbar')}; ${t('chart.limit', { limit: deg(limitDeg, 0) })}`} />
     </figure>
   );
 }

@@ -3,19 +3,24 @@
 // back as `calibrated` or `calibration-warning` events, then `bend-axis` once the bends have shown the
 // flexion axis; the wizard says which, and why not.
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { CalibrationStatus, WarningItem } from '../live/sessionState';
 import { calibrationOutcome } from './calibrationOutcome';
+import { seconds } from './format';
 
 interface Props {
   calibration: CalibrationStatus;
   warnings: WarningItem[];
   canControl: boolean;
+  /** Reps are being counted: the bend axis is evidently in use, so "waiting for a slow bend" would mislead. */
+  repsCounting: boolean;
   /** Latest recording time, s (when the request is made). */
   currentT: () => number;
   onCalibrate: () => Promise<void>;
 }
 
-export function CalibrationWizard({ calibration, warnings, canControl, currentT, onCalibrate }: Props) {
+export function CalibrationWizard({ calibration, warnings, canControl, repsCounting, currentT, onCalibrate }: Props) {
+  const { t } = useTranslation();
   const [step, setStep] = useState<1 | 2>(1);
   const [requestedT, setRequestedT] = useState<number | null>(null);
   const outcome = requestedT === null ? null : calibrationOutcome(requestedT, calibration, warnings);
@@ -39,39 +44,46 @@ export function CalibrationWizard({ calibration, warnings, canControl, currentT,
 
   return (
     <section className="panel calibration-panel" aria-labelledby="calibration-title">
-      <h2 id="calibration-title">Calibration</h2>
+      <h2 id="calibration-title">{t('calibration.title')}</h2>
       <ol className="steps">
         <li aria-current={step === 1 ? 'step' : undefined}>
-          <strong>Stand tall and still</strong> for two seconds, arms relaxed.{' '}
+          <strong>{t('calibration.step1')}</strong>
+          {t('calibration.step1Rest')}{' '}
           <button type="button" onClick={markStill} disabled={!canControl || busy}>
-            {busy ? 'Marking…' : 'Calibrate: standing still now'}
+            {busy ? t('calibration.marking') : t('calibration.mark')}
           </button>
         </li>
         <li aria-current={step === 2 ? 'step' : undefined}>
-          <strong>Two slow bends</strong>: push the hips back and bend forward, then stand up again. Twice.
+          <strong>{t('calibration.step2')}</strong>
+          {t('calibration.step2Rest')}
         </li>
       </ol>
-      {outcome && (
+      {/* One status line: the outcome of the clinician's request while it is pending or failed, else the calibration itself. */}
+      {outcome && outcome.state !== 'done' ? (
         <p role="status" aria-live="polite" className={`calibration calibration-${outcome.state}`}>
-          {outcome.state === 'waiting' && '… Waiting for the patient to stand still for 1.5 s.'}
-          {outcome.state === 'done' && `✓ Recalibrated: neutral from ${outcome.start.toFixed(1)} s to ${outcome.end.toFixed(1)} s. Now two slow bends.`}
-          {outcome.state === 'failed' && `✕ Calibration did not work: ${outcome.message}`}
+          {outcome.state === 'waiting' ? t('calibration.waitingStill') : t('calibration.failed', { message: outcome.message })}
+        </p>
+      ) : (
+        <p role="status" aria-live="polite" className={`calibration calibration-${calibration.status}`}>
+          {calibration.status === 'waiting' && t('calibration.notYet')}
+          {calibration.status === 'calibrated' && (
+            <>
+              {outcome?.state === 'done'
+                ? t('calibration.recalibrated', { start: seconds(calibration.start, 1), end: seconds(calibration.end, 1) })
+                : t('calibration.calibrated', { start: seconds(calibration.start, 1), end: seconds(calibration.end, 1) })}{' '}
+              {calibration.axisFoundT !== undefined
+                ? t('calibration.axisFound', { time: seconds(calibration.axisFoundT, 1) })
+                : !repsCounting && t('calibration.axisWaiting')}
+            </>
+          )}
+          {calibration.status === 'problem' && t('calibration.failed', { message: calibration.message })}
         </p>
       )}
-      <p role="status" aria-live="polite" className={`calibration calibration-${calibration.status}`}>
-        {calibration.status === 'waiting' && '○ Not calibrated yet. A still standing period of 1.5 s is used automatically.'}
-        {calibration.status === 'calibrated' &&
-          `✓ Calibrated: neutral from ${calibration.start.toFixed(1)} s to ${calibration.end.toFixed(1)} s. ` +
-            (calibration.axisFoundT === undefined
-              ? '… Bending axis: waiting for a slow bend.'
-              : `✓ Bending axis found at ${calibration.axisFoundT.toFixed(1)} s.`)}
-        {calibration.status === 'problem' && `✕ Calibration did not work: ${calibration.message}`}
-      </p>
       {warnings.length > 0 && (
-        <ul className="problems" aria-label="Analysis warnings">
+        <ul className="problems" aria-label={t('calibration.warnings')}>
           {warnings.slice(-5).map((w, i) => (
             <li key={`${w.t}-${i}`}>
-              ⚠ {w.t.toFixed(1)} s: {w.message}
+              ⚠ {seconds(w.t, 1)}: {w.message}
             </li>
           ))}
         </ul>

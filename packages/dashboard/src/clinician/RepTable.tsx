@@ -1,5 +1,6 @@
 // One row per rep: peak angles, hip share, tempo, and faults with the numbers that triggered them.
 // Used live and in review.
+import { useTranslation } from 'react-i18next';
 import type { RepReport } from '@hinge/protocol';
 import { deg, formatValues, percent, seconds } from './format';
 
@@ -7,27 +8,24 @@ import { deg, formatValues, percent, seconds } from './format';
 type RepRow = RepReport & { setIndex: number | null };
 
 export function RepTable({ reps, caption }: { reps: readonly RepRow[]; caption: string }) {
+  const { t } = useTranslation();
   return (
     <table className="reps" data-testid="rep-table">
       <caption>{caption}</caption>
       <thead>
         <tr>
-          <th scope="col">Rep</th>
-          <th scope="col">Set</th>
-          <th scope="col">Peak trunk</th>
-          <th scope="col">Peak pelvis</th>
-          <th scope="col">Peak lumbar</th>
-          <th scope="col">Hip share</th>
-          <th scope="col">Down</th>
-          <th scope="col">Up</th>
-          <th scope="col">Faults</th>
+          {(['rep', 'set', 'peakTrunk', 'peakPelvis', 'peakLumbar', 'hipShare', 'down', 'up', 'faults'] as const).map((key) => (
+            <th key={key} scope="col">
+              {t(`reps.${key}`)}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>
         {reps.length === 0 && (
           <tr>
             <td colSpan={9} className="hint">
-              No reps yet.
+              {t('reps.none')}
             </td>
           </tr>
         )}
@@ -43,15 +41,15 @@ export function RepTable({ reps, caption }: { reps: readonly RepRow[]; caption: 
             <td>{seconds(r.ascentS)}</td>
             <td>
               {r.faults.length === 0 ? (
-                '✓ clean'
+                t('reps.clean')
               ) : (
                 <ul className="faults">
                   {r.faults.map((fault) => {
                     const detail = r.faultDetails?.find((d) => d.fault === fault);
                     return (
                       <li key={fault}>
-                        ⚠ <strong>{fault}</strong>
-                        {detail && `: ${detail.message} (${formatValues(detail.values)})`}
+                        ⚠ <strong>{t(`fault.${fault}`)}</strong>
+                        {detail && `: ${formatValues(detail.values)}`}
                       </li>
                     );
                   })}

@@ -3,9 +3,10 @@
 // bridge remembers for next time. Errors from the bridge (e.g. no Bluetooth on this computer) are
 // shown as they come, since they say what to do. The address fields stay below as the fallback.
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { IDENTIFY_TAP_DEFAULT_S, SCAN_DEFAULT_S, type FoundSensorInfo, type IdentifySensorReply, type ScanSensorsReply, type SensorPlacement } from '@hinge/protocol';
 import { useServices } from '../appContext';
-import { PLACEMENTS, assignAddress, batteryText, canAssign, modelName, placementOf, signalText, withRemembered, type Addresses } from './sensorChoice';
+import { LOW_BATTERY_PCT, PLACEMENTS, assignAddress, canAssign, modelName, placementOf, signalStrength, withRemembered, type Addresses } from './sensorChoice';
 
 type Job = { kind: 'scan' } | { kind: 'identify'; placement: SensorPlacement };
 
@@ -15,6 +16,9 @@ export function SensorFinder({ addresses, onChange }: { addresses: Addresses; on
   const [job, setJob] = useState<Job | null>(null);
   const [sensors, setSensors] = useState<FoundSensorInfo[] | null>(null);
   const [note, setNote] = useState('');
+  const { t } = useTranslation();
+  const model = (m: string | null) => modelName(m) ?? t('finder.notUsable');
+  const where = (placement: SensorPlacement) => t(`placement.${placement}`);
   const [error, setError] = useState<string | null>(null);
 
   async function run(next: Job, work: () => Promise<string>) {
@@ -22,8 +26,8 @@ export function SensorFinder({ addresses, onChange }: { addresses: Addresses; on
     setError(null);
     setNote(
       next.kind === 'scan'
-        ? `Scanning for ${SCAN_DEFAULT_S} s, then reading each sensor's battery…`
-        : `Connecting to every sensor in range. When they are connected (a few seconds), tap the sensor on the ${next.placement} firmly. Waiting up to ${IDENTIFY_TAP_DEFAULT_S} s…`,
+        ? t('finder.scanning', { seconds: SCAN_DEFAULT_S })
+        : t('finder.identifying', { placement: where(next.placement), seconds: IDENTIFY_TAP_DEFAULT_S }),
     );
     try {
       setNote(await work());
@@ -39,7 +43,7 @@ export function SensorFinder({ addresses, onChange }: { addresses: Addresses; on
     run({ kind: 'scan' }, async () => {
       const reply = await api.send<ScanSensorsReply>('POST', '/api/sensors/scan', {});
       setSensors(reply.sensors);
-      const found = reply.sensors.length === 0 ? `No sensors found in ${reply.seconds} s: switch them on (a shake wakes most) and bring them closer.` : `Found ${reply.sensors.length} sensor(s).`;
+      const found = reply.sensors.length === 0 ? t('finder.noneFound', { seconds: reply.seconds }) : t('finder.found', { count: reply.sensors.length });
       return [found, ...reply.warnings].join(' ');
     });
 
@@ -48,18 +52,21 @@ export function SensorFinder({ addresses, onChange }: { addresses: Addresses; on
       const reply = await api.send<IdentifySensorReply>('POST', '/api/sensors/identify', { placement });
       onChange((current) => assignAddress(current, placement, reply.address));
       setSensors((list) => list && withRemembered(list, placement, reply.address));
-      return `Tapped: ${reply.name || modelName(reply.model)} ${reply.address} is the ${placement} sensor${reply.previousAddress ? ` (was ${reply.previousAddress})` : ''}; it is remembered for next time.`;
+      const who = `${reply.name || model(reply.model)} ${reply.address}`;
+      return reply.previousAddress
+        ? t('finder.tappedWas', { who, placement: where(placement), previous: reply.previousAddress })
+        : t('finder.tapped', { who, placement: where(placement) });
     });
 
   return (
     <div className="sensor-finder">
       <div className="buttons">
         <button type="button" onClick={scan} disabled={job !== null}>
-          {job?.kind === 'scan' ? 'Scanning…' : 'Scan for sensors'}
+          {job?.kind === 'scan' ? t('finder.scanBusy') : t('finder.scan')}
         </button>
         {PLACEMENTS.map((placement) => (
           <button key={placement} type="button" onClick={() => identify(placement)} disabled={job !== null}>
-            {job?.kind === 'identify' && job.placement === placement ? 'Waiting for a tap…' : `Tap to identify the ${placement} sensor`}
+            {job?.kind === 'identify' && job.placement === placement ? t('finder.tapBusy') : t('finder.tap', { placement: where(placement) })}
           </button>
         ))}
       </div>
@@ -72,31 +79,30 @@ export function SensorFinder({ addresses, onChange }: { addresses: Addresses; on
         </p>
       )}
       {sensors && sensors.length > 0 && (
-        <table className="compact" aria-label="Sensors found">
+        <table className="compact" aria-label={t('finder.table')}>
           <thead>
             <tr>
-              <th scope="col">Sensor</th>
-              <th scope="col">Address</th>
-              <th scope="col">Signal</th>
-              <th scope="col">Battery</th>
-              <th scope="col">Remembered</th>
-              <th scope="col">Use as</th>
+              {(['sensor', 'address', 'signal', 'battery', 'remembered', 'useAs'] as const).map((key) => (
+                <th key={key} scope="col">
+                  {t(`finder.${key}`)}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {sensors.map((s) => {
               const assigned = placementOf(addresses, s.address);
-              const who = `${s.name || modelName(s.model)} ${s.address}`;
+              const who = `${s.name || model(s.model)} ${s.address}`;
               return (
                 <tr key={s.address || s.name}>
                   <th scope="row">
                     {s.name || '–'}
-                    <span className="hint sensor-model">{modelName(s.model)}</span>
+                    <span className="hint sensor-model">{model(s.model)}</span>
                   </th>
-                  <td>{s.address || '(hidden by this computer)'}</td>
-                  <td>{signalText(s.rssiDbm)}</td>
-                  <td>{batteryText(s.batteryPct)}</td>
-                  <td>{s.rememberedPlacement ?? '–'}</td>
+                  <td>{s.address || t('finder.hidden')}</td>
+                  <td>{`${t(`finder.strength.${signalStrength(s.rssiDbm)}`)} (${Math.round(s.rssiDbm)} dBm)`}</td>
+                  <td>{s.batteryPct === null ? '–' : `${Math.round(s.batteryPct)} %${s.batteryPct <= LOW_BATTERY_PCT ? ` (${t('finder.chargeSoon')})` : ''}`}</td>
+                  <td>{s.rememberedPlacement ? t(`placement.${s.rememberedPlacement}`, { defaultValue: s.rememberedPlacement }) : '–'}</td>
                   <td>
                     {canAssign(s) ? (
                       PLACEMENTS.map((placement) => (
@@ -104,15 +110,15 @@ export function SensorFinder({ addresses, onChange }: { addresses: Addresses; on
                           key={placement}
                           type="button"
                           aria-pressed={assigned === placement}
-                          aria-label={`Use ${who} as the ${placement} sensor`}
+                          aria-label={t('finder.useWho', { who, placement: where(placement) })}
                           onClick={() => onChange((current) => assignAddress(current, placement, s.address))}
                         >
                           {assigned === placement ? '✓ ' : ''}
-                          {placement === 'sacrum' ? 'Sacrum' : 'Thoracic'}
+                          {placement === 'sacrum' ? t('placement.Sacrum') : t('placement.Thoracic')}
                         </button>
                       ))
                     ) : (
-                      <span className="warn">{s.refusal ?? 'no address'}</span>
+                      <span className="warn">{s.refusal ?? t('finder.noAddress')}</span>
                     )}
                   </td>
                 </tr>

@@ -1,46 +1,37 @@
 // Sensor status of a session: placement, presence, battery, signal, rate, drop-outs, unusable packets.
 // Presence is shown in words and a symbol, never colour alone.
+import { useTranslation } from 'react-i18next';
 import type { SensorStatusMessage } from '@hinge/protocol';
-
-const PRESENCE_TEXT: Record<string, string> = {
-  connecting: '… connecting',
-  present: '● connected',
-  reconnecting: '↻ reconnecting',
-  absent: '○ no data',
-  error: '✕ error',
-};
 
 export function SensorPanel({ status: latest, hasSensorStatus, running }: { status: SensorStatusMessage | null; hasSensorStatus: boolean; running: boolean }) {
   // Once the session has ended the last status is stale: say so instead of showing "connected".
   const status = running ? latest : null;
+  const { t } = useTranslation();
   return (
     <section className="panel sensors-panel" aria-labelledby="sensors-title">
-      <h2 id="sensors-title">Sensors</h2>
+      <h2 id="sensors-title">{t('sensors.title')}</h2>
       {!status && (
         <p className="hint">
-          {!running ? 'The session has ended; its sensors no longer stream.' : hasSensorStatus ? 'Waiting for the first status…' : 'This source does not report sensor status.'}
+          {!running ? t('sensors.ended') : hasSensorStatus ? t('sensors.waiting') : t('sensors.noStatus')}
         </p>
       )}
       {status && (
         <table className="compact">
           <thead>
             <tr>
-              <th scope="col">Placement</th>
-              <th scope="col">Sensor</th>
-              <th scope="col">State</th>
-              <th scope="col">Battery</th>
-              <th scope="col">Signal</th>
-              <th scope="col">Rate</th>
-              <th scope="col">Drop-outs</th>
-              <th scope="col">Unusable</th>
+              {(['placement', 'sensor', 'state', 'battery', 'signal', 'rate', 'dropouts', 'unusable'] as const).map((key) => (
+                <th key={key} scope="col">
+                  {t(`sensors.${key}`)}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {status.sensors.map((s) => (
               <tr key={s.id}>
-                <th scope="row">{s.placement}</th>
+                <th scope="row">{t(`placement.${s.placement}`, { defaultValue: s.placement })}</th>
                 <td>{s.id}</td>
-                <td className={`presence presence-${s.presence}`}>{PRESENCE_TEXT[s.presence] ?? s.presence}</td>
+                <td className={`presence presence-${s.presence}`}>{t(`sensors.presence.${s.presence}`, { defaultValue: s.presence })}</td>
                 <td>{s.batteryPct === null ? '–' : `${Math.round(s.batteryPct)} %`}</td>
                 <td>{s.rssiDbm === null ? '–' : `${Math.round(s.rssiDbm)} dBm`}</td>
                 <td>{`${s.rateHz.toFixed(0)} Hz`}</td>
@@ -52,7 +43,7 @@ export function SensorPanel({ status: latest, hasSensorStatus, running }: { stat
         </table>
       )}
       {status && status.problems.length > 0 && (
-        <ul className="problems" aria-label="Source problems">
+        <ul className="problems" aria-label={t('sensors.problems')}>
           {status.problems.map((p) => (
             <li key={p}>⚠ {p}</li>
           ))}

@@ -2,6 +2,7 @@
 // controls, the live angle plot with the limit, alerts, the rep table, and limits/targets. What the
 // source can do (seek, speed) comes from the session's capabilities.
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { DisplayLink, SessionState } from '@hinge/protocol';
 import { useConnectionStatus, useRunningSessions, useServices, useSessionStore } from '../appContext';
 import { AngleChart } from '../chart/AngleChart';
@@ -10,13 +11,13 @@ import { setOfRep } from '../live/setOfRep';
 import { AlertFeed } from './AlertFeed';
 import { CalibrationWizard } from './CalibrationWizard';
 import { RepTable } from './RepTable';
+import { deg, seconds } from './format';
 import { SensorPanel } from './SensorPanel';
 import { SettingsEditor } from './SettingsEditor';
 
-const PHASE_TEXT = { standing: 'Standing', descent: 'Going down', bottom: 'At the bottom', ascent: 'Coming up' } as const;
-
 export function SessionLive({ sessionId }: { sessionId: string }) {
   const { connection, api } = useServices();
+  const { t } = useTranslation();
   const status = useConnectionStatus();
   const { store, snapshot } = useSessionStore(sessionId);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -37,12 +38,12 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
   }
   const command = (type: 'calibrate' | 'start-set' | 'stop-set' | 'stop-session') => connection.request({ type, sessionId });
 
-  if (!snapshot || !live || !store) return <p>Loading session…</p>;
+  if (!snapshot || !live || !store) return <p>{t('live.loading')}</p>;
   if (!session) {
     return (
       <section className="panel">
-        <h2>Session {sessionId}</h2>
-        <p role="status">{status.presence === 'present' ? 'Waiting for the session…' : 'Connecting to the bridge…'}</p>
+        <h2>{t('live.title', { id: sessionId })}</h2>
+        <p role="status">{status.presence === 'present' ? t('live.waiting') : t('live.connecting')}</p>
         {snapshot.resyncProblem && <p className="error">{snapshot.resyncProblem}</p>}
       </section>
     );
@@ -57,14 +58,15 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
     <div className="session-live" data-session-status={session.status}>
       <header className="session-header">
         <h1>
-          {session.label || 'Session'} <span className="status-tag">{session.status}</span>
+          {session.label || t('live.session')} <span className="status-tag">{t(`status.${session.status}`)}</span>
         </h1>
         <p className="hint">
-          Recording time {session.t.toFixed(1)} s{snapshot.droppedSamples > 0 && ` · ${snapshot.droppedSamples} angle samples skipped to keep up`}
+          {t('live.recordingTime', { time: seconds(session.t, 1) })}
+          {snapshot.droppedSamples > 0 && t('live.skipped', { count: snapshot.droppedSamples })}
         </p>
-        <nav className="session-links" aria-label="Session views">
+        <nav className="session-links" aria-label={t('live.views')}>
           <a href={routeHash({ view: 'patient', sessionId })} target="_blank" rel="noreferrer">
-            Open patient screen
+            {t('live.openPatient')}
           </a>
           {status.hello?.role === 'clinician' && (
             <button
@@ -76,17 +78,17 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
                 })
               }
             >
-              Make a patient-screen link for another device
+              {t('live.makeLink')}
             </button>
           )}
-          <a href={routeHash({ view: 'review-session', sessionId })}>Report</a>
+          <a href={routeHash({ view: 'review-session', sessionId })}>{t('live.report')}</a>
         </nav>
         {!running && (
           <p className="warn" role="status">
-            This session is {session.status}: it no longer streams.{' '}
+            {t('live.ended', { status: t(`status.${session.status}`) })}{' '}
             {otherRunning.length > 0 && (
               <>
-                Running now:{' '}
+                {t('live.runningNow')}{' '}
                 {otherRunning.map((s) => (
                   <a key={s.id} href={routeHash({ view: 'session', sessionId: s.id })}>
                     {s.label || s.id}
@@ -98,40 +100,49 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
         )}
         {displayLink && (
           <p className="hint">
-            Patient screen link (read-only, this session only): <code>{displayLink}</code>
+            {t('live.linkIs')} <code>{displayLink}</code>
+            {isLoopback(window.location.hostname) && (
+              <>
+                <br />
+                <span className="warn">{t('live.linkLocal', { host: window.location.hostname })}</span>
+              </>
+            )}
           </p>
         )}
       </header>
 
       <section className="panel counter" aria-labelledby="counter-title">
-        <h2 id="counter-title">Reps</h2>
+        <h2 id="counter-title">{t('live.reps')}</h2>
         <p className="rep-count" aria-live="polite" aria-atomic="true">
-          <span data-testid="rep-count">{repCount}</span> <span className="unit">{repCount === 1 ? 'rep' : 'reps'}</span>
+          <span data-testid="rep-count">{repCount}</span> <span className="unit">{t('live.repUnit', { count: repCount })}</span>
         </p>
         <p className="phase" data-phase={live.phase}>
-          {live.currentRep !== null ? `Rep ${live.currentRep}: ` : ''}
-          {PHASE_TEXT[live.phase]}
+          {!running
+            ? t('live.phase.ended')
+            : live.currentRep !== null
+              ? t('live.phaseOfRep', { rep: live.currentRep, phase: t(`live.phase.${live.phase}`) })
+              : t(`live.phase.${live.phase}`)}
         </p>
         <p>
           {session.activeSet !== null
-            ? `Set ${session.activeSet} of ${session.settings.targetSets}: ${session.setRepCount} of ${session.settings.targetReps} reps`
-            : `No set running (${session.sets.length} of ${session.settings.targetSets} sets done)`}
+            ? t('live.setRunning', { set: session.activeSet, sets: session.settings.targetSets, rep: session.setRepCount, reps: session.settings.targetReps })
+            : t('live.noSet', { done: session.sets.length, sets: session.settings.targetSets })}
         </p>
-        <div className="buttons" role="group" aria-label="Set controls">
+        <div className="buttons" role="group" aria-label={t('live.setControls')}>
           <button type="button" className="primary" disabled={!canControl || !running || session.activeSet !== null} onClick={() => run(() => command('start-set'))}>
-            Start set
+            {t('live.startSet')}
           </button>
           <button type="button" disabled={!canControl || !running || session.activeSet === null} onClick={() => run(() => command('stop-set'))}>
-            Stop set
+            {t('live.stopSet')}
           </button>
           <button
             type="button"
             disabled={!canControl || !running}
             onClick={() => {
-              if (window.confirm('End this session? The recording is closed and the summary stored.')) void run(() => command('stop-session'));
+              if (window.confirm(t('live.confirmEnd'))) void run(() => command('stop-session'));
             }}
           >
-            End session
+            {t('live.endSession')}
           </button>
         </div>
         <Playback session={session} canControl={canControl} onError={setActionError} />
@@ -144,16 +155,17 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
       </section>
 
       <section className="panel plot" aria-labelledby="plot-title">
-        <h2 id="plot-title">Live angles</h2>
-        <AngleChart ring={store.angles} windowS={10} limitDeg={session.settings.lumbarLimitDeg} reps={repBands} title="Last 10 s" />
+        <h2 id="plot-title">{t('live.plot')}</h2>
+        <AngleChart ring={store.angles} windowS={10} limitDeg={session.settings.lumbarLimitDeg} reps={repBands} title={t('live.last10')} />
       </section>
 
-      <AlertFeed alerts={live.alerts} />
+      <AlertFeed alerts={live.alerts} repPeaksDeg={new Map(live.reps.map((r) => [r.index, r.peakLumbarDeg]))} />
 
       <CalibrationWizard
         calibration={session.calibration && live.calibration.status !== 'calibrated' ? { status: 'calibrated', ...session.calibration } : live.calibration}
         warnings={live.warnings}
         canControl={canControl && running}
+        repsCounting={live.reps.length > 0}
         currentT={() => store.latestAngles()?.t ?? session.t}
         onCalibrate={() => command('calibrate')}
       />
@@ -167,8 +179,8 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
       />
 
       <section className="panel wide" aria-labelledby="reps-title">
-        <h2 id="reps-title">Rep details</h2>
-        <RepTable reps={live.reps.map((r) => ({ ...r, setIndex: setOfRep(session.sets, r.start) }))} caption={`${live.reps.length} ${live.reps.length === 1 ? 'rep' : 'reps'}, limit ${session.settings.lumbarLimitDeg}° lumbar flexion`} />
+        <h2 id="reps-title">{t('live.details')}</h2>
+        <RepTable reps={live.reps.map((r) => ({ ...r, setIndex: setOfRep(session.sets, r.start) }))} caption={t('live.tableCaption', { count: live.reps.length, limit: deg(session.settings.lumbarLimitDeg, 0) })} />
       </section>
     </div>
   );
@@ -177,18 +189,19 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
 /** Speed and seek for sources that offer them (capabilities `speed`, `seek`). */
 function Playback({ session, canControl, onError }: { session: SessionState; canControl: boolean; onError: (e: string) => void }) {
   const { connection } = useServices();
+  const { t } = useTranslation();
   const [seekS, setSeekS] = useState('0');
   const canSpeed = session.capabilities.includes('speed');
   const canSeek = session.capabilities.includes('seek');
   if (!canSpeed && !canSeek) return null;
   const fail = (e: Error) => onError(e.message);
   return (
-    <div className="playback" role="group" aria-label="Playback">
+    <div className="playback" role="group" aria-label={t('live.playback')}>
       {canSpeed && (
         <label>
-          Speed
+          {t('live.speed')}
           <select
-            aria-label="Speed"
+            aria-label={t('live.speed')}
             disabled={!canControl}
             defaultValue={session.source && 'speed' in session.source ? String(session.source.speed ?? 1) : '1'}
             onChange={(e) => connection.request({ type: 'set-speed', sessionId: session.id, speed: Number(e.target.value) }).catch(fail)}
@@ -209,14 +222,19 @@ function Playback({ session, canControl, onError }: { session: SessionState; can
           }}
         >
           <label>
-            Jump to (s)
+            {t('live.jumpTo')}
             <input type="number" min={0} step={1} value={seekS} onChange={(e) => setSeekS(e.target.value)} disabled={!canControl} />
           </label>
           <button type="submit" disabled={!canControl}>
-            Jump
+            {t('live.jump')}
           </button>
         </form>
       )}
     </div>
   );
+}
+
+/** The bridge is reachable from this machine only (another device cannot open a link to it). */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
 }

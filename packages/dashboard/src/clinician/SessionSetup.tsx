@@ -2,8 +2,11 @@
 // samples come from (two sensors, a recording to replay, or the simulator). Empty number fields take
 // the analysis defaults, which the live page then shows and can change.
 import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { DEFAULT_SETTINGS } from '@hinge/analysis';
 import { LOADS, type CreateSessionBody, type Patient, type RecordingEntry, type SensorPlacements, type SessionState, type SourceSpec } from '@hinge/protocol';
 import { useResource, useServices } from '../appContext';
+import { deg, seconds } from './format';
 import { routeHash } from '../route';
 import { painGuidance } from './painGuidance';
 import { SensorFinder } from './SensorFinder';
@@ -15,10 +18,12 @@ const NEW_PATIENT = '__new__';
 
 export function SessionSetup() {
   const { api } = useServices();
+  const { t } = useTranslation();
   const patients = useResource<Patient[]>('/api/patients');
   const recordings = useResource<RecordingEntry[]>('/api/recordings');
   const [patientId, setPatientId] = useState<string>('');
   const [newPatientName, setNewPatientName] = useState('');
+  const [newClinicId, setNewClinicId] = useState('');
   const [label, setLabel] = useState('');
   const [pain, setPain] = useState('');
   const [load, setLoad] = useState<(typeof LOADS)[number]>('none');
@@ -56,8 +61,9 @@ export function SessionSetup() {
     try {
       let id = chosenPatient;
       if (id === NEW_PATIENT) {
-        if (newPatientName.trim() === '') throw new Error('Enter the new patient’s name.');
-        id = (await api.send<Patient>('POST', '/api/patients', { name: newPatientName.trim() })).id;
+        if (newPatientName.trim() === '') throw new Error(t('setup.needName'));
+        const clinicId = newClinicId.trim();
+        id = (await api.send<Patient>('POST', '/api/patients', clinicId ? { name: newPatientName.trim(), clinicId } : { name: newPatientName.trim() })).id;
       }
       const settings: NonNullable<CreateSessionBody['settings']> = { load, painLevel };
       if (limit !== '') settings.lumbarLimitDeg = Number(limit);
@@ -79,61 +85,67 @@ export function SessionSetup() {
   function buildSource(): SourceSpec | string {
     switch (sourceKind) {
       case 'replay':
-        if (!recordingName) return 'Choose a recording to replay.';
+        if (!recordingName) return t('setup.needRecording');
         return { kind: 'replay', recording: recordingName, speed: Number(speed) || 1 };
       case 'simulator':
         return seed === '' ? { kind: 'simulator' } : { kind: 'simulator', seed: Number(seed) };
       case 'ble':
-        if (!addresses.sacrum.trim() || !addresses.thoracic.trim()) return 'Choose the sacrum and thoracic sensors (scan, tap to identify, or enter their addresses).';
+        if (!addresses.sacrum.trim() || !addresses.thoracic.trim()) return t('setup.needSensors');
         return { kind: 'ble', sacrum: addresses.sacrum.trim(), thoracic: addresses.thoracic.trim() };
     }
   }
 
   return (
     <form className="panel setup" onSubmit={submit} aria-labelledby="setup-title">
-      <h2 id="setup-title">New session</h2>
+      <h2 id="setup-title">{t('setup.title')}</h2>
       <fieldset>
-        <legend>Patient</legend>
+        <legend>{t('setup.patient')}</legend>
         <label>
-          Patient
-          <select aria-label="Patient" value={chosenPatient} onChange={(e) => setPatientId(e.target.value)}>
+          {t('setup.patient')}
+          <select aria-label={t('setup.patient')} value={chosenPatient} onChange={(e) => setPatientId(e.target.value)}>
             {(patients.data ?? []).map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name}
               </option>
             ))}
-            <option value={NEW_PATIENT}>New patient…</option>
+            <option value={NEW_PATIENT}>{t('setup.newPatient')}</option>
           </select>
         </label>
         {chosenPatient === NEW_PATIENT && (
-          <label>
-            Name
-            <input value={newPatientName} onChange={(e) => setNewPatientName(e.target.value)} autoComplete="off" required />
-          </label>
+          <>
+            <label>
+              {t('setup.name')}
+              <input value={newPatientName} onChange={(e) => setNewPatientName(e.target.value)} autoComplete="off" required />
+            </label>
+            <label>
+              {t('setup.clinicId')}
+              <input value={newClinicId} onChange={(e) => setNewClinicId(e.target.value)} autoComplete="off" maxLength={64} />
+            </label>
+          </>
         )}
         <label>
-          Session label
-          <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. week 2, first visit" />
+          {t('setup.label')}
+          <input value={label} onChange={(e) => setLabel(e.target.value)} placeholder={t('setup.labelPlaceholder')} />
         </label>
-        {patients.error && <p className="error">Patients could not be loaded: {patients.error}</p>}
+        {patients.error && <p className="error">{t('setup.patientsFailed', { error: patients.error })}</p>}
       </fieldset>
 
       <fieldset>
-        <legend>Pain and load</legend>
+        <legend>{t('setup.painAndLoad')}</legend>
         <label>
-          Pain level today (0-10)
+          {t('setup.painBefore')}
           <input type="number" min={0} max={10} step={1} value={pain} onChange={(e) => setPain(e.target.value)} aria-describedby="pain-guidance" />
         </label>
         <p id="pain-guidance" className={guidance.tone === 'warn' ? 'warn' : 'hint'} role="status">
           {guidance.tone === 'warn' ? '⚠ ' : ''}
-          {guidance.text}
+          {t(guidance.key, { level: painLevel })}
         </p>
         <label>
-          Load
-          <select aria-label="Load" value={load} onChange={(e) => setLoad(e.target.value as (typeof LOADS)[number])}>
+          {t('setup.loadLabel')}
+          <select aria-label={t('setup.loadLabel')} value={load} onChange={(e) => setLoad(e.target.value as (typeof LOADS)[number])}>
             {LOADS.map((l) => (
               <option key={l} value={l}>
-                {l}
+                {t(`load.${l}`)}
               </option>
             ))}
           </select>
@@ -141,43 +153,34 @@ export function SessionSetup() {
       </fieldset>
 
       <fieldset>
-        <legend>Limits and targets (empty: default)</legend>
-        <NumberField label="Lumbar flexion limit (°)" value={limit} onChange={setLimit} min={0} max={90} step={1} />
-        <NumberField label="Shortest descent or ascent (s)" value={tempo} onChange={setTempo} min={0} max={10} step={0.1} />
-        <NumberField label="Target reps per set" value={targetReps} onChange={setTargetReps} min={1} max={100} step={1} />
-        <NumberField label="Target sets" value={targetSets} onChange={setTargetSets} min={1} max={20} step={1} />
+        <legend>{t('setup.limitsTitle')}</legend>
+        <NumberField label={t('setup.limit')} value={limit} onChange={setLimit} min={0} max={90} step={1} placeholder={t('setup.defaultValue', { value: deg(DEFAULT_SETTINGS.lumbarLimitDeg, 0) })} />
+        <NumberField label={t('setup.tempo')} value={tempo} onChange={setTempo} min={0} max={10} step={0.1} placeholder={t('setup.defaultValue', { value: seconds(DEFAULT_SETTINGS.tempoMinS, 1) })} />
+        <NumberField label={t('setup.targetReps')} value={targetReps} onChange={setTargetReps} min={1} max={100} step={1} placeholder={t('setup.defaultValue', { value: DEFAULT_SETTINGS.targetReps })} />
+        <NumberField label={t('setup.targetSets')} value={targetSets} onChange={setTargetSets} min={1} max={20} step={1} placeholder={t('setup.defaultValue', { value: DEFAULT_SETTINGS.targetSets })} />
       </fieldset>
 
       <fieldset>
-        <legend>Sensors</legend>
-        <div role="radiogroup" aria-label="Source of the samples" className="radios">
-          {(
-            [
-              ['ble', 'Two Bluetooth sensors'],
-              ['replay', 'Replay a recording'],
-              ['simulator', 'Simulator'],
-            ] as const
-          ).map(([kind, text]) => (
+        <legend>{t('setup.sensors')}</legend>
+        <div role="radiogroup" aria-label={t('setup.sourceGroup')} className="radios">
+          {(['ble', 'replay', 'simulator'] as const).map((kind) => (
             <label key={kind} className="radio">
               <input type="radio" name="source" value={kind} checked={sourceKind === kind} onChange={() => setSourceKind(kind)} />
-              {text}
+              {t(`setup.source.${kind}`)}
             </label>
           ))}
         </div>
         {sourceKind === 'ble' && (
           <>
-            <p className="hint">
-              Strap one sensor on the sacrum and one on the thoracic spine (between the shoulder blades). Scan and choose which is where, or tap a sensor to
-              identify it; the addresses can also be typed in.
-            </p>
+            <p className="hint">{t('setup.bleHint')}</p>
             <SensorFinder addresses={addresses} onChange={setAddresses} />
-            {remembered.error && <p className="error">Remembered sensors could not be read: {remembered.error}</p>}
+            {remembered.error && <p className="error">{t('setup.rememberedFailed', { error: remembered.error })}</p>}
             <label>
-              Sacrum sensor address
+              {t('setup.sacrumAddress')}
               <input value={addresses.sacrum} onChange={(e) => setAddresses((a) => ({ ...a, sacrum: e.target.value }))} placeholder="aa:bb:cc:dd:ee:01" />
             </label>
             <label>
-              Thoracic sensor address
+              {t('setup.thoracicAddress')}
               <input value={addresses.thoracic} onChange={(e) => setAddresses((a) => ({ ...a, thoracic: e.target.value }))} placeholder="aa:bb:cc:dd:ee:02" />
             </label>
           </>
@@ -185,8 +188,8 @@ export function SessionSetup() {
         {sourceKind === 'replay' && (
           <>
             <label>
-              Recording
-              <select aria-label="Recording" value={recordingName} onChange={(e) => setRecording(e.target.value)}>
+              {t('setup.recording')}
+              <select aria-label={t('setup.recording')} value={recordingName} onChange={(e) => setRecording(e.target.value)}>
                 {(recordings.data ?? []).map((r) => (
                   <option key={r.name} value={r.name}>
                     {r.name} ({Math.round(r.bytes / 1024)} KiB)
@@ -194,12 +197,12 @@ export function SessionSetup() {
                 ))}
               </select>
             </label>
-            {recordings.data?.length === 0 && <p className="warn">The bridge has no recordings to replay.</p>}
-            {recordings.error && <p className="error">Recordings could not be listed: {recordings.error}</p>}
-            <NumberField label="Speed (1 = real time)" value={speed} onChange={setSpeed} min={0.1} max={100} step={0.1} />
+            {recordings.data?.length === 0 && <p className="warn">{t('setup.noRecordings')}</p>}
+            {recordings.error && <p className="error">{t('setup.recordingsFailed', { error: recordings.error })}</p>}
+            <NumberField label={t('setup.speed')} value={speed} onChange={setSpeed} min={0.1} max={100} step={0.1} />
           </>
         )}
-        {sourceKind === 'simulator' && <NumberField label="Seed (optional)" value={seed} onChange={setSeed} min={0} max={4294967295} step={1} />}
+        {sourceKind === 'simulator' && <NumberField label={t('setup.seed')} value={seed} onChange={setSeed} min={0} max={4294967295} step={1} />}
       </fieldset>
 
       {error && (
@@ -208,17 +211,17 @@ export function SessionSetup() {
         </p>
       )}
       <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Starting…' : 'Start session'}
+        {busy ? t('setup.starting') : t('setup.start')}
       </button>
     </form>
   );
 }
 
-function NumberField(props: { label: string; value: string; onChange: (v: string) => void; min: number; max: number; step: number }) {
+function NumberField(props: { label: string; value: string; onChange: (v: string) => void; min: number; max: number; step: number; placeholder?: string }) {
   return (
     <label>
       {props.label}
-      <input type="number" min={props.min} max={props.max} step={props.step} value={props.value} placeholder="default" onChange={(e) => props.onChange(e.target.value)} />
+      <input type="number" min={props.min} max={props.max} step={props.step} value={props.value} placeholder={props.placeholder} onChange={(e) => props.onChange(e.target.value)} />
     </label>
   );
 }

@@ -1,6 +1,7 @@
 // Limits and targets of a running session; changes go to the bridge (`update-settings`) and come back
 // in the next `session` snapshot.
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { PatientSettings, SettingsPatch } from '@hinge/protocol';
 
 interface Props {
@@ -10,13 +11,14 @@ interface Props {
 }
 
 export function SettingsEditor({ settings, canControl, onSave }: Props) {
+  const { t } = useTranslation();
   const [draft, setDraft] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const fields = [
-    ['lumbarLimitDeg', 'Lumbar limit (°)', 0, 90, 1],
-    ['tempoMinS', 'Shortest descent/ascent (s)', 0, 10, 0.1],
-    ['targetReps', 'Target reps per set', 1, 100, 1],
-    ['targetSets', 'Target sets', 1, 20, 1],
+    ['lumbarLimitDeg', t('setup.limit'), 0, 90, 1],
+    ['tempoMinS', t('setup.tempo'), 0, 10, 0.1],
+    ['targetReps', t('setup.targetReps'), 1, 100, 1],
+    ['targetSets', t('setup.targetSets'), 1, 20, 1],
   ] as const;
 
   async function submit(event: FormEvent) {
@@ -30,7 +32,7 @@ export function SettingsEditor({ settings, canControl, onSave }: Props) {
     try {
       await onSave(patch);
       setDraft({});
-      setMessage({ error: false, text: 'Saved.' });
+      setMessage({ error: false, text: t('settings.saved') });
     } catch (e) {
       setMessage({ error: true, text: (e as Error).message });
     }
@@ -38,9 +40,9 @@ export function SettingsEditor({ settings, canControl, onSave }: Props) {
 
   return (
     <form className="panel settings" onSubmit={submit} aria-labelledby="settings-title">
-      <h2 id="settings-title">Limits and targets</h2>
+      <h2 id="settings-title">{t('settings.title')}</h2>
       <p className="hint">
-        Pain {settings.painLevel ?? '–'}/10, load: {settings.load}
+        {t('settings.painLoad', { pain: settings.painLevel === null ? '–' : t('pain.ofTen', { level: settings.painLevel }), load: t(`load.${settings.load}`) })}
       </p>
       {fields.map(([key, label, min, max, step]) => (
         <label key={key}>
@@ -57,7 +59,7 @@ export function SettingsEditor({ settings, canControl, onSave }: Props) {
         </label>
       ))}
       <button type="submit" disabled={!canControl || Object.keys(draft).length === 0}>
-        Apply
+        {t('settings.apply')}
       </button>
       {message && (
         <p className={message.error ? 'error' : 'hint'} role="status">

@@ -15,8 +15,9 @@ const MODEL_NAMES: Record<string, string> = {
   generic: 'hinge open profile',
 };
 
-export function modelName(model: string | null): string {
-  return model === null ? 'not usable' : (MODEL_NAMES[model] ?? model);
+/** The model's product name; null for a sensor hinge cannot use. */
+export function modelName(model: string | null): string | null {
+  return model === null ? null : (MODEL_NAMES[model] ?? model);
 }
 
 /** A sensor hinge can stream from, with an address to put in the session. */
@@ -28,16 +29,12 @@ export function canAssign(sensor: FoundSensorInfo): boolean {
  * Signal strength in words and dBm. Bands are rules of thumb for BLE at body distance: above -65 dBm
  * is a steady link, below -80 dBm drop-outs become likely.
  */
-export function signalText(rssiDbm: number): string {
-  const words = rssiDbm >= -65 ? 'strong' : rssiDbm >= -80 ? 'fair' : 'weak';
-  return `${words} (${Math.round(rssiDbm)} dBm)`;
+export function signalStrength(rssiDbm: number): 'strong' | 'fair' | 'weak' {
+  return rssiDbm >= -65 ? 'strong' : rssiDbm >= -80 ? 'fair' : 'weak';
 }
 
-export function batteryText(batteryPct: number | null): string {
-  if (batteryPct === null) return '–';
-  const pct = Math.round(batteryPct);
-  return pct <= 20 ? `${pct} % (charge soon)` : `${pct} %`;
-}
+/** At or below this charge the finder says "charge soon", %. */
+export const LOW_BATTERY_PCT = 20;
 
 /** Puts `address` on `placement`; if the other placement had the same sensor, that one is emptied. */
 export function assignAddress(addresses: Addresses, placement: SensorPlacement, address: string): Addresses {

@@ -2,10 +2,12 @@
 // coloured green / amber / red with a symbol and words as well (never colour alone), the rep count,
 // the exercise's cues, optional tones and spoken cues, and faded feedback for motor learning.
 import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useConnectionStatus, useSessionStore } from '../appContext';
-import { ConnectionBadge } from '../App';
+import { ConnectionBadge, LanguagePicker } from '../App';
 import { createCuePlayer, type CuePlayer } from './audio';
-import { describeMode, patientDisplay, ZONE_WORDS, type FeedbackMode, type PatientDisplay, type Zone } from './feedback';
+import { patientDisplay, type FeedbackMode, type PatientDisplay, type Zone } from './feedback';
+import { restState } from './rest';
 import { HingeFigure } from './HingeFigure';
 import { loadPatientPrefs, savePatientPrefs } from './prefs';
 
@@ -17,21 +19,15 @@ const storage = (): Storage | null => {
   }
 };
 
-const EXERCISE_CUES = [
-  'Push your hips back, as if closing a drawer behind you.',
-  'Keep your back flat, from your tailbone to your head.',
-  'Knees soft, weight in your heels.',
-  'Squeeze your buttocks to stand back up.',
-];
-
 const SYMBOL: Record<Zone, string> = { flat: '✓', near: '!', past: '✕' };
 
 export function PatientView({ sessionId }: { sessionId: string }) {
   const { store, snapshot } = useSessionStore(sessionId);
   const status = useConnectionStatus();
+  const { t, i18n } = useTranslation();
   const [initialPrefs] = useState(() => loadPatientPrefs(storage()));
   const [mode, setMode] = useState<FeedbackMode>(initialPrefs.mode);
-  const [display, setDisplay] = useState<PatientDisplay>({ zone: null, words: 'Ready' });
+  const [display, setDisplay] = useState<PatientDisplay>({ zone: null, words: 'patient.ready' });
   const [soundOn, setSoundOn] = useState(false);
   const [muted, setMuted] = useState(false);
   const [speech, setSpeech] = useState(initialPrefs.speech);
@@ -44,15 +40,17 @@ export function PatientView({ sessionId }: { sessionId: string }) {
 
   // Everything the per-frame display computation needs, kept in a ref so the loop never restarts.
   const limitDeg = session?.settings.lumbarLimitDeg ?? null;
+  const speakRef = useRef((key: 'patient.cue.repStart' | 'patient.cue.past') => playerRef.current?.speak(t(key), i18n.resolvedLanguage ?? 'en'));
   const inputsRef = useRef({ live, limitDeg, mode });
   useEffect(() => {
     inputsRef.current = { live, limitDeg, mode };
-  }, [live, limitDeg, mode]);
+    speakRef.current = (key) => playerRef.current?.speak(t(key), i18n.resolvedLanguage ?? 'en');
+  }, [live, limitDeg, mode, t, i18n.resolvedLanguage]);
 
   useEffect(() => {
     if (!store) return;
     let frame = 0;
-    let shown: PatientDisplay = { zone: null, words: 'Ready' };
+    let shown: PatientDisplay = { zone: null, words: 'patient.ready' };
     const tick = () => {
       const { live: state, limitDeg, mode: feedbackMode } = inputsRef.current;
       if (state && limitDeg !== null) {
@@ -68,7 +66,7 @@ export function PatientView({ sessionId }: { sessionId: string }) {
         if (next.zone !== shown.zone || next.words !== shown.words) {
           if (next.zone !== null && next.zone !== shown.zone && state.currentRep !== null) {
             playerRef.current?.toneFor(next.zone);
-            if (next.zone === 'past') playerRef.current?.speak(ZONE_WORDS.past.cue);
+            if (next.zone === 'past') speakRef.current('patient.cue.past');
           }
           shown = next;
           setDisplay(next);
@@ -83,7 +81,7 @@ export function PatientView({ sessionId }: { sessionId: string }) {
   // A spoken reminder at the start of each rep, when speech is on.
   const currentRep = live?.currentRep ?? null;
   useEffect(() => {
-    if (currentRep !== null) playerRef.current?.speak('Hips back, flat back');
+    if (currentRep !== null) speakRef.current('patient.cue.repStart');
   }, [currentRep]);
 
   useEffect(() => () => playerRef.current?.close(), []);
@@ -98,6 +96,8 @@ export function PatientView({ sessionId }: { sessionId: string }) {
   }
 
   const repCount = session ? Math.max(session.repCount, live?.reps.length ?? 0) : (live?.reps.length ?? 0);
+  const inSet = session !== null && session.activeSet !== null;
+  const rest = session ? restState(session) : null;
   const zoneClass = display.zone ?? 'calm';
 
   return (
@@ -105,40 +105,44 @@ export function PatientView({ sessionId }: { sessionId: string }) {
       <header className="patient-top">
         <ConnectionBadge />
         {session && session.activeSet !== null && (
-          <p className="patient-set">
-            Set {session.activeSet} of {session.settings.targetSets}
+          <p className="patient-set">{t('patient.setOf', { set: session.activeSet, sets: session.settings.targetSets })}</p>
+        )}
+        {rest && (
+          <p className="patient-set" data-testid="patient-rest">
+            {rest.kind === 'done' ? t('patient.done') : t('patient.rest', { seconds: Math.floor(rest.elapsedS), set: rest.nextSet })}
           </p>
         )}
+        <LanguagePicker />
       </header>
       <main className="patient-main">
         <div className="patient-figure">
-          {store && <HingeFigure latestAngles={store.latestAngles} label={`Your posture: ${display.words}`} />}
+          {store && <HingeFigure latestAngles={store.latestAngles} label={t('patient.posture', { words: t(display.words) })} />}
         </div>
         <div className="patient-status">
           <p className="zone-badge" role="status" aria-live="assertive" data-testid="patient-zone">
             <span className="zone-symbol" aria-hidden="true">
               {display.zone ? SYMBOL[display.zone] : '○'}
             </span>
-            <span className="zone-words">{display.words}</span>
+            <span className="zone-words">{t(display.words)}</span>
           </p>
           <p className="patient-reps" aria-live="polite" aria-atomic="true">
             <span className="patient-rep-number" data-testid="patient-rep-count">
-              {repCount}
+              {inSet ? session.setRepCount : repCount}
             </span>
-            <span className="patient-rep-label">{session ? ` of ${session.settings.targetReps * session.settings.targetSets} reps` : ' reps'}</span>
+            <span className="patient-rep-label">{inSet ? ` ${t('patient.repOf', { reps: session.settings.targetReps })}` : ` ${t('patient.reps')}`}</span>
           </p>
-          <ul className="cues" aria-label="How to do the hip hinge">
-            {EXERCISE_CUES.map((cue) => (
+          <ul className="cues" aria-label={t('patient.cuesLabel')}>
+            {(t('patient.cues', { returnObjects: true }) as string[]).map((cue) => (
               <li key={cue}>{cue}</li>
             ))}
           </ul>
         </div>
       </main>
-      {!session && <p className="patient-wait">{status.presence === 'present' ? 'Waiting for the session…' : 'Connecting…'}</p>}
-      <footer className="patient-controls" aria-label="Sound and feedback">
+      {!session && <p className="patient-wait">{status.presence === 'present' ? t('patient.waiting') : t('patient.connecting')}</p>}
+      <footer className="patient-controls" aria-label={t('patient.controls')}>
         {!soundOn ? (
           <button type="button" onClick={turnSoundOn}>
-            Sound on
+            {t('patient.soundOn')}
           </button>
         ) : (
           <button
@@ -149,11 +153,11 @@ export function PatientView({ sessionId }: { sessionId: string }) {
               playerRef.current?.setMuted(!muted);
             }}
           >
-            {muted ? 'Sound muted: press to unmute' : 'Mute sound'}
+            {muted ? t('patient.muted') : t('patient.mute')}
           </button>
         )}
         <label>
-          Volume
+          {t('patient.volume')}
           <input
             type="range"
             min={0}
@@ -174,12 +178,12 @@ export function PatientView({ sessionId }: { sessionId: string }) {
               playerRef.current?.setSpeech(e.target.checked);
             }}
           />
-          Spoken cues
+          {t('patient.speech')}
         </label>
         <label>
-          Feedback
+          {t('patient.feedback')}
           <select
-            aria-label="Feedback"
+            aria-label={t('patient.feedback')}
             value={mode.kind === 'every-nth' ? `every-${mode.n}` : mode.kind}
             onChange={(e) => {
               const value = e.target.value;
@@ -188,7 +192,7 @@ export function PatientView({ sessionId }: { sessionId: string }) {
           >
             {([{ kind: 'always' }, { kind: 'outside-band' }, { kind: 'every-nth', n: 2 }, { kind: 'every-nth', n: 3 }] as FeedbackMode[]).map((m) => (
               <option key={m.kind === 'every-nth' ? `every-${m.n}` : m.kind} value={m.kind === 'every-nth' ? `every-${m.n}` : m.kind}>
-                {describeMode(m)}
+                {m.kind === 'always' ? t('patient.mode.always') : m.kind === 'outside-band' ? t('patient.mode.outsideBand') : t('patient.mode.everyNth', { count: m.n, ordinal: true })}
               </option>
             ))}
           </select>

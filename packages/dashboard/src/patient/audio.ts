@@ -8,8 +8,8 @@ export interface CuePlayer {
   setMuted(muted: boolean): void;
   /** A tone for entering a zone: one soft high beep near the limit, two low beeps past it, none when flat. */
   toneFor(zone: Zone): void;
-  /** Speaks a cue when speech is enabled and available. */
-  speak(text: string): void;
+  /** Speaks a cue (already in the UI language, BCP 47 `lang`) when speech is enabled and available. */
+  speak(text: string, lang: string): void;
   setSpeech(enabled: boolean): void;
   close(): void;
 }
@@ -61,10 +61,11 @@ export function createCuePlayer(): CuePlayer | null {
         beep(330, 0.3, 0.2);
       }
     },
-    speak(text) {
+    speak(text, lang) {
       if (muted || !speech || !window.speechSynthesis) return;
       window.speechSynthesis.cancel();
       const utterance = new SpeechSynthesisUtterance(text);
+      utterance.lang = lang;
       utterance.volume = volume;
       utterance.rate = 0.9;
       window.speechSynthesis.speak(utterance);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMode, feedbackOn, nearMarginDeg, patientDisplay, zoneOf } from './feedback';
+import { feedbackOn, nearMarginDeg, patientDisplay, zoneOf } from './feedback';
 
 describe('zoneOf', () => {
   it('is flat well below the limit, near within the margin, past above it', () => {
@@ -38,22 +38,18 @@ describe('feedbackOn', () => {
     expect([1, 2, 3, 4, 5, 6].map((i) => feedbackOn(mode, i, 'past'))).toEqual([false, false, true, false, false, true]);
     expect(feedbackOn(mode, null, 'past')).toBe(false);
   });
-  it('describes each mode in words', () => {
-    expect(describeMode({ kind: 'every-nth', n: 2 })).toBe('Feedback on every 2nd rep');
-    expect(describeMode({ kind: 'every-nth', n: 11 })).toBe('Feedback on every 11th rep');
-  });
 });
 
 describe('patientDisplay', () => {
   const base = { lumbarDeg: 5, limitDeg: 20, currentRep: null, roundedReps: new Set<number>(), lastRep: null, mode: { kind: 'always' } } as const;
 
   it('is calm before the first rep', () => {
-    expect(patientDisplay(base)).toEqual({ zone: null, words: 'Ready' });
+    expect(patientDisplay(base)).toEqual({ zone: null, words: 'patient.ready' });
   });
   it('follows the live angle during a rep', () => {
-    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 5 })).toEqual({ zone: 'flat', words: 'Back flat' });
-    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 18 })).toEqual({ zone: 'near', words: 'Near the limit' });
-    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 25 })).toEqual({ zone: 'past', words: 'Back rounding' });
+    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 5 })).toEqual({ zone: 'flat', words: 'patient.zone.flat' });
+    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 18 })).toEqual({ zone: 'near', words: 'patient.zone.near' });
+    expect(patientDisplay({ ...base, currentRep: 1, lumbarDeg: 25 })).toEqual({ zone: 'past', words: 'patient.zone.past' });
   });
   it('stays red for the rest of a rep that raised a rounding alert', () => {
     expect(patientDisplay({ ...base, currentRep: 2, lumbarDeg: 3, roundedReps: new Set([2]) }).zone).toBe('past');
@@ -61,15 +57,15 @@ describe('patientDisplay', () => {
   it('shows how the last rep went between reps', () => {
     const clean = { index: 1, peakLumbarDeg: 8, faults: [] };
     const rounded = { index: 2, peakLumbarDeg: 31, faults: ['lumbar-rounding'] };
-    expect(patientDisplay({ ...base, lastRep: clean })).toEqual({ zone: 'flat', words: 'Last rep: back stayed flat' });
-    expect(patientDisplay({ ...base, lastRep: rounded })).toEqual({ zone: 'past', words: 'Last rep: back rounded' });
+    expect(patientDisplay({ ...base, lastRep: clean })).toEqual({ zone: 'flat', words: 'patient.last.flat' });
+    expect(patientDisplay({ ...base, lastRep: rounded })).toEqual({ zone: 'past', words: 'patient.last.past' });
   });
   it('hides feedback on the reps faded feedback leaves out', () => {
     const everyThird = { kind: 'every-nth', n: 3 } as const;
     expect(patientDisplay({ ...base, mode: everyThird, currentRep: 2, lumbarDeg: 25 }).zone).toBeNull();
     expect(patientDisplay({ ...base, mode: everyThird, currentRep: 3, lumbarDeg: 25 }).zone).toBe('past');
     const band = { kind: 'outside-band' } as const;
-    expect(patientDisplay({ ...base, mode: band, currentRep: 1, lumbarDeg: 2 })).toEqual({ zone: null, words: 'Keep going' });
+    expect(patientDisplay({ ...base, mode: band, currentRep: 1, lumbarDeg: 2 })).toEqual({ zone: null, words: 'patient.keepGoing' });
     expect(patientDisplay({ ...base, mode: band, currentRep: 1, lumbarDeg: 25 }).zone).toBe('past');
   });
 });

@@ -23,12 +23,6 @@ export function zoneOf(lumbarDeg: number | null, limitDeg: number): Zone | null 
   return 'flat';
 }
 
-export const ZONE_WORDS: Record<Zone, { label: string; cue: string }> = {
-  flat: { label: 'Back flat', cue: 'Good, keep your back flat' },
-  near: { label: 'Near the limit', cue: 'Careful, keep your back flat' },
-  past: { label: 'Back rounding', cue: 'Flat back. Push your hips back' },
-};
-
 export type FeedbackMode =
   | { kind: 'always' }
   | { kind: 'outside-band' }
@@ -49,22 +43,6 @@ export function feedbackOn(mode: FeedbackMode, repIndex: number | null, zone: Zo
   }
 }
 
-export function describeMode(mode: FeedbackMode): string {
-  switch (mode.kind) {
-    case 'always':
-      return 'Feedback on every rep';
-    case 'outside-band':
-      return 'Feedback only near or past the limit';
-    case 'every-nth':
-      return `Feedback on every ${ordinal(mode.n)} rep`;
-  }
-}
-
-function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
-}
-
 export interface PatientDisplayInput {
   /** Latest lumbar angle, degrees (+ = flexion). */
   lumbarDeg: number | null;
@@ -77,11 +55,13 @@ export interface PatientDisplayInput {
   mode: FeedbackMode;
 }
 
-/** What the patient screen shows: a zone (null = calm, no feedback now) and its words. */
+/** What the patient screen shows: a zone (null = calm, no feedback now) and its words (an i18n key, `patient.*`). */
 export interface PatientDisplay {
   zone: Zone | null;
-  words: string;
+  words: PatientWords;
 }
+
+export type PatientWords = 'patient.ready' | 'patient.keepGoing' | 'patient.readyNext' | `patient.zone.${Zone}` | `patient.last.${Zone}`;
 
 const WORSE: Record<Zone, number> = { flat: 0, near: 1, past: 2 };
 const worst = (a: Zone | null, b: Zone | null): Zone | null => (a === null ? b : b === null ? a : WORSE[a] >= WORSE[b] ? a : b);
@@ -94,13 +74,12 @@ export function patientDisplay(input: PatientDisplayInput): PatientDisplay {
   const { currentRep, lastRep, mode } = input;
   if (currentRep !== null) {
     const zone = worst(zoneOf(input.lumbarDeg, input.limitDeg), input.roundedReps.has(currentRep) ? 'past' : null);
-    if (zone === null || !feedbackOn(mode, currentRep, zone)) return { zone: null, words: 'Keep going' };
-    return { zone, words: ZONE_WORDS[zone].label };
+    if (zone === null || !feedbackOn(mode, currentRep, zone)) return { zone: null, words: 'patient.keepGoing' };
+    return { zone, words: `patient.zone.${zone}` };
   }
-  if (lastRep === null) return { zone: null, words: 'Ready' };
+  if (lastRep === null) return { zone: null, words: 'patient.ready' };
   const rounded = lastRep.faults.includes('lumbar-rounding') || input.roundedReps.has(lastRep.index);
   const zone = worst(zoneOf(lastRep.peakLumbarDeg, input.limitDeg), rounded ? 'past' : null) ?? 'flat';
-  if (!feedbackOn(mode, lastRep.index, zone)) return { zone: null, words: 'Ready for the next one' };
-  const words = zone === 'past' ? 'Last rep: back rounded' : zone === 'near' ? 'Last rep: close to the limit' : 'Last rep: back stayed flat';
-  return { zone, words };
+  if (!feedbackOn(mode, lastRep.index, zone)) return { zone: null, words: 'patient.readyNext' };
+  return { zone, words: `patient.last.${zone}` };
 }

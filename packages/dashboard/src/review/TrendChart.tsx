@@ -1,45 +1,52 @@
-// A small line chart of one value per session (a handful of points, static), drawn as SVG so it prints
-// sharply. Missing values leave a gap; every point is labelled with its value, not only its position.
+// A small line chart of one or two values per session, by date, drawn as SVG so it prints sharply.
+// Missing values leave a gap. Date ticks and value labels are thinned (chartLayout.ts) so none overlap;
+// every value is still in the chart's accessible description and in the table below it.
+import { useTranslation } from 'react-i18next';
+import { dateOnly } from '../clinician/format';
+import { dateXs, labelledIndices } from './chartLayout';
 import type { ProgressPoint } from './progress';
+
+export interface TrendSeries {
+  name: string;
+  value: (p: ProgressPoint) => number | null;
+  /** Hollow points (e.g. pain after), filled otherwise. */
+  hollow?: boolean;
+}
 
 interface Props {
   title: string;
   points: readonly ProgressPoint[];
-  value: (p: ProgressPoint) => number | null;
+  series: readonly TrendSeries[];
   format: (v: number) => string;
   min: number;
   max: number;
-  /** Which direction is better, said in words under the chart. */
+  /** Which direction is better, said in words under the title. */
   better: 'higher' | 'lower';
+  /** A dashed reference line (e.g. the lumbar limit). */
+  reference?: number;
 }
 
-const W = 320;
-const H = 160;
-const PAD = { left: 36, right: 12, top: 14, bottom: 28 };
+const W = 340;
+const H = 170;
+const PAD = { left: 40, right: 18, top: 16, bottom: 30 };
+const VALUE_LABEL_GAP_PX = 34;
+const DATE_LABEL_GAP_PX = 70;
 
-export function TrendChart({ title, points, value, format, min, max, better }: Props) {
-  const values = points.map(value);
-  // Room above the highest point for its label.
-  const top = Math.max(max, ...values.filter((v): v is number => v !== null).map((v) => v + (max - min) * 0.15));
-  const x = (i: number) => PAD.left + (points.length <= 1 ? 0.5 : i / (points.length - 1)) * (W - PAD.left - PAD.right);
+export function TrendChart({ title, points, series, format, min, max, better, reference }: Props) {
+  const { t } = useTranslation();
+  const all = series.flatMap((s) => points.map(s.value)).filter((v): v is number => v !== null);
+  const top = Math.max(max, ...all.map((v) => v + (max - min) * 0.15));
+  const xs = dateXs(points.map((p) => Date.parse(p.date)), PAD.left + 8, W - PAD.right);
   const y = (v: number) => PAD.top + (1 - (v - min) / (top - min || 1)) * (H - PAD.top - PAD.bottom);
-  const segments: string[] = [];
-  let path = '';
-  values.forEach((v, i) => {
-    if (v === null) {
-      if (path) segments.push(path);
-      path = '';
-      return;
-    }
-    path += `${path ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
-  });
-  if (path) segments.push(path);
-  const described = points.map((p, i) => `${p.label}: ${values[i] === null ? 'no data' : format(values[i]!)}`).join('; ');
+  const dateLabels = labelledIndices(xs, DATE_LABEL_GAP_PX);
+  const described = points
+    .map((p) => `${dateOnly(p.date)}: ${series.map((s) => `${s.name} ${s.value(p) === null ? t('review.noData') : format(s.value(p)!)}`).join(', ')}`)
+    .join('; ');
 
   return (
     <figure className="trend">
       <figcaption>
-        {title} <span className="hint">({better} is better)</span>
+        {title} <span className="hint">{better === 'higher' ? t('review.higherBetter') : t('review.lowerBetter')}</span>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${title}. ${described}`}>
         <line className="axis" x1={PAD.left} y1={y(min)} x2={W - PAD.right} y2={y(min)} />
@@ -50,25 +57,50 @@ export function TrendChart({ title, points, value, format, min, max, better }: P
         <text className="tick" x={PAD.left - 4} y={y(min) + 4} textAnchor="end">
           {format(min)}
         </text>
-        {segments.map((d) => (
-          <path key={d} className="trend-line" d={d} />
-        ))}
-        {values.map((v, i) =>
-          v === null ? null : (
-            <g key={points[i]!.sessionId}>
-              <circle className="trend-point" cx={x(i)} cy={y(v)} r="4" />
-              <text className="value" x={x(i)} y={y(v) - 8} textAnchor="middle">
-                {format(v)}
-              </text>
+        {reference !== undefined && <line className="reference" x1={PAD.left} y1={y(reference)} x2={W - PAD.right} y2={y(reference)} />}
+        {series.map((s) => {
+          const values = points.map(s.value);
+          const known = values.map((v, i) => (v === null ? null : i)).filter((i): i is number => i !== null);
+          const labelled = new Set(labelledIndices(known.map((i) => xs[i]!), VALUE_LABEL_GAP_PX).map((k) => known[k]!));
+          return (
+            <g key={s.name} className={s.hollow ? 'trend-series hollow' : 'trend-series'}>
+              <path className="trend-line" d={linePath(values, xs, y)} />
+              {values.map((v, i) =>
+                v === null ? null : (
+                  <g key={points[i]!.sessionId}>
+                    <circle className="trend-point" cx={xs[i]} cy={y(v)} r="4" />
+                    {labelled.has(i) && (
+                      <text className="value" x={xs[i]} y={y(v) - 8} textAnchor="middle">
+                        {format(v)}
+                      </text>
+                    )}
+                  </g>
+                ),
+              )}
             </g>
-          ),
-        )}
-        {points.map((p, i) => (
-          <text key={p.sessionId} className="tick" x={x(i)} y={H - 8} textAnchor="middle">
-            {i + 1}
+          );
+        })}
+        {dateLabels.map((i) => (
+          <text key={points[i]!.sessionId} className="tick" x={xs[i]} y={H - 10} textAnchor={i === points.length - 1 && points.length > 1 ? 'end' : 'middle'}>
+            {dateOnly(points[i]!.date)}
           </text>
         ))}
       </svg>
     </figure>
   );
+}
+
+/** An SVG path through the known values; a missing value breaks the line. */
+function linePath(values: readonly (number | null)[], xs: readonly number[], y: (v: number) => number): string {
+  let d = '';
+  let drawing = false;
+  values.forEach((v, i) => {
+    if (v === null) {
+      drawing = false;
+      return;
+    }
+    d += `${drawing ? 'L' : 'M'}${xs[i]!.toFixed(1)},${y(v).toFixed(1)}`;
+    drawing = true;
+  });
+  return d;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionState } from '@hinge/protocol';
-import { parseAnglesCsv, progressPoints } from './progress';
+import { cleanTrend, courseOf, flagsOf, parseAnglesCsv, progressPoints } from './progress';
 
 function stored(id: string, createdAt: string, summary: SessionState['summary']): SessionState {
   return {
@@ -24,7 +24,7 @@ describe('progressPoints', () => {
       stored('c', '2026-03-15T10:00:00Z', null),
     ]);
     expect(points.map((p) => p.sessionId)).toEqual(['a', 'b', 'c']);
-    expect(points[0]).toMatchObject({ cleanShare: 0.5, peakLumbarDegMax: 28, hipShareMean: 0.6, label: '2026-03-01' });
+    expect(points[0]).toMatchObject({ cleanShare: 0.5, peakLumbarDegMax: 28, hipShareMean: 0.6, date: '2026-03-01T10:00:00Z' });
     expect(points[1]!.cleanShare).toBeCloseTo(0.9);
     expect(points[2]).toMatchObject({ cleanShare: null, peakLumbarDegMax: null, repCount: 4 });
   });
@@ -47,5 +47,33 @@ describe('parseAnglesCsv', () => {
   });
   it('says what is wrong with a bad header', () => {
     expect(() => parseAnglesCsv('time,a\n1,2')).toThrow('angles.csv header');
+  });
+});
+
+describe('course, trend and flags', () => {
+  const withPain = (s: SessionState, painLevel: number | null, painAfter: number | null, load: SessionState['settings']['load'] = 'none'): SessionState => ({
+    ...s,
+    settings: { ...s.settings, painLevel, load },
+    painAfter,
+  });
+  const a = withPain(stored('a', '2026-03-01T10:00:00Z', summary(8, 4, 28, 0.6)), 3, 3);
+  const b = withPain(stored('b', '2026-03-08T10:00:00Z', summary(10, 9, 12, 0.85)), 2, 4, 'dowel');
+
+  it('names the settings that changed since the session before', () => {
+    const points = progressPoints([a, b]);
+    expect(points[0]!.changed).toEqual([]);
+    expect(points[1]!.changed).toEqual([{ key: 'load', from: 'none', to: 'dowel' }]);
+  });
+  it('gives the progression rule the finished sessions, and the trend of the clean-rep share', () => {
+    const points = progressPoints([a, b, stored('c', '2026-03-15T10:00:00Z', null)]);
+    expect(courseOf(points).map((c) => [c.load, c.painBefore, c.painAfter])).toEqual([['none', 3, 3], ['dowel', 2, 4]]);
+    expect(cleanTrend(points)).toBe('better');
+    expect(cleanTrend(points.slice(0, 1))).toBe('none');
+  });
+  it('flags rising pain, pain above 5, a peak over the limit and a missing pain report', () => {
+    const [first, second] = progressPoints([a, b]);
+    expect(flagsOf(first)).toEqual([{ kind: 'overLimit', peak: 28, limit: 20 }]);
+    expect(flagsOf(second)).toEqual([{ kind: 'painUp', before: 2, after: 4 }]);
+    expect(flagsOf(progressPoints([withPain(a, 6, null)])[0]).map((f) => f.kind)).toEqual(['highPain', 'overLimit', 'noPainReport']);
   });
 });
