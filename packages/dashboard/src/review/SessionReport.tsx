@@ -104,7 +104,7 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
         <dt>{t('review.facts.duration')}</dt>
         <dd>{duration(sessionDurationS(session))}</dd>
         <dt>{t('pain.before')}</dt>
-        <dd>{session.settings.painLevel === null ? '–' : t('pain.ofTen', { level: session.settings.painLevel })}</dd>
+        <dd>{(session.painBefore ?? session.settings.painLevel) === null ? '–' : t('pain.ofTen', { level: session.painBefore ?? session.settings.painLevel })}</dd>
         <dt>{t('pain.after')}</dt>
         <dd>
           <PainAfter sessionId={session.id} painAfter={session.painAfter ?? null} onSaved={detail.reload} />
@@ -207,7 +207,7 @@ function PainAfter({ sessionId, painAfter, onSaved }: { sessionId: string; painA
         e.preventDefault();
         if (value === '') return;
         try {
-          await api.send('PUT', `/api/sessions/${encodeURIComponent(sessionId)}/pain`, { painAfter: Number(value) });
+          await api.send('POST', `/api/sessions/${encodeURIComponent(sessionId)}/pain`, { phase: 'after', scoreNrs: Number(value) });
           setMessage(t('pain.saved'));
           onSaved();
         } catch (error) {

@@ -53,7 +53,7 @@ export function progressPoints(sessions: readonly SessionState[]): ProgressPoint
       peakLumbarDegMean: summary?.peakLumbarDegMean ?? null,
       hipShareMean: summary?.hipShareMean ?? null,
       descentSMean: summary?.descentSMean ?? null,
-      painBefore: s.settings.painLevel,
+      painBefore: s.painBefore ?? s.settings.painLevel,
       painAfter: s.painAfter ?? null,
       durationS: sessionDurationS(s),
       settings: s.settings,
