@@ -57,7 +57,7 @@ describe('dashboard in a browser', () => {
       await clinician.getByLabel('Patient', { exact: true }).selectOption({ label: 'New patient…' });
       await clinician.getByLabel('Name', { exact: true }).fill('E2E Patient');
       await clinician.getByLabel('Session label').fill('demo replay');
-      await clinician.getByLabel('Pain level today (0-10)').fill('3');
+      await clinician.getByLabel('Pain level now, before the session (0-10)').fill('3');
       await clinician.getByLabel('Load', { exact: true }).selectOption('dowel');
       await clinician.getByLabel('Target reps per set').fill(String(expectedReps));
       await clinician.getByLabel('Replay a recording').check();
@@ -163,7 +163,7 @@ describe('dashboard in a browser', () => {
       await clinician.locator('.report .uplot').waitFor();
       // Every export button points at a file the bridge serves.
       const exportLinks = await clinician.locator('a[download]').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
-      expect(exportLinks).toHaveLength(4);
+      expect(exportLinks).toHaveLength(7);
       for (const href of exportLinks) {
         const response = await fetch(href);
         expect(response.status, href).toBe(200);
