@@ -53,9 +53,12 @@ async function runBridgeChild(): Promise<void> {
   const fixtures = path.join(repoRoot, 'fixtures');
   /** Per source (in session order): [time up to which both sensors' samples have arrived, arrival ms]. */
   const arrivals: [number, number][][] = [];
+  // BENCH_CLINIC_URL: the bridge is also a station pushing everything to that clinic database (bench/clinic.ts).
+  const clinicUrl = process.env.BENCH_CLINIC_URL;
   const app = await buildApp({
     dataDir,
     replayDirs: [fixtures],
+    ...(clinicUrl ? { clinicDatabaseUrl: clinicUrl, station: 'bench-live' } : {}),
     createSource: () => {
       const log: [number, number][] = [];
       arrivals.push(log);

@@ -238,6 +238,42 @@ describe.skipIf(!db)('clinic database (real PostgreSQL)', () => {
     expect(await query(url, 'SELECT id FROM sessions WHERE id = $1', [session.id])).toHaveLength(1);
   });
 
+  it('the least-privilege roles of docs/clinic.md suffice: a station pushes, a review desk reads and cannot write', async () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/clinic.md'), 'utf8');
+    const block = doc.slice(doc.indexOf('### Least-privilege roles')).match(/```sql\n([\s\S]*?)```/)![1]!;
+    const suffix = `_${Math.random().toString(36).slice(2, 8)}`;
+    const roles = { station: `hinge_station${suffix}`, review: `hinge_review${suffix}` };
+    const sqlText = block
+      .replace(/hinge_station/g, roles.station)
+      .replace(/hinge_review/g, roles.review)
+      .replace(/DATABASE hinge /g, `DATABASE ${db!.name} `);
+    await query(url, sqlText);
+    const as = (role: string) => {
+      const u = new URL(url);
+      u.username = role;
+      return u.toString();
+    };
+    try {
+      const bay = await track(station('bay-least', as(roles.station)));
+      const patient = await call<Patient>(bay, 'POST', '/api/patients', { name: 'Least privilege', clinicId: 'MRN-400' });
+      const session = await recordSimulated(bay, patient, 41);
+      await sleep(1200);
+      await call(bay, 'POST', `/api/sessions/${session.id}/stop`);
+      await until(() => drained(bay), 15_000, 'the push as the station role');
+      expect(bay.bridge.pusher!.stats.lastError).toBeNull();
+      const desk = await track(reviewDesk(as(roles.review)));
+      expect((await call<SessionState[]>(desk, 'GET', `/api/patients/${patient.id}/sessions`)).map((s) => s.id)).toEqual([session.id]);
+      const recording = await desk.inject({ method: 'GET', url: `/api/sessions/${session.id}/export/recording` });
+      expect(recording.statusCode).toBe(200);
+      await expect(query(as(roles.review), "INSERT INTO patients (id, name, notes, created_at) VALUES ('x', 'x', '', 'x')")).rejects.toThrow(/permission denied/);
+      await expect(query(as(roles.station), 'DROP TABLE recording_chunks')).rejects.toThrow(/must be owner/);
+      await bay.close();
+      await desk.close();
+    } finally {
+      for (const role of Object.values(roles)) await query(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
   it('the connection string never comes from the command line', async () => {
     const cli = capturedIO();
     expect(await main(['serve', '--database-url', url], cli.io)).toBe(2);

@@ -69,7 +69,8 @@ export async function query<R extends pg.QueryResultRow>(url: string, text: stri
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<R>(text, values)).rows;
+    // Without values, the simple protocol: several statements in one text are allowed.
+    return (values.length > 0 ? await client.query<R>(text, values) : await client.query<R>(text)).rows;
   } finally {
     await client.end();
   }

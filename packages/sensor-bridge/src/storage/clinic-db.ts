@@ -83,8 +83,12 @@ export class ClinicDb implements Archive {
       keepAlive: true,
       application_name: 'hinge-bridge',
     });
-    // A connection that dies while idle (server restart, network gone) must not take the process with it.
-    this.pool.on('error', (error) => options.log?.(`clinic database connection lost: ${error.message}`));
+    // A connection that dies (server restart, network gone) must not take the process with it: idle
+    // ones report to the pool, busy ones to their client (the query or transaction on it fails and
+    // is retried by the pusher), and a client between two queries of a transaction to this listener.
+    const lost = (error: Error) => options.log?.(`clinic database connection lost: ${error.message}`);
+    this.pool.on('error', lost);
+    this.pool.on('connect', (client) => client.on('error', lost));
     this.db = new Kysely<HingeDatabase>({ dialect: new PostgresDialect({ pool: this.pool }) });
   }
 

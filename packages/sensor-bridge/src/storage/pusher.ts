@@ -91,9 +91,11 @@ export class Pusher {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      const startedAtMs = Date.now();
       this.running = this.tick().finally(() => {
         this.running = null;
-        this.schedule(this.options.intervalMs ?? 1000);
+        // A steady cadence: the next push one interval after this one started (at once if it took longer).
+        this.schedule(Math.max(0, (this.options.intervalMs ?? 1000) - (Date.now() - startedAtMs)));
       });
     }, delayMs);
     this.timer.unref();
