@@ -106,3 +106,20 @@ describe('class 6: a pause at the bottom of a deep crouch', () => {
     expect(rep.end).toBeGreaterThan(sim.truth.reps[0]!.end - 0.5);
   });
 });
+
+describe('class 7: no still moment of 1.5 s', () => {
+  it('offline, the best still stand anywhere in the file (here under a second) is the neutral, and says where it came from', () => {
+    const script: ScriptStepInput[] = [{ kind: 'sway', durationS: 5 }];
+    for (let i = 0; i < 5; i++) script.push(hinge({ trunkDeg: 55 + 6 * i, pelvisDeg: 48 + 5 * i }), { kind: 'pause', durationS: 0.2 });
+    script.push({ kind: 'squat', trunkDeg: 35, pelvisDeg: 20, hipDropM: 0.35, descentS: 2, pauseS: 0.5, ascentS: 2 }, { kind: 'sway', durationS: 3 });
+    const { sim, doc } = run(script, 41);
+    expect(sim.truth.reps).toHaveLength(6);
+    expect(doc.calibration?.source).toBe('best-still-offline');
+    expect(doc.calibration!.stillS).toBeGreaterThanOrEqual(0.5);
+    expect(doc.calibration!.stillS).toBeLessThan(1.5);
+    expect(doc.calibration!.motionDegS).toBeLessThan(3);
+    expect(doc.warnings.some((w) => w.includes('calibrated offline on the best still stand'))).toBe(true);
+    expect(doc.reps).toHaveLength(6);
+    expect(doc.reps[5]!.faults).toContain('knee-dominant');
+  });
+});

@@ -4,3 +4,4 @@ export * from './session-analyzer';
 export * from './settings';
 export { summarizeReps } from './reps/summary';
 export * from './progression/progression-advice';
+export type { StillRun } from './body/best-still';

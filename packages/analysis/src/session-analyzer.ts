@@ -15,7 +15,8 @@ import type {
   SampleLine,
 } from '@hinge/protocol';
 import { isEventLine } from '@hinge/protocol';
-import { checkStale, createBodyState, requestCalibration, updateBody, type BodyState } from './body/body-angles';
+import { checkStale, createBodyState, presetNeutral, requestCalibration, updateBody, type BodyState } from './body/body-angles';
+import { bestStillRun, createBestStill, updateBestStill, type StillRun } from './body/best-still';
 import { createSegmentTracker, updateSegment, type SegmentTracker } from './body/segment-tracker';
 import { createTimeGrid, drainFrames, pushSegmentSample, type SegmentName, type TimeGrid } from './body/time-grid';
 import { closeSet, createRepDetector, finishReps, updateReps, type RepDetector } from './reps/rep-detector';
@@ -29,9 +30,13 @@ export interface SessionAnalyzerOptions {
   maxPendingAngles: number;
   /** Warn when no calibration has been possible after this much data, s. */
   calibrationWarnAfterS: number;
+  /** Offline: look for the best still stand anywhere (for a second pass when no calibration was possible). */
+  findBestStill: boolean;
+  /** Offline second pass: the neutral, set before the first frame (from a first pass's bestStill()). */
+  neutral: StillRun | null;
 }
 
-const DEFAULT_ANALYZER_OPTIONS: SessionAnalyzerOptions = { keepAngleSeries: false, maxPendingAngles: 2000, calibrationWarnAfterS: 10 };
+const DEFAULT_ANALYZER_OPTIONS: SessionAnalyzerOptions = { keepAngleSeries: false, maxPendingAngles: 2000, calibrationWarnAfterS: 10, findBestStill: false, neutral: null };
 
 export interface SessionAnalyzer {
   push(line: RecordingLine): void;
@@ -42,6 +47,13 @@ export interface SessionAnalyzer {
   updateSettings(settings: Partial<PatientSettings>): void;
   /** Ends the stream and returns the analysis document. */
   finish(): AnalysisDocument;
+  /**
+   * With findBestStill, after finish(): the neutral a second offline pass should start from, or null when
+   * this pass was calibrated in time. That is when no calibration was possible, or the first one came
+   * only after calibrationWarnAfterS without being asked for (everything before it had no angles, and a
+   * still pause at the bottom of a bend may have been taken for standing): the best still stand anywhere.
+   */
+  offlineNeutral(): StillRun | null;
   /** Observable internals, for tests, plots and the dashboard. */
   readonly internals: { grid: TimeGrid; body: BodyState; reps: RepDetector; trackers: Map<string, SegmentTracker> };
 }
@@ -84,6 +96,8 @@ export function createSessionAnalyzer(
 
   const grid = createTimeGrid();
   const body = createBodyState();
+  if (opts.neutral) presetNeutral(body, opts.neutral);
+  const bestStill = opts.findBestStill ? createBestStill() : null;
   const reps = createRepDetector(resolved.settings);
   let firstT: number | null = null;
   let calibrationWarned = false;
@@ -105,6 +119,7 @@ export function createSessionAnalyzer(
 
   function processFrames(final: boolean): void {
     for (const frame of drainFrames(grid, final)) {
+      if (bestStill) updateBestStill(bestStill, frame);
       const b = updateBody(body, frame);
       if (body.calibrations.length === 0 && !calibrationWarned && firstT !== null && b.t - firstT > opts.calibrationWarnAfterS) {
         calibrationWarned = true;
@@ -165,6 +180,12 @@ export function createSessionAnalyzer(
     takeEvents() {
       return events.splice(0);
     },
+    offlineNeutral() {
+      if (!bestStill) return null;
+      const first = body.calibrations[0];
+      const late = first !== undefined && first.reason === 'first-still-period' && firstT !== null && first.start - firstT > opts.calibrationWarnAfterS;
+      return !first || late ? bestStillRun(bestStill) : null;
+    },
     updateSettings(partial) {
       const next = resolveSettings({ ...reps.settings, ...partial });
       reps.settings = next.settings;
@@ -187,13 +208,27 @@ export function createSessionAnalyzer(
       const first = body.calibrations[0];
       if (!first) {
         warnings.push(`calibration impossible: no period of at least ${body.options.stillMinS} s in which both sensors were still (standing neutral)`);
+      } else if (first.reason === 'best-still-offline' && opts.neutral) {
+        warnings.push(
+          `no period of ${body.options.stillMinS} s with both sensors still: calibrated offline on the best still stand in the file, ` +
+            `${first.start.toFixed(2)}-${first.end.toFixed(2)} s (${(first.end - first.start).toFixed(2)} s, sensors turning ${opts.neutral.motionDegS.toFixed(2)} deg/s RMS); ` +
+            'angles near the start of the file rely on it too',
+        );
       }
       const repsWithGaps = reps.reps.filter((r) => r.missingS !== undefined);
       for (const r of repsWithGaps) warnings.push(`rep ${r.index}: thoracic data missing for ${r.missingS} s; its peaks may be underestimated`);
       finished = {
         format: 'hinge-analysis',
         version: 1,
-        calibration: first ? { start: round2(first.start)!, end: round2(first.end)! } : null,
+        calibration: first
+          ? {
+              start: round2(first.start)!,
+              end: round2(first.end)!,
+              source: first.reason === 'best-still-offline' ? 'best-still-offline' : 'still-standing',
+              stillS: round2(first.end - first.start)!,
+              ...(first.reason === 'best-still-offline' && opts.neutral ? { motionDegS: round2(opts.neutral.motionDegS)! } : {}),
+            }
+          : null,
         reps: reps.reps,
         summary: { ...summarizeReps(reps.reps), sets: reps.sets },
         warnings,
@@ -212,7 +247,14 @@ export function analyzeRecordingLines(
   settings: Partial<PatientSettings> = {},
   options: { angles?: boolean } = {},
 ): AnalysisDocument {
-  const analyzer = createSessionAnalyzer(header, settings, { keepAngleSeries: options.angles ?? false, maxPendingAngles: 0 });
-  for (const line of lines) analyzer.push(line);
-  return analyzer.finish();
+  const list = Array.isArray(lines) ? (lines as RecordingLine[]) : [...lines];
+  const analyzer = createSessionAnalyzer(header, settings, { keepAngleSeries: options.angles ?? false, maxPendingAngles: 0, findBestStill: true });
+  for (const line of list) analyzer.push(line);
+  const doc = analyzer.finish();
+  const neutral = analyzer.offlineNeutral();
+  if (!neutral) return doc;
+  // No still period long enough for the live calibration: once more, from the best still stand in the file.
+  const second = createSessionAnalyzer(header, settings, { keepAngleSeries: options.angles ?? false, maxPendingAngles: 0, neutral });
+  for (const line of list) second.push(line);
+  return second.finish();
 }

@@ -80,7 +80,12 @@ export interface AngleSeries {
 export interface AnalysisDocument {
   format: 'hinge-analysis';
   version: 1;
-  calibration: { start: number; end: number } | null;
+  /**
+   * The standing neutral: where it came from (`still-standing`: both sensors still for the live
+   * calibration time; `best-still-offline`: a file without one, calibrated on its best shorter still stand)
+   * and how still that was (its length, s, and the RMS turning rate of the sensors, deg/s).
+   */
+  calibration: { start: number; end: number; source?: 'still-standing' | 'best-still-offline'; stillS?: number; motionDegS?: number } | null;
   reps: RepReport[];
   summary: SessionSummary;
   warnings: string[];

@@ -56,7 +56,7 @@ export interface SegmentNeutral {
 export interface Calibration {
   start: number;
   end: number;
-  reason: 'first-still-period' | 'calibrate-event';
+  reason: 'first-still-period' | 'calibrate-event' | 'best-still-offline';
 }
 
 export interface BodyFrame {
@@ -173,6 +173,19 @@ function startNeutral(previous: SegmentNeutral | null, upS: Vec3): SegmentNeutra
   if (previous?.forwardS) forwardSum = scale(unit(perpendicular(previous.forwardS, upS)), 0.5);
   const hasPrior = Math.hypot(forwardSum[0], forwardSum[1], forwardSum[2]) > 0;
   return { upS, forwardS: hasPrior ? unit(forwardSum) : null, forwardSum, evidence: 0, gravityMS2: null };
+}
+
+/**
+ * Offline, when no still period of stillMinS exists: the neutral is set before the first frame from a
+ * shorter still stand found anywhere in the file (best-still.ts), with the up directions and gravity
+ * measured there.
+ */
+export function presetNeutral(state: BodyState, neutral: { start: number; end: number; pelvisUpS: Vec3; trunkUpS: Vec3; gravityMS2: number | null }): void {
+  const calibration: Calibration = { start: neutral.start, end: neutral.end, reason: 'best-still-offline' };
+  state.pelvis = startNeutral(null, neutral.pelvisUpS);
+  state.trunk = startNeutral(null, neutral.trunkUpS);
+  state.pelvis.gravityMS2 = neutral.gravityMS2;
+  state.calibrations.push(calibration);
 }
 
 /** Advances calibration with one grid frame and returns the body angles at that time. */

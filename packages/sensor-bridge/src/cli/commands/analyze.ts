@@ -2,7 +2,7 @@
 // JSON document (--json) or as a short table for people.
 import { existsSync } from 'node:fs';
 import type { AnalysisDocument } from '@hinge/protocol';
-import { createSessionAnalyzer } from '@hinge/analysis';
+import { createSessionAnalyzer, type StillRun } from '@hinge/analysis';
 import { openRecording, RecordingLineError } from '../../recording/reader';
 import { CliError, parseCommandArgs, write, type CliIO, type Command } from '../command';
 import { parseSettings, settingsOptions, settingsUsage } from '../settings-options';
@@ -26,29 +26,66 @@ export async function analyzeFile(
 ): Promise<AnalysisDocument> {
   if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
   const readerWarnings: string[] = [];
-  let recording;
-  try {
-    recording = await openRecording(file, { mode: options.strict ? 'strict' : 'lenient', onWarning: (w) => readerWarnings.push(w) });
-  } catch (error) {
-    if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`);
-    throw error;
-  }
-  const analyzer = createSessionAnalyzer(recording.header, options.settings, {
-    keepAngleSeries: options.angles,
-    maxPendingAngles: options.onAngles ? Infinity : 0,
-  });
-  try {
-    for await (const batch of recording.batches) {
-      for (const line of batch) analyzer.push(line);
-      analyzer.takeEvents();
-      if (options.onAngles) await options.onAngles(analyzer.takeAngles());
+  // Angles are streamed once calibrated. Before that they are all null and held back (up to
+  // HOLD_UNCALIBRATED rows), so a file that turns out to need the offline calibration (a second pass from
+  // its best still stand) does not print them twice.
+  const HOLD_UNCALIBRATED = 6000;
+  type Analyzer = ReturnType<typeof createSessionAnalyzer>;
+  type Angles = ReturnType<Analyzer['takeAngles']>;
+  /** One streaming pass over the file; `neutral` is the offline calibration for a second pass. */
+  const pass = async (second: { neutral: StillRun | null } | null) => {
+    let recording;
+    try {
+      recording = await openRecording(file, { mode: options.strict ? 'strict' : 'lenient', onWarning: (w) => (second ? undefined : readerWarnings.push(w)) });
+    } catch (error) {
+      if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`);
+      throw error;
     }
-  } catch (error) {
-    if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`);
-    throw error;
-  }
+    const analyzer: Analyzer = createSessionAnalyzer(recording.header, options.settings, {
+      keepAngleSeries: options.angles,
+      maxPendingAngles: options.onAngles ? Infinity : 0,
+      findBestStill: second === null,
+      neutral: second?.neutral ?? null,
+    });
+    let held: Angles | null = second ? null : [];
+    let firstT: number | null = null;
+    const send = async (angles: Angles) => {
+      if (!options.onAngles) return;
+      firstT ??= angles[0]?.t ?? null;
+      if (held) {
+        const cal = analyzer.internals.body.calibrations[0];
+        // The same rule as offlineNeutral(): a first still period found only after 10 s means a second pass.
+        if (cal && cal.reason === 'first-still-period' && firstT !== null && cal.start - firstT > 10) held = null;
+        else if (!cal) {
+          held.push(...angles);
+          if (held.length > HOLD_UNCALIBRATED) held = null; // too long: the second pass streams them
+          return;
+        }
+      }
+      if (held) await options.onAngles(held.splice(0));
+      if (second || held) await options.onAngles(angles);
+    };
+    try {
+      for await (const batch of recording.batches) {
+        for (const line of batch) analyzer.push(line);
+        analyzer.takeEvents();
+        await send(analyzer.takeAngles());
+      }
+    } catch (error) {
+      if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`);
+      throw error;
+    }
+    return { recording, analyzer, streamed: () => second !== null || held !== null, send };
+  };
+  let run = await pass(null);
+  // No still period long enough for the live calibration: read the file once more from its best still
+  // stand (or, if the uncalibrated start was too long to hold back, once more to stream its angles).
+  run.analyzer.finish();
+  const neutral = run.analyzer.offlineNeutral();
+  if (neutral || (options.onAngles && !run.streamed())) run = await pass({ neutral });
+  const { recording, analyzer } = run;
   const doc = analyzer.finish();
-  if (options.onAngles) await options.onAngles(analyzer.takeAngles());
+  await run.send(analyzer.takeAngles());
   const { stats } = recording;
   if (stats.badLines > 0) doc.warnings.unshift(`${stats.badLines} bad line(s) skipped (run with --strict to stop at the first)`);
   if (stats.truncated) doc.warnings.unshift('the file ends mid-line (cut off while writing?); read up to the last whole line');
@@ -68,7 +105,7 @@ function table(doc: AnalysisDocument): string {
   const s = doc.summary;
   const counts = Object.entries(s.faultCounts).map(([f, n]) => `${f} ${n}`).join(', ');
   return [
-    `calibration: still standing ${doc.calibration?.start.toFixed(1)}-${doc.calibration?.end.toFixed(1)} s`,
+    `calibration: ${doc.calibration?.source === 'best-still-offline' ? 'best still stand in the file (offline)' : 'still standing'} ${doc.calibration?.start.toFixed(1)}-${doc.calibration?.end.toFixed(1)} s`,
     'rep\tset\tstart s\ttrunk\tpelvis\tlumbar\thip share\tdown s\tup s\tfaults',
     ...rows,
     `${s.repCount} reps, ${s.cleanReps} clean; ${counts}`,
