@@ -220,10 +220,22 @@ export class LiveSession {
     this.requireLive();
     const set = this.sets.find((s) => s.end === null);
     if (!set) throw new HingeError('HINGE_ERR_NO_SET', 409);
-    this.control('set-end', { index: set.index });
+    this.endSet(set, 'clinician');
+  }
+
+  /** Closes a set: its end first (so nothing re-enters it), then the event line, then storage and clients. */
+  private endSet(set: SetRow, reason: 'clinician' | 'target'): void {
     set.end = this.row.lastT;
+    this.control('set-end', { index: set.index, reason });
     this.save('saving the set', () => this.deps.store.upsertSet(this.row.id, set));
     this.broadcastState();
+  }
+
+  /** A set ends by itself once it holds the target number of reps (a `set-end` line with reason `target`). */
+  private endSetAtTarget(): void {
+    const open = this.sets.find((s) => s.end === null);
+    if (!open || this.row.status !== 'live') return;
+    if ((this.repsPerSet.get(open.index) ?? 0) >= this.row.settings.targetReps) this.endSet(open, 'target');
   }
 
   updateSettings(patch: SettingsPatch): void {
@@ -343,6 +355,7 @@ export class LiveSession {
     }
     if (this.pending.t.length > 0) this.scheduleFrame();
     for (const event of this.analyzer.takeEvents()) this.onEvent(event);
+    this.endSetAtTarget();
   }
 
   private scheduleFrame(): void {

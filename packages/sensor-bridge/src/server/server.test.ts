@@ -141,6 +141,25 @@ describe('session lifecycle over REST (inject)', () => {
     expect((counts.get('/imu/sacrum') ?? 0) + (counts.get('/imu/thoracic') ?? 0)).toBe(lines.length - events.length);
   });
 
+  it('a set ends by itself at its target: a set-end line with reason "target" in the recording, so a replay agrees', async () => {
+    const app = await makeApp();
+    const patient = (await app.inject({ method: 'POST', url: '/api/patients', payload: { name: 'Target' } })).json();
+    const session = (await app.inject({ method: 'POST', url: '/api/sessions', payload: { patientId: patient.id, settings: { targetReps: 2, targetSets: 2 } } })).json();
+    await app.inject({ method: 'PUT', url: `/api/sessions/${session.id}/source`, payload: { kind: 'replay', recording: 'short.jsonl', speed: 5 } });
+    expect((await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/sets/start`, headers: SCRIPTED })).json().activeSet).toBe(1);
+    await until(async () => (await app.inject({ url: `/api/sessions/${session.id}` })).json().activeSet === null);
+    const state = (await app.inject({ url: `/api/sessions/${session.id}` })).json();
+    expect(state.sets).toHaveLength(1);
+    expect(state.sets[0].repCount).toBe(2);
+    expect(state.reps.filter((r: { setIndex: number | null }) => r.setIndex === 1)).toHaveLength(2);
+    await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop`, headers: SCRIPTED });
+    const file = path.join(fixtureDir, `${session.id}-target.jsonl`);
+    await import('node:fs/promises').then(async (fs) => fs.writeFile(file, (await app.inject({ url: `/api/sessions/${session.id}/export/recording` })).body));
+    const ends = (await readRecording(file)).lines.filter((l) => 'event' in l && l.event === 'set-end');
+    expect(ends.map((l) => ('detail' in l ? l.detail : null))).toEqual([{ index: 1, reason: 'target' }]);
+    expect((ends[0] as { t: number }).t).toBeGreaterThanOrEqual(state.reps[1].end);
+  });
+
   it('answers bad requests with codes and stable messages, and keeps running', async () => {
     const app = await makeApp();
     const session = await createPatientAndSession(app);
