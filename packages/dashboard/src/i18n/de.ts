@@ -303,7 +303,7 @@ export const de: Resources = {
     noSessions: 'Noch keine Sitzungen.',
     changed: 'Geänderte Einstellungen',
     advice: 'Vorschlag zur Steigerung',
-    adviceNote: 'Ein Vorschlag nach der Regel unten; die Entscheidung trifft die Therapeutin / der Therapeut.',
+    adviceNote: 'Ein Vorschlag; die Entscheidung trifft die Therapeutin / der Therapeut.',
     adviceRule: 'Regel',
     adviceStep: { up: 'Nächster Schritt: {{load}}', down: 'Schritt zurück: {{load}}', stay: 'Bei {{load}} bleiben' },
     backToPatient: '← Alle Sitzungen dieser Person',
@@ -354,7 +354,8 @@ export const de: Resources = {
   advice: {
     rule: 'eine Laststufe höher (ohne Last, Stab, Band, Gewichte) nach 2 Sitzungen in Folge auf der aktuellen Stufe, jede mit mindestens 5 Wiederholungen, 80 % sauberen Wiederholungen, mittlerer maximaler Lendenbeugung höchstens 75 % der Grenze und Abwärtsbewegungen nicht schneller als das Mindesttempo; eine Stufe zurück, wenn der Schmerz in der letzten Sitzung um 2 Punkte oder mehr stieg oder über 5 liegt.',
     check: {
-      sessionsAtLoad: '{{value}} Sitzungen in Folge auf dieser Stufe (nötig: {{threshold}})',
+      sessionsAtLoad_one: 'bisher {{count}} Sitzung auf dieser Stufe (nötig: {{threshold}} in Folge)',
+      sessionsAtLoad_other: '{{count}} Sitzungen in Folge auf dieser Stufe (nötig: {{threshold}})',
       reps: '{{value}} Wiederholungen (nötig: {{threshold}})',
       cleanShare: 'saubere Wiederholungen {{value}} (nötig: {{threshold}})',
       peakLumbar: 'mittlere maximale Lendenbeugung {{value}} der Grenze (höchstens {{threshold}})',

@@ -303,7 +303,7 @@ export const en = {
     noSessions: 'No sessions yet.',
     changed: 'Settings changed',
     advice: 'Progression advice',
-    adviceNote: 'A proposal from the rule below; the clinician decides.',
+    adviceNote: 'A proposal; the clinician decides.',
     adviceRule: 'Rule',
     adviceStep: { up: 'Next step: {{load}}', down: 'Step back: {{load}}', stay: 'Stay at {{load}}' },
     backToPatient: '← All sessions of this patient',
@@ -354,7 +354,8 @@ export const en = {
   advice: {
     rule: 'step up one load (no load, dowel, band, weights) after 2 sessions in a row at the current load, each with at least 5 reps, 80 % clean reps, a mean peak lumbar flexion at most 75 % of the limit, and descents no faster than the tempo minimum; step back one load when pain rose by 2 points or more during the latest session, or is above 5.',
     check: {
-      sessionsAtLoad: '{{value}} sessions in a row at this load (needs {{threshold}})',
+      sessionsAtLoad_one: '{{count}} session at this load so far (needs {{threshold}} in a row)',
+      sessionsAtLoad_other: '{{count}} sessions in a row at this load (needs {{threshold}})',
       reps: '{{value}} reps (needs {{threshold}})',
       cleanShare: 'clean reps {{value}} (needs {{threshold}})',
       peakLumbar: 'mean peak lumbar {{value}} of the limit (at most {{threshold}})',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { de } from './de';
 import { en } from './en';
-import { initI18n, pickLanguage } from './index';
+import { initI18n, localeFor, pickLanguage } from './index';
 
 function keys(value: unknown, prefix = ''): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return [prefix];
@@ -22,6 +22,10 @@ describe('languages', () => {
       const english = get(en);
       if (typeof english === 'string') expect(names(get(de) as string), key).toEqual(names(english));
     }
+  });
+  it('formats with the browser’s regional tag when it is in the UI language', () => {
+    expect(localeFor('en', ['de-DE', 'en-GB'])).toBe('en-GB');
+    expect(localeFor('de', ['en-GB'])).toBe('de');
   });
   it('takes the stored choice, else the first browser language it has, else English', () => {
     expect(pickLanguage('de', ['en-US'])).toBe('de');

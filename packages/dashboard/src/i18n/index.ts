@@ -53,7 +53,16 @@ export function setLanguage(language: Language): void {
   void i18next.changeLanguage(language);
 }
 
-/** The BCP 47 tag number and date formatting use: the UI language, English when i18n is not set up (unit tests). */
+/**
+ * The BCP 47 tag numbers and dates are formatted with: the browser's own tag when it is in the UI
+ * language (en-GB gets 24-hour times and day-month dates, de-AT its own), else the UI language;
+ * English when i18n is not set up (unit tests).
+ */
 export function currentLocale(): string {
-  return i18next.resolvedLanguage ?? i18next.language ?? 'en';
+  const language = i18next.resolvedLanguage ?? i18next.language ?? 'en';
+  return localeFor(language, typeof navigator === 'undefined' ? [] : (navigator.languages ?? []));
+}
+
+export function localeFor(language: string, preferred: readonly string[]): string {
+  return preferred.find((tag) => tag.toLowerCase().split('-')[0] === language) ?? language;
 }

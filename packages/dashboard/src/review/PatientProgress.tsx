@@ -144,7 +144,7 @@ function reasonText(t: T, r: ProgressionReason): string {
   const num = (v: number | null, f: (x: number) => string) => (v === null ? '–' : f(v));
   switch (r.check) {
     case 'sessions-at-load':
-      return t('advice.check.sessionsAtLoad', { value: r.value ?? 0, threshold: r.threshold });
+      return t('advice.check.sessionsAtLoad', { count: r.value ?? 0, threshold: r.threshold });
     case 'reps':
       return t('advice.check.reps', { value: r.value ?? 0, threshold: r.threshold });
     case 'clean-share':

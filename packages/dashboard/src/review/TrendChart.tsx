@@ -51,15 +51,19 @@ export function TrendChart({ title, points, series, format, min, max, better, re
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${title}. ${described}`}>
         <line className="axis" x1={PAD.left} y1={y(min)} x2={W - PAD.right} y2={y(min)} />
         <line className="axis" x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={y(min)} />
-        <text className="tick" x={PAD.left - 4} y={y(top) + 4} textAnchor="end">
-          {format(top)}
+        <line className="grid" x1={PAD.left - 2} y1={y(max)} x2={PAD.left + 2} y2={y(max)} />
+        <text className="tick" x={PAD.left - 4} y={y(max) + 4} textAnchor="end">
+          {format(max)}
         </text>
         <text className="tick" x={PAD.left - 4} y={y(min) + 4} textAnchor="end">
           {format(min)}
         </text>
         {reference !== undefined && <line className="reference" x1={PAD.left} y1={y(reference)} x2={W - PAD.right} y2={y(reference)} />}
-        {series.map((s) => {
+        {series.map((s, seriesIndex) => {
           const values = points.map(s.value);
+          // With two series, the higher value of a date is labelled above its point and the lower one below.
+          const above = (i: number, v: number) =>
+            series.every((other, j) => j === seriesIndex || other.value(points[i]!) === null || v > other.value(points[i]!)! || (v === other.value(points[i]!) && seriesIndex < j));
           const known = values.map((v, i) => (v === null ? null : i)).filter((i): i is number => i !== null);
           const labelled = new Set(labelledIndices(known.map((i) => xs[i]!), VALUE_LABEL_GAP_PX).map((k) => known[k]!));
           return (
@@ -70,7 +74,7 @@ export function TrendChart({ title, points, series, format, min, max, better, re
                   <g key={points[i]!.sessionId}>
                     <circle className="trend-point" cx={xs[i]} cy={y(v)} r="4" />
                     {labelled.has(i) && (
-                      <text className="value" x={xs[i]} y={y(v) - 8} textAnchor="middle">
+                      <text className="value" x={xs[i]} y={above(i, v) ? y(v) - 8 : y(v) + 16} textAnchor="middle">
                         {format(v)}
                       </text>
                     )}
