@@ -1,7 +1,8 @@
 // Property-based fuzzing of the recording format: the pure line validator with any JSON value, and the
 // streaming reader with damaged files (bytes flipped, cut off, garbage lines, gzip cut short, random
-// text). The only error that may leave the reader is RecordingLineError (bad header; strict mode's first
-// bad line); lenient mode reads to the end and every line it hands out is valid and in per-sensor order.
+// text) and hostile ones (absurd times, over-long lines, absurd sensor counts). The only error that may
+// leave the reader is RecordingLineError (bad header; strict mode's first bad line; an over-long line);
+// lenient mode reads to the end and every line it hands out is valid and in per-sensor order.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createLineValidator, type RecordingHeader, type RecordingLine } from '@hinge/protocol';
-import { openRecording, RecordingLineError } from '../packages/sensor-bridge/src/recording/reader';
+import { MAX_HEADER_SENSORS, openRecording, RecordingLineError } from '../packages/sensor-bridge/src/recording/reader';
+import { MAX_LINE_CHARS } from '../packages/sensor-bridge/src/recording/lines';
 import { fuzzParams, fuzzTimeoutMs } from './support/fuzz';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hinge-fuzz-rec-'));
@@ -149,6 +151,43 @@ describe('reader on damaged files', () => {
       );
     },
     fuzzTimeoutMs(10_000),
+  );
+
+  it(
+    'hostile files: an absurd time costs only its own line; an over-long line or a header with too many sensors is an error naming the line',
+    async () => {
+      let n = 0;
+      const hostile = fc.oneof(
+        fc.record({ kind: fc.constant('absurd-t' as const), at: fc.nat(), t: fc.oneof(fc.constantFrom(1e308, -1e308, 1e7, Number.MAX_VALUE), fc.double({ min: 1e6 + 1, max: 1e300, noNaN: true })) }),
+        fc.record({ kind: fc.constant('long-line' as const), at: fc.nat(), extra: fc.integer({ min: 1, max: 4096 }), newline: fc.boolean() }),
+        fc.record({ kind: fc.constant('many-sensors' as const), count: fc.integer({ min: MAX_HEADER_SENSORS + 1, max: 20_000 }) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 30 }), hostile, fc.boolean(), async (samples, h, gz) => {
+          const lines = validText(samples).trimEnd().split('\n');
+          const at = 'at' in h ? 2 + (h.at % (lines.length - 2)) : 0; // a sample line (index in `lines`; line number at + 1)
+          if (h.kind === 'absurd-t') lines[at] = JSON.stringify({ ...JSON.parse(lines[at]!), t: h.t });
+          if (h.kind === 'long-line') lines.splice(at, 0, 'x'.repeat(MAX_LINE_CHARS + h.extra) + (h.newline ? '' : lines.splice(at, 1)[0]));
+          if (h.kind === 'many-sensors') lines[0] = JSON.stringify({ ...header, sensors: Array.from({ length: h.count }, (_, i) => ({ id: `s${i}`, placement: 'x' })) });
+          const text = lines.join('\n') + '\n';
+          const file = path.join(dir, `h${n++}.jsonl${gz ? '.gz' : ''}`);
+          writeFileSync(file, gz ? gzipSync(text) : text);
+          const result = await readAll(file, 'lenient');
+          if (h.kind === 'absurd-t') {
+            expect('lines' in result && result.lines.length).toBe(lines.length - 2); // header and the absurd line
+            if ('lines' in result) expectValidLines(result.lines);
+          } else if (h.kind === 'long-line') {
+            expect('error' in result && [result.error.line, result.error.reason]).toEqual([at + 1, `line is longer than ${MAX_LINE_CHARS} characters`]);
+          } else {
+            expect('error' in result && result.error.line).toBe(1);
+            expect('error' in result && result.error.reason).toMatch(new RegExp(`^header lists ${h.count} sensors`));
+          }
+          rmSync(file);
+        }),
+        fuzzParams(0.05),
+      );
+    },
+    fuzzTimeoutMs(30_000),
   );
 
   it('an undamaged file is read whole in both modes (the property above is not vacuous)', async () => {

@@ -103,6 +103,9 @@ export interface LineValidator {
   validate(value: unknown): LineResult<RecordingLine>;
 }
 
+/** Largest |t| a line may carry, seconds (11.6 days): anything beyond is a corrupt value, not a time. */
+export const MAX_RECORDING_T_S = 1e6;
+
 export function createLineValidator(header: RecordingHeader): LineValidator {
   const lastT = new Map<string, number>(header.sensors.map((s) => [s.id, -Infinity]));
   return {
@@ -110,6 +113,7 @@ export function createLineValidator(header: RecordingHeader): LineValidator {
       if (!isObject(value)) return fail('line is not a JSON object');
       const t = value.t;
       if (typeof t !== 'number' || !Number.isFinite(t)) return fail('t is missing or not a finite number');
+      if (Math.abs(t) > MAX_RECORDING_T_S) return fail(`t=${t} is absurd (a recording spans at most ${MAX_RECORDING_T_S} s)`);
       if (typeof value.event === 'string') {
         if (value.sensor !== undefined && !lastT.has(value.sensor as string)) {
           return fail(`unknown sensor id ${JSON.stringify(value.sensor)}`);

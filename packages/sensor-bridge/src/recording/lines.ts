@@ -10,7 +10,22 @@ export interface RawLine {
   number: number;
 }
 
-/** Splits a (possibly gzipped) file into lines; yields arrays of whole lines and reports a cut-off tail. */
+/** Longest line a recording may hold, characters (a sample line is ~200, a header a few thousand). */
+export const MAX_LINE_CHARS = 1024 * 1024;
+
+/** A line longer than MAX_LINE_CHARS: the file is not a recording (or is hostile). */
+export class LineTooLongError extends Error {
+  readonly code = 'HINGE_ERR_LINE_TOO_LONG';
+  constructor(readonly lineNumber: number) {
+    super(`line is longer than ${MAX_LINE_CHARS} characters`);
+  }
+}
+
+/**
+ * Splits a (possibly gzipped) file into lines; yields arrays of whole lines and reports a cut-off tail.
+ * Each chunk is scanned once (the unfinished tail of a line is kept in pieces, never re-scanned), so a
+ * long line costs linear time; past MAX_LINE_CHARS it throws LineTooLongError naming the line.
+ */
 export async function* rawLineBatches(
   file: string,
   onTruncated: (lineNumber: number, why: string) => void,
@@ -21,19 +36,34 @@ export async function* rawLineBatches(
   const stream = file.endsWith('.gz') ? source.pipe(createGunzip()) : source;
   source.on('error', (e) => stream.destroy(e));
   const decoder = new StringDecoder('utf8');
-  let pending = '';
+  /** The start of a line whose '\n' has not come yet, in pieces. */
+  let pending: string[] = [];
+  let pendingChars = 0;
   let lineNumber = 0;
   let gzipCutOff = false;
+  const keepPending = (text: string) => {
+    if (text === '') return;
+    pending.push(text);
+    pendingChars += text.length;
+    if (pendingChars > MAX_LINE_CHARS) throw new LineTooLongError(lineNumber + 1);
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const text = pending + decoder.write(chunk);
-      const parts = text.split('\n');
-      pending = parts.pop() ?? '';
+      const text = decoder.write(chunk);
       const batch: RawLine[] = [];
-      for (const part of parts) {
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+        let line = text.slice(start, end);
+        if (pending.length > 0) {
+          line = pending.join('') + line;
+          pending = [];
+          pendingChars = 0;
+        }
         lineNumber++;
-        batch.push({ text: part.endsWith('\r') ? part.slice(0, -1) : part, number: lineNumber });
+        if (line.length > MAX_LINE_CHARS) throw new LineTooLongError(lineNumber);
+        batch.push({ text: line.endsWith('\r') ? line.slice(0, -1) : line, number: lineNumber });
       }
+      keepPending(text.slice(start));
       if (batch.length > 0) yield batch;
     }
   } catch (error) {
@@ -41,16 +71,18 @@ export async function* rawLineBatches(
     // A gzip file cut off by a crash ends without its trailer: keep what was decoded.
     if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) gzipCutOff = true;
     else throw error;
+  } finally {
+    stream.destroy();
   }
-  pending += decoder.end();
-  if (pending.trim() !== '') {
+  keepPending(decoder.end());
+  const last = pending.join('');
+  if (last.trim() !== '') {
     lineNumber++;
     // A last line without '\n' that is still whole is kept; a broken one is the mark of a crash.
-    const whole = isWhole(pending);
-    if (whole && !gzipCutOff) yield [{ text: pending, number: lineNumber }];
+    const whole = isWhole(last);
+    if (whole && !gzipCutOff) yield [{ text: last, number: lineNumber }];
     else onTruncated(lineNumber, whole ? 'compressed stream cut off' : 'last line is incomplete');
   } else if (gzipCutOff) {
     onTruncated(lineNumber, 'compressed stream cut off');
   }
 }
-

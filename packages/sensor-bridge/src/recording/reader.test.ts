@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { openRecording, readRecording, RecordingLineError } from './reader';
+import { MAX_BAD_LINES, MAX_HEADER_SENSORS, MAX_READER_WARNINGS, openRecording, readRecording, RecordingLineError } from './reader';
+import { MAX_LINE_CHARS } from './lines';
 import { RecordingWriter, writeRecordingFile } from './writer';
 import type { RecordingHeader } from '@hinge/protocol';
 
@@ -137,5 +138,53 @@ describe('recording reader', () => {
     expect((await readRecording(f)).lines).toHaveLength(2);
     w.close();
     expect(w.writtenLineCount).toBe(3);
+  });
+});
+
+describe('recording reader against hostile files', () => {
+  it('an over-long line is an error naming the line, found in linear time', async () => {
+    const long = 'x'.repeat(MAX_LINE_CHARS + 10);
+    const f = file([JSON.stringify(header), sample(0), long, sample(0.01), '']);
+    await expect(readRecording(f, { mode: 'lenient' })).rejects.toThrow(`${f}:3: line is longer than ${MAX_LINE_CHARS} characters`);
+    // The same without a newline at all, as a header (one 8 MiB chunk-by-chunk stream).
+    const endless = file(['y'.repeat(8 * MAX_LINE_CHARS)]);
+    await expect(readRecording(endless)).rejects.toThrow(`${endless}:1: line is longer`);
+  });
+
+  it('a sample at an absurd time is skipped with a warning; the rest of the file is kept', async () => {
+    const f = file([JSON.stringify(header), sample(0), sample(1e308), sample(0.01), sample(0.02), '']);
+    const warnings: string[] = [];
+    const { lines, stats } = await readRecording(f, { mode: 'lenient', onWarning: (w) => warnings.push(w) });
+    expect(lines.map((l) => l.t)).toEqual([0, 0.01, 0.02]);
+    expect(stats.badLines).toBe(1);
+    expect(warnings[0]).toMatch(/:3: t=1e\+308 is absurd/);
+  });
+
+  it('a header with absurdly many sensors is refused with a message', async () => {
+    const many = { ...header, sensors: Array.from({ length: 5000 }, (_, i) => ({ id: `s${i}`, placement: 'sacrum' })) };
+    const f = file([JSON.stringify(many), sample(0), '']);
+    expect(await firstError(f)).toBe(`${f}:1: header lists 5000 sensors; at most ${MAX_HEADER_SENSORS} are supported`);
+  });
+
+  it('keeps only the first warnings, counts all bad lines, and gives up on a file that is mostly bad', async () => {
+    const bad = Array.from({ length: 500 }, (_, i) => `bad ${i}`);
+    const good = Array.from({ length: 600 }, (_, i) => sample(i / 100));
+    const warnings: string[] = [];
+    const { stats } = await readRecording(file([JSON.stringify(header), ...bad, ...good, '']), { mode: 'lenient', onWarning: (w) => warnings.push(w) });
+    expect(warnings).toHaveLength(MAX_READER_WARNINGS);
+    expect(stats.badLines).toBe(500);
+    const junk = file([JSON.stringify(header), sample(0), ...Array.from({ length: MAX_BAD_LINES + 5 }, () => 'junk'), '']);
+    await expect(readRecording(junk, { mode: 'lenient' })).rejects.toThrow(/too many bad lines \(10001 skipped, 1 usable\)/);
+  });
+
+  it('a corrupt gzip is a line error, not a stack trace', async () => {
+    const f = path.join(dir, 'corrupt.jsonl.gz');
+    const gz = gzipSync(Buffer.from([JSON.stringify(header), sample(0), ''].join('\n')));
+    gz[12] = gz[12]! ^ 0xff;
+    gz[20] = gz[20]! ^ 0xff;
+    writeFileSync(f, gz);
+    const error = await readRecording(f).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecordingLineError);
+    expect((error as Error).message).toMatch(/cannot read file|header|not valid JSON/);
   });
 });

@@ -1,6 +1,6 @@
 // Streaming reader for hinge recordings (.jsonl and .jsonl.gz). See docs/recording-format.md.
 // The file is never loaded whole: it is decoded chunk by chunk and handed out in batches of lines.
-import { rawLineBatches, type RawLine } from './lines';
+import { LineTooLongError, rawLineBatches, type RawLine } from './lines';
 import {
   createLineValidator,
   validateHeader,
@@ -9,6 +9,13 @@ import {
 } from '@hinge/protocol';
 
 export type ReadMode = 'strict' | 'lenient';
+
+/** Warnings handed to `onWarning`; later ones are only counted (a hostile file may hold millions). */
+export const MAX_READER_WARNINGS = 100;
+/** Lenient reading gives up when more than this many lines were bad and they outnumber the good ones. */
+export const MAX_BAD_LINES = 10_000;
+/** Sensors a header may list (a session has two; a few spare for other set-ups). */
+export const MAX_HEADER_SENSORS = 16;
 
 /** A line the reader could not use: which file, which line (1-based) and why. */
 export class RecordingLineError extends Error {
@@ -25,7 +32,7 @@ export class RecordingLineError extends Error {
 export interface ReadOptions {
   /** strict (default): the first bad line stops the read. lenient: bad lines are skipped and counted. */
   mode?: ReadMode;
-  /** Called for each skipped line (lenient) and for a file cut off mid-line. */
+  /** Called for each skipped line (lenient) and for a file cut off mid-line; the first MAX_READER_WARNINGS only. */
   onWarning?: (message: string) => void;
 }
 
@@ -52,8 +59,17 @@ export interface OpenedRecording {
  */
 export async function openRecording(file: string, options: ReadOptions = {}): Promise<OpenedRecording> {
   const mode = options.mode ?? 'strict';
-  const warn = options.onWarning ?? (() => {});
   const stats: ReadStats = { lines: 0, badLines: 0, truncated: false };
+  let warnings = 0;
+  const warn = (message: string) => {
+    if (warnings++ < MAX_READER_WARNINGS) options.onWarning?.(message);
+  };
+  /** The reader's own failures (unreadable, corrupt gzip, a line too long) as line errors, with the line. */
+  const asLineError = (error: unknown, atLine: number): unknown => {
+    if (error instanceof RecordingLineError) return error;
+    if (error instanceof LineTooLongError) return new RecordingLineError(file, error.lineNumber, error.message);
+    return new RecordingLineError(file, atLine, `cannot read file: ${(error as Error).message}`);
+  };
   const isWholeJson = (text: string) => {
     try {
       JSON.parse(text);
@@ -76,7 +92,7 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
   try {
     first = await raw.next();
   } catch (error) {
-    throw new RecordingLineError(file, 0, `cannot read file: ${(error as Error).message}`);
+    throw asLineError(error, 1);
   }
   if (first.done || first.value.length === 0) throw new RecordingLineError(file, 1, 'file is empty (no header line)');
   const [headerLine, ...restOfFirst] = first.value as [RawLine, ...RawLine[]];
@@ -85,6 +101,10 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
     headerJson = JSON.parse(headerLine.text.replace(/^\uFEFF/, '')); // a byte-order mark some editors add
   } catch {
     throw new RecordingLineError(file, 1, 'header is not valid JSON');
+  }
+  const sensors = (headerJson as { sensors?: unknown } | null)?.sensors;
+  if (Array.isArray(sensors) && sensors.length > MAX_HEADER_SENSORS) {
+    throw new RecordingLineError(file, 1, `header lists ${sensors.length} sensors; at most ${MAX_HEADER_SENSORS} are supported`);
   }
   const header = validateHeader(headerJson);
   if (!header.ok) throw new RecordingLineError(file, 1, header.reason);
@@ -135,6 +155,9 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
       if (mode === 'strict') throw error;
       stats.badLines++;
       warn(`${error.message} (skipped)`);
+      if (stats.badLines > MAX_BAD_LINES && stats.badLines > stats.lines + out.length) {
+        throw new RecordingLineError(file, number, `too many bad lines (${stats.badLines} skipped, ${stats.lines + out.length} usable): is this a hinge recording?`);
+      }
     }
     stats.lines += out.length;
     return out;
@@ -142,7 +165,15 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
 
   async function* batches(): AsyncGenerator<RecordingLine[]> {
     if (restOfFirst.length > 0) yield parse(restOfFirst);
-    for await (const batch of raw) yield parse(batch);
+    let lastLine = restOfFirst[restOfFirst.length - 1]?.number ?? 1;
+    try {
+      for await (const batch of raw) {
+        lastLine = batch[batch.length - 1]?.number ?? lastLine;
+        yield parse(batch);
+      }
+    } catch (error) {
+      throw asLineError(error, lastLine + 1);
+    }
   }
 
   return { header: header.value, batches: batches(), stats };

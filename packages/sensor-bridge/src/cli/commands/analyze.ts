@@ -26,6 +26,9 @@ export async function analyzeFile(
 ): Promise<AnalysisDocument> {
   if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
   const readerWarnings: string[] = [];
+  // Ctrl-C / SIGTERM stop the command at once: each wait for the next batch races the signal, so even
+  // a read that hangs (a slow disk, a pipe) is left behind; the process exits right after.
+  const interrupted = io.interrupted.then(() => 'interrupted' as const);
   // Angles are streamed once calibrated. Before that they are all null and held back (up to
   // HOLD_UNCALIBRATED rows), so a file that turns out to need the offline calibration (a second pass from
   // its best still stand) does not print them twice.
@@ -65,9 +68,13 @@ export async function analyzeFile(
       if (held) await options.onAngles(held.splice(0));
       if (second || held) await options.onAngles(angles);
     };
+    const batches = recording.batches[Symbol.asyncIterator]();
     try {
-      for await (const batch of recording.batches) {
-        for (const line of batch) analyzer.push(line);
+      for (;;) {
+        const next = await Promise.race([batches.next(), interrupted]);
+        if (next === 'interrupted') throw new CliError('interrupted', 130);
+        if (next.done) break;
+        for (const line of next.value) analyzer.push(line);
         analyzer.takeEvents();
         await send(analyzer.takeAngles());
       }
@@ -89,8 +96,11 @@ export async function analyzeFile(
   const { stats } = recording;
   if (stats.badLines > 0) doc.warnings.unshift(`${stats.badLines} bad line(s) skipped (run with --strict to stop at the first)`);
   if (stats.truncated) doc.warnings.unshift('the file ends mid-line (cut off while writing?); read up to the last whole line');
-  for (const w of readerWarnings.slice(0, 20)) io.err.write(`warning: ${w}\n`);
-  if (readerWarnings.length > 20) io.err.write(`warning: ... and ${readerWarnings.length - 20} more\n`);
+  // The reader hands over the first warnings only; the rest are counted in its stats.
+  const shown = readerWarnings.slice(0, 20);
+  for (const w of shown) io.err.write(`warning: ${w}\n`);
+  const more = stats.badLines + (stats.truncated ? 1 : 0) - shown.length;
+  if (more > 0) io.err.write(`warning: ... and ${more} more\n`);
   if (!doc.calibration) {
     throw new CliError(`cannot analyse ${file}: ${doc.warnings.find((w) => w.startsWith('calibration impossible')) ?? 'no calibration'}`);
   }
