@@ -8,6 +8,8 @@ export interface SessionScore {
   seed: number;
   rmse: { pelvisDeg: number; trunkDeg: number; lumbarDeg: number };
   maxPeakLumbarErrDeg: number;
+  /** Largest pelvis, trunk or lumbar error while the person stands (truth trunk within 3 deg), deg: what a rep after a disturbance starts from. */
+  maxStandingErrDeg: number;
   truthReps: number;
   detectedReps: number;
   matched: number;
@@ -39,6 +41,7 @@ export function matchReps(detected: RepReport[], truth: TruthRep[]): [RepReport,
 export function scoreSession(seed: number, doc: AnalysisDocument, truth: SimulationTruth): SessionScore {
   const sq = { pelvisDeg: 0, trunkDeg: 0, lumbarDeg: 0 };
   let n = 0;
+  let maxStandingErrDeg = 0;
   const a = doc.angles!;
   const truthIndex = (t: number) => Math.round(t * 100);
   for (let i = 0; i < a.t.length; i++) {
@@ -51,6 +54,10 @@ export function scoreSession(seed: number, doc: AnalysisDocument, truth: Simulat
     sq.trunkDeg += (tr - truth.angles.trunkDeg[k]!) ** 2;
     sq.lumbarDeg += (l - truth.angles.lumbarDeg[k]!) ** 2;
     n++;
+    if (Math.abs(truth.angles.trunkDeg[k]!) < 3) {
+      const err = Math.max(Math.abs(p - truth.angles.pelvisDeg[k]!), Math.abs(tr - truth.angles.trunkDeg[k]!), Math.abs(l - truth.angles.lumbarDeg[k]!));
+      if (err > maxStandingErrDeg) maxStandingErrDeg = err;
+    }
   }
   const pairs = matchReps(doc.reps, truth.reps);
   const faults = Object.fromEntries(FAULTS.map((f) => [f, { tp: 0, fp: 0, fn: 0 }])) as SessionScore['faults'];
@@ -70,6 +77,7 @@ export function scoreSession(seed: number, doc: AnalysisDocument, truth: Simulat
     seed,
     rmse: { pelvisDeg: Math.sqrt(sq.pelvisDeg / n), trunkDeg: Math.sqrt(sq.trunkDeg / n), lumbarDeg: Math.sqrt(sq.lumbarDeg / n) },
     maxPeakLumbarErrDeg: Math.max(0, ...pairs.map(([d, t]) => Math.abs((d.peakLumbarDeg ?? NaN) - t.peakLumbarDeg))),
+    maxStandingErrDeg,
     truthReps: truth.reps.length,
     detectedReps: doc.reps.length,
     matched: pairs.length,
@@ -82,6 +90,7 @@ export interface SuiteResult {
   rmse: { pelvisDeg: number; trunkDeg: number; lumbarDeg: number };
   maxPeakLumbarErrDeg: number;
   p95PeakLumbarErrDeg: number;
+  maxStandingErrDeg: number;
   exactCountShare: number;
   repF1: number;
   faultF1: Record<Fault, number>;
@@ -89,11 +98,16 @@ export interface SuiteResult {
 
 const f1 = (tp: number, fp: number, fn: number) => (tp === 0 ? (fp + fn === 0 ? 1 : 0) : (2 * tp) / (2 * tp + fp + fn));
 
-export function evaluateSuite(seeds: number[], options: Omit<SimulatorOptions, 'seed'> = {}, durationS?: number): SuiteResult {
+export function evaluateSuite(seeds: number[], options: Omit<SimulatorOptions, 'seed'> = {}): SuiteResult {
+  return evaluateSessions(seeds, (seed) => ({ mounting: 'random', noise: 'typical', ...options, seed }));
+}
+
+/** Scores one simulated session per seed, each with the simulator options `optionsOf(seed)`. */
+export function evaluateSessions(seeds: number[], optionsOf: (seed: number) => SimulatorOptions): SuiteResult {
   const sessions: SessionScore[] = [];
   const peakErrs: number[] = [];
   for (const seed of seeds) {
-    const sim = simulateSession({ mounting: 'random', noise: 'typical', ...options, seed, ...(durationS ? { durationS } : {}) } as SimulatorOptions);
+    const sim = simulateSession(optionsOf(seed));
     const doc = analyzeRecordingLines(sim.header, sim.lines, {}, { angles: true });
     const score = scoreSession(seed, doc, sim.truth);
     sessions.push(score);
@@ -115,6 +129,7 @@ export function evaluateSuite(seeds: number[], options: Omit<SimulatorOptions, '
     rmse: { pelvisDeg: rms('pelvisDeg'), trunkDeg: rms('trunkDeg'), lumbarDeg: rms('lumbarDeg') },
     maxPeakLumbarErrDeg: peakErrs[peakErrs.length - 1] ?? 0,
     p95PeakLumbarErrDeg: peakErrs[Math.floor(0.95 * (peakErrs.length - 1))] ?? 0,
+    maxStandingErrDeg: Math.max(0, ...sessions.map((s) => s.maxStandingErrDeg)),
     exactCountShare: sessions.filter((s) => s.detectedReps === s.truthReps).length / sessions.length,
     repF1: f1(tp, fp, fn),
     faultF1,

@@ -18,6 +18,7 @@ import { evaluateSuite } from './evaluate';
 import { evaluateHard, hardSeeds, renderHardTable } from './hard';
 import { HARD_CLASSES } from '../packages/sensor-bridge/src/simulator';
 import { fusionCost } from './fusion-cost';
+import { evaluateHardCondition, HARD_CONDITIONS } from './hard-conditions';
 import { liveLatency } from './live-latency';
 import { loadTest } from './load-test';
 import { analyzeHour, pipelineThroughput, writeSimulatedRecording } from './offline';
@@ -241,6 +242,26 @@ async function main(): Promise<void> {
       rows.push({ section: s, measure: 'rep F1 (precision / recall)', value: a.repF1, unit: '', target: '>= 0.98', pass: a.repF1 >= 0.98, note: `${fmt(a.precision, 3)} / ${fmt(a.recall, 3)}` });
       for (const f of FAULTS) rows.push({ section: s, measure: `F1 ${f}`, value: a.faultF1[f], unit: '', target: '>= 0.95', pass: a.faultF1[f] >= 0.95 });
       rows.push({ section: s, measure: 'false reps per minute of everyday movement', value: a.falseRepsPerEverydayMin, unit: '/min', target: '0', pass: a.falseRepsPerEverydayMin === 0 });
+    });
+
+    await section('Simulated sessions, hard conditions', () => {
+      // Typical noise plus one condition each (bench/hard-conditions.ts); targets of issue 12.
+      const seeds = Array.from({ length: Math.max(2, Math.round(seedCount / 8)) }, (_, i) => 3000 + i);
+      for (const condition of HARD_CONDITIONS) {
+        const r = evaluateHardCondition(condition, seeds);
+        const { sessions: _perSession, ...summary } = r;
+        details[`hard-${condition}`] = summary;
+        const ok = r.rmse.pelvisDeg <= 1 && r.rmse.trunkDeg <= 1 && r.rmse.lumbarDeg <= 1.5;
+        rows.push({
+          section: `Simulated, hard conditions (${seeds.length} sessions each)`,
+          measure: `${condition}: RMSE pelvis / trunk / lumbar`,
+          value: r.rmse.lumbarDeg,
+          unit: 'deg (lumbar)',
+          target: '<= 1.0 / 1.0 / 1.5',
+          pass: ok,
+          note: `${fmt(r.rmse.pelvisDeg)} / ${fmt(r.rmse.trunkDeg)} / ${fmt(r.rmse.lumbarDeg)}; standing error max ${fmt(r.maxStandingErrDeg)}; peak lumbar error max ${fmt(r.maxPeakLumbarErrDeg)}; exact rep count ${fmt(r.exactCountShare * 100, 0)} %`,
+        });
+      }
     });
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -4,4 +4,4 @@ export { simulateSession, createSimulatorStream, SENSOR_IDS, type SimulatorOptio
 export { randomSession, parseScript, SimulatorError, REP_KINDS, type ScriptStep, type ScriptStepInput, type RepKind, type RandomSessionOptions } from './script';
 export { BORDERLINE, TRUTH_LUMBAR_LIMIT_DEG, TRUTH_TEMPO_MIN_S, type SimulationTruth, type TruthRep } from './truth';
 export { drawHumanRep, hardSession, HARD_CLASSES, type HardClass, type HardSessionOptions } from './hard';
-export { GRAVITY_MS2, type Mounting, type NoiseLevel, type SensorErrors } from './sensors';
+export { GRAVITY_MS2, type Mounting, type NoiseLevel, type SensorConditions, type SensorErrors } from './sensors';

@@ -5,7 +5,7 @@
 import type { Quat, SampleLine, Vec3 } from '@hinge/protocol';
 import { bodyPose, OSCILLATION_RAMP_S, sensorSite, type Motion, type Placement } from './body';
 import { conjugate, fromAxisAngle, fromYawPitchRoll, IDENTITY, multiply, normalize, rotate, toRotationVector } from './quaternion';
-import { randomRotation, randomUnitVector, type Rng } from './random';
+import { createRng, randomRotation, randomUnitVector, type Rng } from './random';
 import { isRepStep, REP_LEAD_S, type ScriptStep } from './script';
 
 export const GRAVITY_MS2 = 9.81;
@@ -15,6 +15,25 @@ const DEG = Math.PI / 180;
 
 export type NoiseLevel = 'none' | 'typical' | 'high';
 export type Mounting = 'aligned' | 'random';
+
+/**
+ * The hard conditions a clinic meets (issue 12), each on top of the noise level. All of them are
+ * written into the truth file with the other imperfections.
+ */
+export interface SensorConditions {
+  /** Gyroscope full-scale range, deg/s: readings clip at +- this (the MetaMotion default is 250). */
+  gyrRangeDegS?: number;
+  /** Accelerometer full-scale range, g (e.g. 2). */
+  accRangeG?: number;
+  /** Heavy soft tissue: strong, slow-decaying wobble and a skin shift that grows with the bend. */
+  heavySoftTissue?: boolean;
+  /** The thoracic sensor slips this far on the skin (mostly about the left-right axis), deg ... */
+  thoracicSlipDeg?: number;
+  /** ... at a constant rate over this long from the start, s (then it stays). */
+  thoracicSlipOverS?: number;
+  /** The thoracic sensor's clock lags the sacrum's by this much more, s (e.g. 0.035-0.040). */
+  thoracicLagS?: number;
+}
 
 /** The imperfections of one device. All of it goes into the truth file. */
 export interface SensorErrors {
@@ -45,6 +64,15 @@ export interface SensorErrors {
   quatHeadingRad: number;
   quatYawDriftRadS: number;
   quatNoiseRad: number;
+  /** Readings clip at +- these (per axis); null: no clipping. */
+  gyrRangeRadS: number | null;
+  accRangeMS2: number | null;
+  /** Skin shift: extra rotation about the segment's left-right axis, this fraction of the segment's pitch. */
+  skinShiftPerPitch: number;
+  /** Slow slip on the skin: rotation about `slipAxis` (segment frame) growing to slipTotalRad over slipOverS. */
+  slipAxis: Vec3;
+  slipTotalRad: number;
+  slipOverS: number;
 }
 
 const LEVELS = {
@@ -54,11 +82,25 @@ const LEVELS = {
   high: { gyrBiasRadS: 3 * DEG, gyrWalk: 1e-4, gyrNoise: 0.01, scale: 0.01, accBias: 0.15, accNoise: 0.05, offsetS: 0.025, driftPpm: 200, jitterS: 0.004, wobbleDeg: 0.5, yawDriftDegPerMin: 2, quatNoiseDeg: 0.15 },
 } as const;
 
-export function randomSensorErrors(rng: Rng, options: { noise: NoiseLevel; mounting: Mounting; periodS: number; jitterS?: number }): SensorErrors {
+/** Heavy soft tissue: wobble amplitude, deg, decay range, s, and the largest skin shift per degree of pitch. */
+const HEAVY_WOBBLE_DEG = 2;
+const HEAVY_WOBBLE_DECAY_S = [0.1, 0.2] as const;
+const HEAVY_SKIN_SHIFT_PER_PITCH = 0.04;
+
+export function randomSensorErrors(
+  rng: Rng,
+  options: { noise: NoiseLevel; mounting: Mounting; periodS: number; jitterS?: number; placement?: Placement; conditions?: SensorConditions },
+): SensorErrors {
   const level = LEVELS[options.noise];
   const spread = (max: number): Vec3 => [rng.uniform(-max, max), rng.uniform(-max, max), rng.uniform(-max, max)];
   const scale = (): Vec3 => spread(level.scale).map((e) => 1 + e) as Vec3;
-  return {
+  const errors = ordinaryErrors();
+  // Drawn after the ordinary errors, so a session with and without conditions shares every ordinary error.
+  if (!options.conditions) return errors;
+  return applyConditions(errors, options.conditions, options.placement ?? 'sacrum', createRng(Math.floor(rng.uniform(0, 2 ** 31))));
+
+  function ordinaryErrors(): SensorErrors {
+    return {
     mountQuat: options.mounting === 'random' ? randomRotation(rng) : IDENTITY,
     gyrBiasRadS: spread(level.gyrBiasRadS),
     gyrBiasWalkRadSPerSqrtS: level.gyrWalk,
@@ -78,7 +120,38 @@ export function randomSensorErrors(rng: Rng, options: { noise: NoiseLevel; mount
     quatHeadingRad: rng.uniform(-Math.PI, Math.PI),
     quatYawDriftRadS: (rng.uniform(-1, 1) * level.yawDriftDegPerMin * DEG) / 60,
     quatNoiseRad: level.quatNoiseDeg * DEG,
-  };
+    gyrRangeRadS: null,
+    accRangeMS2: null,
+    skinShiftPerPitch: 0,
+    slipAxis: [0, 1, 0],
+    slipTotalRad: 0,
+    slipOverS: 1,
+    };
+  }
+}
+
+function applyConditions(errors: SensorErrors, c: SensorConditions, placement: Placement, rng: Rng): SensorErrors {
+  const e = { ...errors };
+  if (c.gyrRangeDegS !== undefined) e.gyrRangeRadS = c.gyrRangeDegS * DEG;
+  if (c.accRangeG !== undefined) e.accRangeMS2 = c.accRangeG * GRAVITY_MS2;
+  if (c.heavySoftTissue) {
+    e.wobbleAmplitudeRad = HEAVY_WOBBLE_DEG * DEG;
+    e.wobbleFrequencyHz = rng.uniform(6, 12);
+    e.wobbleDecayS = rng.uniform(...HEAVY_WOBBLE_DECAY_S);
+    e.skinShiftPerPitch = rng.uniform(-1, 1) * HEAVY_SKIN_SHIFT_PER_PITCH;
+  }
+  if (placement === 'thoracic') {
+    if (c.thoracicSlipDeg) {
+      // Mostly about the left-right axis (the strap slides up or down the curved back), a little sideways.
+      const side = rng.uniform(-0.3, 0.3);
+      const n = Math.hypot(side, 1);
+      e.slipAxis = [side / n, 1 / n, 0];
+      e.slipTotalRad = c.thoracicSlipDeg * DEG * (rng.next() < 0.5 ? -1 : 1);
+      e.slipOverS = c.thoracicSlipOverS ?? 600;
+    }
+    if (c.thoracicLagS) e.clockOffsetS += c.thoracicLagS;
+  }
+  return e;
 }
 
 interface Kick {
@@ -134,9 +207,16 @@ function wobbleRad(motion: Motion, errors: SensorErrors, tS: number, stepIndexHi
 
 /** Orientation and position of one device (sensor frame -> earth) at the true instant tS. */
 function devicePose(motion: Motion, placement: Placement, errors: SensorErrors, tS: number, hint: { index: number }): { q: Quat; p: Vec3 } {
-  const { segment, positionM } = sensorSite(motion.body, bodyPose(motion, tS), placement);
+  const pose = bodyPose(motion, tS);
+  const { segment, positionM } = sensorSite(motion.body, pose, placement);
+  let onSkin = segment;
+  if (errors.slipTotalRad !== 0) onSkin = multiply(onSkin, fromAxisAngle(errors.slipAxis, errors.slipTotalRad * Math.min(1, Math.max(0, tS) / errors.slipOverS)));
+  if (errors.skinShiftPerPitch !== 0) {
+    const pitchRad = placement === 'sacrum' ? pose.pelvisPitchRad : pose.trunkPitchRad;
+    onSkin = multiply(onSkin, fromAxisAngle([0, 1, 0], errors.skinShiftPerPitch * pitchRad));
+  }
   const wobbleAngleRad = wobbleRad(motion, errors, tS, hint);
-  const wobbling = wobbleAngleRad === 0 ? segment : multiply(segment, fromAxisAngle(errors.wobbleAxis, wobbleAngleRad));
+  const wobbling = wobbleAngleRad === 0 ? onSkin : multiply(onSkin, fromAxisAngle(errors.wobbleAxis, wobbleAngleRad));
   return { q: multiply(wobbling, errors.mountQuat), p: positionM };
 }
 
@@ -168,6 +248,12 @@ function idealReading(motion: Motion, placement: Placement, errors: SensorErrors
     gyrRadS: [turn[0] / (2 * h), turn[1] / (2 * h), turn[2] / (2 * h)],
     accMS2: rotate(conjugate(now.q), specificForce),
   };
+}
+
+/** A device's full-scale range: each axis saturates at +- range (null: no limit). */
+function clip(v: Vec3, range: number | null): Vec3 {
+  if (range === null) return v;
+  return v.map((x) => Math.max(-range, Math.min(range, x))) as Vec3;
 }
 
 /** Rounds for writing; `+ 0` turns -0 into 0 so a written file reads back to the same numbers. */
@@ -225,8 +311,8 @@ export function createSampler(options: SamplerOptions, rng: Rng): Sampler {
             const q = normalize(multiply(multiply(error, deviceEarth), ideal.q));
             lines.push({ t, sensor: options.id, quat: q.map((c) => round(c, 6)) as Quat });
           } else {
-            const acc = noisy(ideal.accMS2, errors.accScale, errors.accBiasMS2, errors.accNoiseMS2);
-            const gyr = noisy(ideal.gyrRadS, errors.gyrScale, bias, errors.gyrNoiseRadS);
+            const acc = clip(noisy(ideal.accMS2, errors.accScale, errors.accBiasMS2, errors.accNoiseMS2), errors.accRangeMS2);
+            const gyr = clip(noisy(ideal.gyrRadS, errors.gyrScale, bias, errors.gyrNoiseRadS), errors.gyrRangeRadS);
             lines.push({
               t,
               sensor: options.id,

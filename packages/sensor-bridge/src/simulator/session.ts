@@ -6,7 +6,7 @@ import type { EventLine, RecordingHeader, RecordingLine } from '@hinge/protocol'
 import { motionEndS, placeSteps, randomBody, type Motion, type Placement } from './body';
 import { createRng, deriveSeed } from './random';
 import { completeScript, randomSession, SimulatorError, type ScriptStep, type ScriptStepInput } from './script';
-import { createSampler, randomSensorErrors, type Mounting, type NoiseLevel, type Sampler, type SensorErrors } from './sensors';
+import { createSampler, randomSensorErrors, type Mounting, type NoiseLevel, type Sampler, type SensorConditions, type SensorErrors } from './sensors';
 import { truthAngles, truthNearReps, truthReps, type SimulationTruth } from './truth';
 
 export interface Dropout {
@@ -28,6 +28,8 @@ export interface SimulatorOptions {
   dropouts?: Dropout[];
   /** Devices stream their own orientation (`quat`) instead of acc + gyr. */
   quatOnly?: boolean;
+  /** Hard conditions (clipping, heavy soft tissue, slip, clock lag) on top of `noise`; see sensors.ts. */
+  conditions?: SensorConditions;
   /** ISO time of t = 0 written in the header (default a fixed date, so a seed reproduces the file). */
   startedAt?: string;
 }
@@ -75,7 +77,7 @@ function createGenerator(options: SimulatorOptions, loop: boolean): Generator {
   const errors: Record<string, SensorErrors> = {};
   const samplers: Sampler[] = SENSOR_IDS.map((id, i) => {
     const rng = createRng(deriveSeed(seed, 10 + i));
-    errors[id] = randomSensorErrors(rng, { noise: options.noise ?? 'typical', mounting: options.mounting ?? 'random', periodS: 1 / rateHz, jitterS: options.jitterS });
+    errors[id] = randomSensorErrors(rng, { noise: options.noise ?? 'typical', mounting: options.mounting ?? 'random', periodS: 1 / rateHz, jitterS: options.jitterS, placement: id, conditions: options.conditions });
     const dropouts = (options.dropouts ?? []).filter((d) => d.sensor === id).map((d) => ({ startS: d.start, endS: d.start + d.durationS }));
     return createSampler({ id, placement: id, errors: errors[id], periodS: 1 / rateHz, quatOnly: options.quatOnly ?? false, dropouts }, rng);
   });
