@@ -18,7 +18,9 @@ import { isEventLine } from '@hinge/protocol';
 import { checkStale, createBodyState, presetNeutral, requestCalibration, updateBody, type BodyState } from './body/body-angles';
 import { bestStillRun, createBestStill, updateBestStill, type StillRun } from './body/best-still';
 import { createSegmentTracker, updateSegment, type SegmentTracker } from './body/segment-tracker';
-import { createTimeGrid, drainFrames, pushSegmentSample, type SegmentName, type TimeGrid } from './body/time-grid';
+import { applyLagStep, createLagEstimator, suggestLagStep, updateLag, type LagEstimator } from './body/lag-estimator';
+import { createClipSpans, finishClipSpans, updateClipSpans } from './body/clip-spans';
+import { createTimeGrid, drainFrames, pushSegmentSample, setLaneShift, type SegmentName, type TimeGrid } from './body/time-grid';
 import { closeSet, createRepDetector, finishReps, updateReps, type RepDetector } from './reps/rep-detector';
 import { summarizeReps } from './reps/summary';
 import { resolveSettings } from './settings';
@@ -55,7 +57,7 @@ export interface SessionAnalyzer {
    */
   offlineNeutral(): StillRun | null;
   /** Observable internals, for tests, plots and the dashboard. */
-  readonly internals: { grid: TimeGrid; body: BodyState; reps: RepDetector; trackers: Map<string, SegmentTracker> };
+  readonly internals: { grid: TimeGrid; body: BodyState; reps: RepDetector; trackers: Map<string, SegmentTracker>; lag: LagEstimator };
 }
 
 const round2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
@@ -95,6 +97,11 @@ export function createSessionAnalyzer(
   }
 
   const grid = createTimeGrid();
+  const lag = createLagEstimator(grid.options.periodS);
+  const sensorOfLane = (lane: SegmentName) => [...laneOf.entries()].find(([, l]) => l === lane)?.[0] ?? lane;
+  const clipSpans = createClipSpans();
+  /** Per lane: samples of the other lane's sensor that arrived since this lane's latest sample (arrival order). */
+  const otherSamplesSince: Record<SegmentName, number> = { pelvis: 0, trunk: 0 };
   const body = createBodyState();
   if (opts.neutral) presetNeutral(body, opts.neutral);
   const bestStill = opts.findBestStill ? createBestStill() : null;
@@ -119,6 +126,9 @@ export function createSessionAnalyzer(
 
   function processFrames(final: boolean): void {
     for (const frame of drainFrames(grid, final)) {
+      const lagS = updateLag(lag, frame.pelvis?.rateRadS ?? null, frame.trunk?.rateRadS ?? null);
+      if (lagS !== null) setLaneShift(grid, 'trunk', lagS);
+      updateClipSpans(clipSpans, frame);
       if (bestStill) updateBestStill(bestStill, frame);
       const b = updateBody(body, frame);
       if (body.calibrations.length === 0 && !calibrationWarned && firstT !== null && b.t - firstT > opts.calibrationWarnAfterS) {
@@ -153,15 +163,27 @@ export function createSessionAnalyzer(
     const tracker = trackers.get(sample.sensor);
     const lane = laneOf.get(sample.sensor);
     if (!tracker || !lane) return;
+    const lastT = tracker.lastT, gaps = tracker.gaps;
     const segment = updateSegment(tracker, sample);
     if (!segment) return;
+    const other = lane === 'trunk' ? 'pelvis' : 'trunk';
+    if (tracker.gaps > gaps) {
+      // A gap in one sensor's time alone may be a clock step (lag-estimator.ts). If the other sensor's
+      // samples did not arrive in between, this one never went silent: its clock stepped.
+      const jumpS = (lane === 'trunk' ? 1 : -1) * (segment.t - lastT - 1 / tracker.options.sampleRateHz);
+      const silentS = otherSamplesSince[lane] / (trackers.get(sensorOfLane(other))?.options.sampleRateHz ?? 100);
+      if (silentS < 0.1 * Math.abs(jumpS) && Math.abs(jumpS) <= lag.options.maxLagS) setLaneShift(grid, 'trunk', applyLagStep(lag, jumpS));
+      else suggestLagStep(lag, jumpS);
+    }
+    otherSamplesSince[lane] = 0;
+    otherSamplesSince[other]++;
     firstT ??= segment.t;
     pushSegmentSample(grid, lane, segment);
     processFrames(false);
   }
 
   return {
-    internals: { grid, body, reps, trackers },
+    internals: { grid, body, reps, trackers, lag },
     push(line) {
       if (finished) return;
       if (isEventLine(line)) {
@@ -233,6 +255,8 @@ export function createSessionAnalyzer(
         summary: { ...summarizeReps(reps.reps), sets: reps.sets },
         warnings,
         settings: reps.settings,
+        thoracicLagMs: lag.estimated ? Math.round(lag.lagS * 10000) / 10 : null,
+        clipped: finishClipSpans(clipSpans).map((c) => ({ sensor: sensorOfLane(c.segment), start: round2(c.start)!, end: round2(c.end)! })),
         ...(opts.keepAngleSeries ? { angles: series } : {}),
       };
       return finished;

@@ -90,6 +90,13 @@ export interface AnalysisDocument {
   summary: SessionSummary;
   warnings: string[];
   settings?: PatientSettings;
+  /**
+   * How far the thoracic sensor's timestamps ran behind the sacrum's at the end, ms (estimated from the
+   * two angular speeds during bends, and corrected before the angles were combined); null: not estimated.
+   */
+  thoracicLagMs?: number | null;
+  /** Spans (recording time, s) in which a sensor's readings were clipped at its range and bridged. */
+  clipped?: { sensor: string; start: number; end: number }[];
   angles?: AngleSeries;
 }
 

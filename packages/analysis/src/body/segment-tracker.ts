@@ -15,6 +15,10 @@ export interface SegmentSample {
   accS: Vec3 | null;
   /** The sensor has been still for at least the rest time. */
   still: boolean;
+  /** Angular speed, bias removed, rad/s (null for quaternion-only devices). */
+  rateRadS: number | null;
+  /** The gyroscope or accelerometer reading is clipped at the device's range (saturation.ts). */
+  clipped: boolean;
 }
 
 export interface SegmentTrackerOptions {
@@ -99,7 +103,9 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
     const y = f.iw * f.gy - f.ix * f.gz + f.iy * f.gw + f.iz * f.gx;
     const z = f.iw * f.gz + f.ix * f.gy - f.iy * f.gx + f.iz * f.gw;
     const upS: Vec3 = [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)];
-    return { t: sample.t, upS, accS: sample.acc, still: f.restDetected };
+    const g = sample.gyr;
+    const rateRadS = Math.hypot(g[0]! - f.bx, g[1]! - f.by, g[2]! - f.bz);
+    return { t: sample.t, upS, accS: sample.acc, still: f.restDetected, rateRadS, clipped: f.gyrClipping || f.accClipping };
   }
   if (sample.quat) {
     const [w, x, y, z] = sample.quat;
@@ -116,7 +122,7 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
     const cos = (mean[0] * upS[0] + mean[1] * upS[1] + mean[2] * upS[2]) / mn;
     const deviationDeg = (Math.acos(Math.min(1, cos)) * 180) / Math.PI;
     if (gap || deviationDeg > tracker.options.quatStillDeg) tracker.quatStillSinceT = sample.t;
-    return { t: sample.t, upS, accS: sample.acc ?? null, still: sample.t - tracker.quatStillSinceT >= tracker.options.quatStillS };
+    return { t: sample.t, upS, accS: sample.acc ?? null, still: sample.t - tracker.quatStillSinceT >= tracker.options.quatStillS, rateRadS: null, clipped: false };
   }
   return null;
 }

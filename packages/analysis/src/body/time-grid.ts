@@ -15,6 +15,10 @@ export interface SegmentAtTime {
   upS: Vec3;
   accS: Vec3 | null;
   still: boolean;
+  /** Angular speed, rad/s (null when the device does not send its gyroscope). */
+  rateRadS: number | null;
+  /** A reading next to this time was clipped at the device's range. */
+  clipped: boolean;
 }
 
 export interface GridFrame {
@@ -34,6 +38,8 @@ export const DEFAULT_GRID_OPTIONS: TimeGridOptions = { periodS: 0.01, maxInterpG
 interface Lane {
   samples: SegmentSample[];
   latestT: number;
+  /** Subtracted from this sensor's timestamps: the lag of its clock behind the other's, s (lag-estimator.ts). */
+  shiftS: number;
 }
 
 export interface TimeGrid {
@@ -46,16 +52,30 @@ export interface TimeGrid {
 export function createTimeGrid(options: Partial<TimeGridOptions> = {}): TimeGrid {
   return {
     options: { ...DEFAULT_GRID_OPTIONS, ...options },
-    lanes: { pelvis: { samples: [], latestT: -Infinity }, trunk: { samples: [], latestT: -Infinity } },
+    lanes: { pelvis: { samples: [], latestT: -Infinity, shiftS: 0 }, trunk: { samples: [], latestT: -Infinity, shiftS: 0 } },
     nextIndex: NaN,
   };
 }
 
-export function pushSegmentSample(grid: TimeGrid, segment: SegmentName, sample: SegmentSample): void {
+export function pushSegmentSample(grid: TimeGrid, segment: SegmentName, segmentSample: SegmentSample): void {
   const lane = grid.lanes[segment];
+  const sample = lane.shiftS === 0 ? segmentSample : { ...segmentSample, t: segmentSample.t - lane.shiftS };
+  if (sample.t <= lane.latestT) return; // only right after a larger correction: those instants are already on the grid
   lane.samples.push(sample);
   lane.latestT = sample.t;
   if (Number.isNaN(grid.nextIndex)) grid.nextIndex = Math.ceil(sample.t / grid.options.periodS - 1e-9);
+}
+
+/**
+ * Sets the lag correction of a lane: its samples not yet on the grid move with it, so the stream stays
+ * continuous (frames already emitted stay as they were).
+ */
+export function setLaneShift(grid: TimeGrid, segment: SegmentName, shiftS: number): void {
+  const lane = grid.lanes[segment];
+  const deltaS = shiftS - lane.shiftS;
+  lane.shiftS = shiftS;
+  lane.samples = lane.samples.map((s) => ({ ...s, t: s.t - deltaS }));
+  lane.latestT -= deltaS;
 }
 
 function lerp3(a: Vec3, b: Vec3, u: number): Vec3 {
@@ -70,7 +90,7 @@ function valueAt(lane: Lane, t: number, maxGapS: number): SegmentAtTime | null {
   if (k > 0) s.splice(0, k);
   const a = s[0];
   if (!a || a.t > t) return null;
-  if (a.t === t) return { upS: a.upS, accS: a.accS, still: a.still };
+  if (a.t === t) return { upS: a.upS, accS: a.accS, still: a.still, rateRadS: a.rateRadS, clipped: a.clipped };
   const b = s[1];
   if (!b || b.t - a.t > maxGapS) return null;
   const u = (t - a.t) / (b.t - a.t);
@@ -80,6 +100,8 @@ function valueAt(lane: Lane, t: number, maxGapS: number): SegmentAtTime | null {
     upS: [up[0] / n, up[1] / n, up[2] / n],
     accS: a.accS && b.accS ? lerp3(a.accS, b.accS, u) : null,
     still: a.still && b.still,
+    rateRadS: a.rateRadS !== null && b.rateRadS !== null ? a.rateRadS + (b.rateRadS - a.rateRadS) * u : null,
+    clipped: a.clipped || b.clipped,
   };
 }
 

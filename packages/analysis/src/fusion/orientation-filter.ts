@@ -21,6 +21,7 @@
 // downstream uses only what the 6D filter observes plus gyroscope-integrated relative rotation.
 import type { Quat } from '@hinge/protocol';
 import { createLowpassBank, lowpassCoefficients, resetChannel, stepChannel, type LowpassBank } from './lowpass';
+import { bridgedRate, BRIDGED, CLIPPING, createSaturationState, inSpan, stepSaturation, type SaturationState } from './saturation';
 
 const DEG = Math.PI / 180;
 
@@ -50,6 +51,9 @@ export interface OrientationFilterSettings {
   biasClipRadS: number;
   /** A gap longer than this (s) restarts the orientation from the accelerometer; the bias is kept. */
   maxGapS: number;
+  /** Device full-scale ranges, rad/s and m/s^2; Infinity: learnt from the readings (saturation.ts). */
+  gyrRangeRadS: number;
+  accRangeMS2: number;
 }
 
 export const DEFAULT_ORIENTATION_SETTINGS: Omit<OrientationFilterSettings, 'sampleRateHz'> = {
@@ -65,7 +69,15 @@ export const DEFAULT_ORIENTATION_SETTINGS: Omit<OrientationFilterSettings, 'samp
   biasForgettingS: 100,
   biasClipRadS: 5.0 * DEG,
   maxGapS: 0.25,
+  gyrRangeRadS: Infinity,
+  accRangeMS2: Infinity,
 };
+
+/** No accelerometer's range is under 2 g: a smaller repeated peak is not a range, m/s^2. */
+const MIN_ACC_RANGE_MS2 = 19;
+/** Samples of clipped spans kept to integrate again (2 s at 256 Hz; a clipped human movement lasts well under 1 s). */
+const SPAN_LOG_SAMPLES = 512;
+const SPAN_LOG_STRIDE = 8;
 
 export interface OrientationFilter {
   readonly settings: OrientationFilterSettings;
@@ -103,10 +115,28 @@ export interface OrientationFilter {
   initialised: boolean;
   restDetected: boolean;
   restTimeS: number;
-  /** Size of the last inclination correction, rad. */
+  /** Size of the last inclination correction, rad, and its horizontal rotation vector (x, y). */
   lastCorrectionRad: number;
+  corrX: number;
+  corrY: number;
   /** Number of restarts after gaps. */
   gapRestarts: number;
+  /** Saturation of the gyroscope and accelerometer (saturation.ts), and whether this sample is clipped. */
+  readonly gyrSaturation: SaturationState;
+  readonly accSaturation: SaturationState;
+  gyrClipping: boolean;
+  accClipping: boolean;
+  /** Time left in which inclination corrections say nothing about the bias (after clipping), s. */
+  biasHoldS: number;
+  /** Scratch: the rotation a bridged span missed, rad. */
+  readonly bridge: Float64Array;
+  /**
+   * Raw readings of the clipped spans in progress (SPAN_LOG_STRIDE per sample: time, gyr x/y/z, acc
+   * x/y/z, dt), and the state before them (qGyr, qInc, the acceleration low-pass's state and output).
+   */
+  readonly spanLog: Float64Array;
+  spanLogLength: number;
+  readonly spanStart: Float64Array;
 
   /** Variance added per second of process noise, (rad/s)^2 / s. */
   readonly biasProcessVarPerS: number;
@@ -141,7 +171,18 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     restDetected: false,
     restTimeS: 0,
     lastCorrectionRad: 0,
+    corrX: 0,
+    corrY: 0,
     gapRestarts: 0,
+    gyrSaturation: createSaturationState(s.gyrRangeRadS),
+    accSaturation: createSaturationState(s.accRangeMS2, MIN_ACC_RANGE_MS2),
+    gyrClipping: false,
+    accClipping: false,
+    biasHoldS: 0,
+    bridge: new Float64Array(3),
+    spanLog: new Float64Array(SPAN_LOG_STRIDE * SPAN_LOG_SAMPLES),
+    spanLogLength: 0,
+    spanStart: new Float64Array(17),
     biasProcessVarPerS: s.biasDriftRadS ** 2 / s.biasForgettingS,
     restThGyrSq: s.restThGyrRadS ** 2,
     restThAccSq: s.restThAccMS2 ** 2,
@@ -225,38 +266,25 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   const restBegins = !f.restDetected && f.restTimeS >= s.restMinS;
   f.restDetected = f.restTimeS >= s.restMinS;
 
+  // --- saturation: a clipped reading is a lower bound of the rate (saturation.ts) ---
+  const gyrSat = stepSaturation(f.gyrSaturation, gyrRadS, dtS, f.bridge);
+  f.gyrClipping = (gyrSat & CLIPPING) !== 0;
+  f.accClipping = (stepSaturation(f.accSaturation, accMS2, dtS, f.rotated) & CLIPPING) !== 0;
+  // Inclination corrections during and for one accelerometer time constant after clipping come from
+  // the clipped rotation, not from the bias: the bias is not taught by them.
+  if (f.gyrClipping || f.accClipping) f.biasHoldS = s.accTauS;
+  else if (f.biasHoldS > 0) f.biasHoldS -= dtS;
+
   // --- strapdown integration of the bias-corrected gyroscope: qGyr <- qGyr * exp(w dt / 2) ---
-  const wx = gyrRadS[0]! - f.bx, wy = gyrRadS[1]! - f.by, wz = gyrRadS[2]! - f.bz;
-  const rateSq = wx * wx + wy * wy + wz * wz;
-  if (rateSq > 1e-24) {
-    const h2 = (rateSq * dtS * dtS) / 4; // (half the rotation angle)^2
-    let cosHalf: number, sinHalfOverRate: number;
-    if (h2 < 0.0025) {
-      // Taylor series (half angle < 0.05 rad), truncation error < 3e-11: cheaper than sqrt, sin and cos
-      // on this per-sample path.
-      cosHalf = 1 - h2 * (0.5 - h2 / 24);
-      sinHalfOverRate = (dtS / 2) * (1 - h2 * (1 / 6 - h2 / 120));
-    } else {
-      const rate = Math.sqrt(rateSq);
-      cosHalf = Math.cos((rate * dtS) / 2);
-      sinHalfOverRate = Math.sin((rate * dtS) / 2) / rate;
-    }
-    const dw = cosHalf, dx = wx * sinHalfOverRate, dy = wy * sinHalfOverRate, dz = wz * sinHalfOverRate;
-    const { gw, gx, gy, gz } = f;
-    const nw = gw * dw - gx * dx - gy * dy - gz * dz;
-    const nx = gw * dx + gx * dw + gy * dz - gz * dy;
-    const ny = gw * dy - gx * dz + gy * dw + gz * dx;
-    const nz = gw * dz + gx * dy - gy * dx + gz * dw;
-    // Both factors are unit quaternions, so the norm is 1 up to rounding: one Newton step for 1/sqrt
-    // (exact to the square of that rounding) keeps it there without a square root.
-    const m = (3 - (nw * nw + nx * nx + ny * ny + nz * nz)) / 2;
-    f.gw = nw * m; f.gx = nx * m; f.gy = ny * m; f.gz = nz * m;
-  }
+  const logging = f.gyrClipping || inSpan(f.gyrSaturation) || f.spanLogLength > 0;
+  if (logging) logSpanSample(f, gyrRadS, accMS2, dtS);
+  integrateGyro(f, gyrRadS[0]! - f.bx, gyrRadS[1]! - f.by, gyrRadS[2]! - f.bz, dtS);
 
   // --- accelerometer into the quasi-inertial frame, low-passed there ---
   const v = f.rotated;
-  rotateBy(v, f.gw, f.gx, f.gy, f.gz, ax, ay, az);
-  let lx = stepChannel(f.accLp, 0, v[0]!), ly = stepChannel(f.accLp, 1, v[1]!), lz = stepChannel(f.accLp, 2, v[2]!);
+  stepAccLowpass(f, ax, ay, az, f.accClipping);
+  const accLp = f.accLp.out;
+  let lx = accLp[0]!, ly = accLp[1]!, lz = accLp[2]!;
   if (restBegins) {
     // At rest the accelerometer measures gravity alone, so its short-term mean gives the inclination
     // directly. Resetting the long low-pass to it when rest begins ends any start-up or post-movement
@@ -271,31 +299,10 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   }
 
   // --- into the earth frame with qInc, and the correction that makes it point up ---
-  rotateBy(v, f.iw, f.ix, f.iy, f.iz, lx, ly, lz);
-  let ex = v[0]!, ey = v[1]!, ez = v[2]!;
-  const en = Math.sqrt(ex * ex + ey * ey + ez * ez);
-  let cx = 0, cy = 0; // correction rotation vector (horizontal), rad
-  if (en > 1e-6) {
-    ex /= en; ey /= en; ez /= en;
-    // Rotation about axis (ey, -ex, 0) by acos(ez) takes e onto z. As a quaternion: [1+ez, ey, -ex, 0] normalised.
-    const qw = 1 + ez;
-    if (qw > 1e-9) {
-      const m = 1 / Math.sqrt(qw * qw + ey * ey + ex * ex);
-      const cw = qw * m, cxq = ey * m, cyq = -ex * m;
-      const { iw, ix, iy, iz } = f;
-      const nw = cw * iw - cxq * ix - cyq * iy;
-      const nx = cw * ix + cxq * iw + cyq * iz;
-      const ny = cw * iy - cxq * iz + cyq * iw;
-      const nz = cw * iz + cxq * iy - cyq * ix;
-      const n2 = (3 - (nw * nw + nx * nx + ny * ny + nz * nz)) / 2; // unit times unit: see qGyr above
-      f.iw = nw * n2; f.ix = nx * n2; f.iy = ny * n2; f.iz = nz * n2;
-      // Per-sample corrections are tiny (the input is low-passed), so the rotation vector is 2 * the
-      // quaternion's vector part to well within floating-point noise of the exact 2*asin form.
-      cx = 2 * cxq;
-      cy = 2 * cyq;
-      f.lastCorrectionRad = 2 * Math.sqrt(cxq * cxq + cyq * cyq);
-    }
-  }
+  correctInclination(f, lx, ly, lz);
+  let cx = f.corrX, cy = f.corrY; // correction rotation vector (horizontal), rad
+  // The clipped spans have all closed with this sample: run them again with the rebuilt rate.
+  if (logging && gyrSat & BRIDGED && !inSpan(f.gyrSaturation)) rebuildSpans(f);
 
   // --- gyroscope bias (Kalman filter on the 3 bias components) ---
   // The bias changes over minutes and its measurements are low-passed over seconds, so this part runs at
@@ -333,7 +340,7 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
     // evidence adds up at the rate independent means arrive: one per restFilterTauS.
     const r = (s.biasSigmaRestRadS ** 2 * s.restFilterTauS) / dtS;
     kalmanUpdate3(f, f.restMean[0]! - f.bx, f.restMean[1]! - f.by, f.restMean[2]! - f.bz, r);
-  } else {
+  } else if (f.biasHoldS <= 0) {
     // Measurement z = LP(R)_h * bias_true, observed as LP(R bias_est)_h - c/dt.
     // The correction rate is white-ish noise with density biasMotionNoiseDensity: variance per sample = density / dt.
     const r = s.biasMotionNoiseDensity / dtS;
@@ -344,6 +351,141 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   f.bx = f.bx > clip ? clip : f.bx < -clip ? -clip : f.bx;
   f.by = f.by > clip ? clip : f.by < -clip ? -clip : f.by;
   f.bz = f.bz > clip ? clip : f.bz < -clip ? -clip : f.bz;
+}
+
+/** Turns qInc so that the low-passed acceleration (quasi-inertial frame) points up; the turn is left in corrX/corrY (rad). */
+function correctInclination(f: OrientationFilter, lx: number, ly: number, lz: number): void {
+  const v = f.rotated;
+  rotateBy(v, f.iw, f.ix, f.iy, f.iz, lx, ly, lz);
+  let ex = v[0]!, ey = v[1]!, ez = v[2]!;
+  const en = Math.sqrt(ex * ex + ey * ey + ez * ez);
+  f.corrX = f.corrY = 0;
+  if (en > 1e-6) {
+    ex /= en; ey /= en; ez /= en;
+    // Rotation about axis (ey, -ex, 0) by acos(ez) takes e onto z. As a quaternion: [1+ez, ey, -ex, 0] normalised.
+    const qw = 1 + ez;
+    if (qw > 1e-9) {
+      const m = 1 / Math.sqrt(qw * qw + ey * ey + ex * ex);
+      const cw = qw * m, cxq = ey * m, cyq = -ex * m;
+      const { iw, ix, iy, iz } = f;
+      const nw = cw * iw - cxq * ix - cyq * iy;
+      const nx = cw * ix + cxq * iw + cyq * iz;
+      const ny = cw * iy - cxq * iz + cyq * iw;
+      const nz = cw * iz + cxq * iy - cyq * ix;
+      const n2 = (3 - (nw * nw + nx * nx + ny * ny + nz * nz)) / 2; // unit times unit: see qGyr above
+      f.iw = nw * n2; f.ix = nx * n2; f.iy = ny * n2; f.iz = nz * n2;
+      // Per-sample corrections are tiny (the input is low-passed), so the rotation vector is 2 * the
+      // quaternion's vector part to well within floating-point noise of the exact 2*asin form.
+      f.corrX = 2 * cxq;
+      f.corrY = 2 * cyq;
+      f.lastCorrectionRad = 2 * Math.sqrt(cxq * cxq + cyq * cyq);
+    }
+  }
+}
+
+/**
+ * Rotates a specific-force reading into the quasi-inertial frame and low-passes it there. A clipped
+ * accelerometer reading is not the specific force: the low-pass then holds its course instead.
+ */
+function stepAccLowpass(f: OrientationFilter, ax: number, ay: number, az: number, clipped: boolean): void {
+  const v = f.rotated;
+  const out = f.accLp.out;
+  if (clipped) {
+    v[0] = out[0]!; v[1] = out[1]!; v[2] = out[2]!;
+  } else {
+    rotateBy(v, f.gw, f.gx, f.gy, f.gz, ax, ay, az);
+  }
+  stepChannel(f.accLp, 0, v[0]!);
+  stepChannel(f.accLp, 1, v[1]!);
+  stepChannel(f.accLp, 2, v[2]!);
+}
+
+/** Strapdown step with a bias-corrected rate (rad/s): qGyr <- qGyr * exp(w dt / 2). */
+function integrateGyro(f: OrientationFilter, wx: number, wy: number, wz: number, dtS: number): void {
+  const rateSq = wx * wx + wy * wy + wz * wz;
+  if (rateSq > 1e-24) {
+    const h2 = (rateSq * dtS * dtS) / 4; // (half the rotation angle)^2
+    let cosHalf: number, sinHalfOverRate: number;
+    if (h2 < 0.0025) {
+      // Taylor series (half angle < 0.05 rad), truncation error < 3e-11: cheaper than sqrt, sin and cos
+      // on this per-sample path.
+      cosHalf = 1 - h2 * (0.5 - h2 / 24);
+      sinHalfOverRate = (dtS / 2) * (1 - h2 * (1 / 6 - h2 / 120));
+    } else {
+      const rate = Math.sqrt(rateSq);
+      cosHalf = Math.cos((rate * dtS) / 2);
+      sinHalfOverRate = Math.sin((rate * dtS) / 2) / rate;
+    }
+    const dw = cosHalf, dx = wx * sinHalfOverRate, dy = wy * sinHalfOverRate, dz = wz * sinHalfOverRate;
+    const { gw, gx, gy, gz } = f;
+    const nw = gw * dw - gx * dx - gy * dy - gz * dz;
+    const nx = gw * dx + gx * dw + gy * dz - gz * dy;
+    const ny = gw * dy - gx * dz + gy * dw + gz * dx;
+    const nz = gw * dz + gx * dy - gy * dx + gz * dw;
+    // Both factors are unit quaternions, so the norm is 1 up to rounding: one Newton step for 1/sqrt
+    // (exact to the square of that rounding) keeps it there without a square root.
+    const m = (3 - (nw * nw + nx * nx + ny * ny + nz * nz)) / 2;
+    f.gw = nw * m; f.gx = nx * m; f.gy = ny * m; f.gz = nz * m;
+  }
+}
+
+/** Keeps the raw readings of a clipped span (and the state before it), to run it again once bridged. */
+function logSpanSample(f: OrientationFilter, gyr: ArrayLike<number>, acc: ArrayLike<number>, dtS: number): void {
+  if (f.spanLogLength === 0) {
+    const st = f.spanStart;
+    st[0] = f.gw; st[1] = f.gx; st[2] = f.gy; st[3] = f.gz;
+    st[4] = f.iw; st[5] = f.ix; st[6] = f.iy; st[7] = f.iz;
+    st.set(f.accLp.state, 8);
+    st.set(f.accLp.out, 14);
+  }
+  const i = SPAN_LOG_STRIDE * f.spanLogLength;
+  f.spanLogLength++;
+  if (i + SPAN_LOG_STRIDE > f.spanLog.length) return; // longer than any human movement's clipping: see rebuildSpans
+  const log = f.spanLog;
+  log[i] = f.gyrSaturation.timeS;
+  log[i + 1] = gyr[0]!; log[i + 2] = gyr[1]!; log[i + 3] = gyr[2]!;
+  log[i + 4] = acc[0]!; log[i + 5] = acc[1]!; log[i + 6] = acc[2]!;
+  log[i + 7] = dtS;
+}
+
+/**
+ * All clipped spans have closed: run them again from the state before them, with each clipped axis's
+ * rate rebuilt (saturation.ts, bridgedRate). Integrating the rebuilt rate sample by sample keeps the
+ * order of the rotations (the missed part is not one rotation added at the end), and the accelerations
+ * of the span reach the low-pass rotated by the rebuilt orientation, not by the lagging one.
+ * (The bias is on hold then, so it needs no replay.)
+ */
+function rebuildSpans(f: OrientationFilter): void {
+  const sat = f.gyrSaturation;
+  const log = f.spanLog;
+  if (SPAN_LOG_STRIDE * f.spanLogLength > log.length) {
+    // The log overflowed: add what the spans missed as one rotation at the end.
+    integrateGyro(f, f.bridge[0]! / 1e-3, f.bridge[1]! / 1e-3, f.bridge[2]! / 1e-3, 1e-3);
+  } else {
+    const st = f.spanStart;
+    f.gw = st[0]!; f.gx = st[1]!; f.gy = st[2]!; f.gz = st[3]!;
+    f.iw = st[4]!; f.ix = st[5]!; f.iy = st[6]!; f.iz = st[7]!;
+    f.accLp.state.set(st.subarray(8, 14));
+    f.accLp.out.set(st.subarray(14, 17));
+    const accRange = f.accSaturation.rangeRadS * 0.999;
+    for (let k = 0; k < f.spanLogLength; k++) {
+      const i = SPAN_LOG_STRIDE * k;
+      const tS = log[i]!, dtS = log[i + 7]!;
+      integrateGyro(
+        f,
+        bridgedRate(sat, 0, tS, log[i + 1]!) - f.bx,
+        bridgedRate(sat, 1, tS, log[i + 2]!) - f.by,
+        bridgedRate(sat, 2, tS, log[i + 3]!) - f.bz,
+        dtS,
+      );
+      const ax = log[i + 4]!, ay = log[i + 5]!, az = log[i + 6]!;
+      stepAccLowpass(f, ax, ay, az, Math.max(Math.abs(ax), Math.abs(ay), Math.abs(az)) >= accRange);
+      const out = f.accLp.out;
+      correctInclination(f, out[0]!, out[1]!, out[2]!);
+    }
+  }
+  sat.closed.length = 0;
+  f.spanLogLength = 0;
 }
 
 /** out = q * (vx, vy, vz) * conj(q), without allocating (the per-sample path). */
