@@ -163,7 +163,7 @@ describe('dashboard in a browser', () => {
       await clinician.locator('.report .uplot').waitFor();
       // Every export button points at a file the bridge serves.
       const exportLinks = await clinician.locator('a[download]').evaluateAll((links) => links.map((a) => (a as HTMLAnchorElement).href));
-      expect(exportLinks).toHaveLength(7);
+      expect(exportLinks).toHaveLength(8);
       for (const href of exportLinks) {
         const response = await fetch(href);
         expect(response.status, href).toBe(200);

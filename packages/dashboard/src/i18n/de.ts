@@ -311,6 +311,8 @@ export const de: Resources = {
     pdf: 'Bericht (PDF)',
     repsCsv: 'Wiederholungen (CSV)',
     repsCsvComma: 'Wiederholungen (CSV, Dezimalkomma)',
+    fhir: 'FHIR-Bundle (Patientenakte)',
+    station: 'aufgezeichnet an Station {{station}}',
     anglesCsv: 'Winkel (CSV)',
     aboutCsv: 'Zu den CSV-Dateien (JSON)',
     recording: 'Aufnahme (JSONL)',

@@ -311,6 +311,8 @@ export const en = {
     pdf: 'Report (PDF)',
     repsCsv: 'Reps (CSV)',
     repsCsvComma: 'Reps (CSV, decimal comma)',
+    fhir: 'FHIR bundle (record system)',
+    station: 'recorded at station {{station}}',
     anglesCsv: 'Angles (CSV)',
     aboutCsv: 'About the CSV files (JSON)',
     recording: 'Recording (JSONL)',

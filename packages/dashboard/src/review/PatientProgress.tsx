@@ -112,6 +112,7 @@ export function PatientProgress({ patientId }: { patientId: string }) {
               <th scope="row">
                 <a href={routeHash({ view: 'review-session', sessionId: p.sessionId })}>{p.label || t('review.session')}</a>{' '}
                 {p.status === 'live' && <span className="status-tag">{t('status.live')}</span>}
+                {p.station && <span className="hint"> {t('review.station', { station: p.station })}</span>}
               </th>
               <td>{p.repCount}</td>
               <td>{percent(p.cleanShare)}</td>

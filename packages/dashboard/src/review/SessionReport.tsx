@@ -59,6 +59,7 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
           {patient.data?.name ? `${patient.data.name}: ` : ''}
           {session.label || t('review.session')} <span className="status-tag">{t(`status.${session.status}`)}</span>
         </h1>
+        {session.station && <p data-testid="session-station">{t('review.station', { station: session.station })}</p>}
         <p>
           <a className="no-print" href={routeHash({ view: 'review-patient', patientId: session.patientId })}>
             {t('review.backToPatient')}
@@ -88,6 +89,9 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
           </a>
           <a className="button" href={api.href(`/api/sessions/${id}/export/session.mcap`)} download>
             {t('review.mcap')}
+          </a>
+          <a className="button" href={api.href(`/api/sessions/${id}/export/fhir.json`)} download>
+            {t('review.fhir')}
           </a>
         </div>
       </header>

@@ -7,6 +7,8 @@ import type { CourseSession } from '@hinge/analysis';
 export interface ProgressPoint {
   sessionId: string;
   label: string;
+  /** Where it was recorded (clinic stations); null for a lone bridge. */
+  station: string | null;
   /** ISO time the session started (or was created, before it started). */
   date: string;
   status: SessionState['status'];
@@ -45,6 +47,7 @@ export function progressPoints(sessions: readonly SessionState[]): ProgressPoint
     return {
       sessionId: s.id,
       label: s.label,
+      station: s.station,
       date: s.startedAt ?? s.createdAt,
       status: s.status,
       repCount: summary?.repCount ?? s.repCount,
