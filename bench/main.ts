@@ -22,6 +22,7 @@ import { evaluateHardCondition, HARD_CONDITIONS } from './hard-conditions';
 import { liveLatency } from './live-latency';
 import { loadTest } from './load-test';
 import { analyzeHour, pipelineThroughput, writeSimulatedRecording } from './offline';
+import { mcapPerHour } from './storage';
 import { median, mean, nowMs, repeatAsync } from './stats';
 import { wsBaseline } from './ws-baseline';
 
@@ -103,6 +104,25 @@ async function main(): Promise<void> {
         baseline: `read + JSON.parse ${fmt(r.baselineSamplesPerS / 1000, 0)}k/s`,
         ratio: r.ratio,
         note: `${fmt(r.pipelineSamplesPerS / 200, 0)}x real time for 2 sensors x 100 Hz`,
+      });
+    });
+
+    await section('Storage', async () => {
+      // Ten simulated minutes, scaled to an hour.
+      const file = path.join(tmp, 'storage.jsonl');
+      await writeSimulatedRecording(file, 600, 11);
+      const r = await mcapPerHour(file, 600, tmp);
+      details.storage = r;
+      rows.push({
+        section: 'Storage',
+        measure: 'MCAP export per hour of session (zstd chunks, Foxglove schemas)',
+        value: r.mcapMBPerHour,
+        unit: 'MB/h',
+        baseline: `JSON Lines recording ${fmt(r.jsonlMBPerHour, 1)} MB/h`,
+        ratio: r.mcapMBPerHour / r.jsonlMBPerHour,
+        target: '<= 50',
+        pass: r.mcapMBPerHour <= 50,
+        note: `written in ${fmt(r.mcapWriteS, 1)} s for 10 min`,
       });
     });
 

@@ -193,6 +193,8 @@ const routes: [Method, string][] = [
   ['GET', '/api/sessions/:id/reps'],
   ['POST', '/api/sessions/:id/display-link'],
   ['GET', '/api/sessions/:id/analysis'],
+  ['GET', '/api/sessions/:id/angles'],
+  ['GET', '/api/openapi.json'],
   ['GET', '/api/sessions/:id/export/recording'],
   ['GET', '/api/sessions/:id/export/angles.csv'],
   ['GET', '/api/sessions/:id/export/reps.csv'],

@@ -1,5 +1,8 @@
 // What the analysis reports: the `hinge-analysis` document (docs/analysis-output.md), the live events
-// the streaming detector emits, and the per-patient settings that drive both.
+// the streaming detector emits, and the per-patient settings that drive both. TypeBox schemas where
+// the shapes travel over REST or into files (one definition: the JSON Schema and the type).
+import { Type, type Static, type TSchema } from 'typebox';
+import { Nullable, StringEnum } from './schema';
 
 export const FAULTS = ['lumbar-rounding', 'knee-dominant', 'too-fast'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -20,85 +23,119 @@ export interface PatientSettings {
   targetSets: number;
 }
 
-export interface RepReport {
-  index: number;
-  /** Recording time, s. */
-  start: number;
-  bottom: number;
-  end: number;
-  peakTrunkDeg: number;
-  /** Null when the sacrum sensor had no data during the rep. */
-  peakPelvisDeg: number | null;
-  peakLumbarDeg: number | null;
-  hipShare: number | null;
-  descentS: number;
-  ascentS: number;
-  faults: Fault[];
+const FaultSchema = StringEnum(FAULTS);
+const NullableNumber = (description: string) => Nullable(Type.Number(), { description });
+const Seconds = (description: string) => Type.Number({ description: `${description}, s` });
+
+export const FaultDetail = Type.Object({
+  fault: FaultSchema,
+  message: Type.String(),
+  /** The numbers that triggered the fault (units in their names, e.g. `peakLumbarDeg`). */
+  values: Type.Record(Type.String(), Type.Number()),
+});
+export type FaultDetail = Static<typeof FaultDetail>;
+
+export const RepReport = Type.Object({
+  index: Type.Integer({ description: 'rep number in the session, from 1' }),
+  start: Seconds('recording time the rep started'),
+  bottom: Seconds('recording time of the deepest point'),
+  end: Seconds('recording time the rep ended'),
+  peakTrunkDeg: Type.Number({ description: 'peak trunk flexion from neutral, degrees' }),
+  peakPelvisDeg: NullableNumber('peak pelvis (hip) flexion, degrees; null when the sacrum sensor had no data during the rep'),
+  peakLumbarDeg: NullableNumber('peak lumbar flexion (trunk minus pelvis), degrees; null without sacrum data'),
+  hipShare: NullableNumber('share of the trunk flexion done by the hips at the bottom, 0-1; null without sacrum data'),
+  descentS: Seconds('descent duration'),
+  ascentS: Seconds('ascent duration'),
+  faults: Type.Array(FaultSchema),
   /** The numbers that triggered each fault, so a clinician can see why. */
-  faultDetails?: FaultDetail[];
-  /** Vertical sink of the sacrum at the bottom, m, when it could be estimated. */
-  sacrumDropM?: number | null;
-  set?: number;
-  /** Time during the rep when the thoracic sensor had no data, s (present only when > 0). */
-  missingS?: number;
-}
+  faultDetails: Type.Optional(Type.Array(FaultDetail)),
+  sacrumDropM: Type.Optional(NullableNumber('vertical sink of the sacrum at the bottom, m, when it could be estimated')),
+  set: Type.Optional(Type.Integer({ description: 'set the rep fell in, from 1' })),
+  missingS: Type.Optional(Seconds('time during the rep when the thoracic sensor had no data (present only when > 0)')),
+});
+export type RepReport = Static<typeof RepReport>;
 
-export interface FaultDetail {
-  fault: Fault;
-  message: string;
-  values: Record<string, number>;
-}
+export const FaultCounts = Type.Object({ 'lumbar-rounding': Type.Integer(), 'knee-dominant': Type.Integer(), 'too-fast': Type.Integer() });
+export type FaultCounts = Static<typeof FaultCounts>;
 
-export type FaultCounts = Record<Fault, number>;
+const summaryProperties = {
+  repCount: Type.Integer(),
+  cleanReps: Type.Integer({ description: 'reps without any fault' }),
+  faultCounts: FaultCounts,
+  peakTrunkDegMax: NullableNumber('largest peak trunk flexion, degrees'),
+  peakLumbarDegMax: NullableNumber('largest peak lumbar flexion, degrees'),
+  peakLumbarDegMean: NullableNumber('mean peak lumbar flexion, degrees'),
+  hipShareMean: NullableNumber('mean hip share, 0-1'),
+  descentSMean: NullableNumber('mean descent duration, s'),
+  ascentSMean: NullableNumber('mean ascent duration, s'),
+};
 
-export interface SetSummary {
-  index: number;
-  start: number;
-  end: number;
-  repCount: number;
-  cleanReps: number;
-  faultCounts: FaultCounts;
-  peakTrunkDegMax: number | null;
-  peakLumbarDegMax: number | null;
-  peakLumbarDegMean: number | null;
-  hipShareMean: number | null;
-  descentSMean: number | null;
-  ascentSMean: number | null;
-}
+export const SetSummary = Type.Object({
+  index: Type.Integer({ description: 'set number, from 1' }),
+  start: Seconds('recording time the set started'),
+  end: Seconds('recording time the set ended'),
+  ...summaryProperties,
+});
+export type SetSummary = Static<typeof SetSummary>;
 
-export interface SessionSummary extends Omit<SetSummary, 'index' | 'start' | 'end'> {
-  sets?: SetSummary[];
-}
+export const SessionSummary = Type.Object({ ...summaryProperties, sets: Type.Optional(Type.Array(SetSummary)) });
+export type SessionSummary = Static<typeof SessionSummary>;
 
-export interface AngleSeries {
-  t: number[];
-  pelvisDeg: (number | null)[];
-  trunkDeg: (number | null)[];
-  lumbarDeg: (number | null)[];
-}
+/** Angle series, one entry per sample; degrees, null where a sensor has no data (or before calibration). */
+export const AngleSeries = Type.Object({
+  t: Type.Array(Type.Number(), { description: 'recording time, s' }),
+  pelvisDeg: Type.Array(Nullable(Type.Number()), { description: 'pelvis (hip) flexion from neutral, degrees' }),
+  trunkDeg: Type.Array(Nullable(Type.Number()), { description: 'trunk flexion from neutral, degrees' }),
+  lumbarDeg: Type.Array(Nullable(Type.Number()), { description: 'lumbar flexion (trunk minus pelvis), degrees' }),
+});
+export type AngleSeries = Static<typeof AngleSeries>;
 
-export interface AnalysisDocument {
-  format: 'hinge-analysis';
-  version: 1;
+/** Per-patient settings as a schema (the PatientSettings object). */
+export const SettingsSchema = Type.Object({
+  painLevel: Nullable(Type.Integer({ minimum: 0, maximum: 10 })),
+  load: StringEnum(LOADS),
+  lumbarLimitDeg: Type.Number({ minimum: 0, maximum: 90 }),
+  tempoMinS: Type.Number({ minimum: 0, maximum: 10 }),
+  targetReps: Type.Integer({ minimum: 1, maximum: 100 }),
+  targetSets: Type.Integer({ minimum: 1, maximum: 20 }),
+});
+
+/** The `hinge-analysis` document (docs/analysis-output.md). */
+export const AnalysisDocument = Type.Object({
+  format: Type.Literal('hinge-analysis'),
+  version: Type.Literal(1),
   /**
    * The standing neutral: where it came from (`still-standing`: both sensors still for the live
    * calibration time; `best-still-offline`: a file without one, calibrated on its best shorter still stand)
    * and how still that was (its length, s, and the RMS turning rate of the sensors, deg/s).
    */
-  calibration: { start: number; end: number; source?: 'still-standing' | 'best-still-offline'; stillS?: number; motionDegS?: number } | null;
-  reps: RepReport[];
-  summary: SessionSummary;
-  warnings: string[];
-  settings?: PatientSettings;
-  /**
-   * How far the thoracic sensor's timestamps ran behind the sacrum's at the end, ms (estimated from the
-   * two angular speeds during bends, and corrected before the angles were combined); null: not estimated.
-   */
-  thoracicLagMs?: number | null;
-  /** Spans (recording time, s) in which a sensor's readings were clipped at its range and bridged. */
-  clipped?: { sensor: string; start: number; end: number }[];
-  angles?: AngleSeries;
-}
+  calibration: Nullable(
+    Type.Object({
+      start: Seconds('calibration start'),
+      end: Seconds('calibration end'),
+      source: Type.Optional(StringEnum(['still-standing', 'best-still-offline'])),
+      stillS: Type.Optional(Seconds('length of the still stand')),
+      motionDegS: Type.Optional(Type.Number({ description: 'RMS turning rate of the sensors during it, deg/s' })),
+    }),
+  ),
+  reps: Type.Array(RepReport),
+  summary: SessionSummary,
+  warnings: Type.Array(Type.String()),
+  settings: Type.Optional(SettingsSchema),
+  thoracicLagMs: Type.Optional(
+    Nullable(Type.Number(), {
+      description:
+        "how far the thoracic sensor's timestamps ran behind the sacrum's at the end, ms (estimated from the two angular speeds during bends, corrected before the angles were combined); null: not estimated",
+    }),
+  ),
+  clipped: Type.Optional(
+    Type.Array(Type.Object({ sensor: Type.String(), start: Seconds('span start'), end: Seconds('span end') }), {
+      description: "spans in which a sensor's readings were clipped at its range and bridged",
+    }),
+  ),
+  angles: Type.Optional(AngleSeries),
+});
+export type AnalysisDocument = Static<typeof AnalysisDocument>;
 
 /** One instant of body angles (degrees; null where a sensor has no data). */
 export interface AngleSample {
@@ -108,17 +145,23 @@ export interface AngleSample {
   lumbarDeg: number | null;
 }
 
-export type RepPhase = 'standing' | 'descent' | 'bottom' | 'ascent';
+export const REP_PHASES = ['standing', 'descent', 'bottom', 'ascent'] as const;
+export type RepPhase = (typeof REP_PHASES)[number];
+
+const event = <T extends string, P extends Record<string, TSchema>>(type: T, properties: P) =>
+  Type.Object({ type: Type.Literal(type), t: Seconds('recording time of the event'), ...properties });
 
 /** Events the streaming analysis emits, live and offline alike. */
-export type AnalysisEvent =
-  | { type: 'calibrated'; t: number; start: number; end: number }
-  | { type: 'calibration-warning'; t: number; message: string }
+export const AnalysisEvent = Type.Union([
+  event('calibrated', { start: Seconds('calibration start'), end: Seconds('calibration end') }),
+  event('calibration-warning', { message: Type.String() }),
   /** Since the latest calibration, bends have shown both segments' left-right (flexion) axis. */
-  | { type: 'bend-axis'; t: number }
-  | { type: 'rep-started'; t: number; index: number }
-  | { type: 'phase'; t: number; index: number; phase: RepPhase }
-  | { type: 'alert'; t: number; index: number; fault: Fault; message: string; values: Record<string, number> }
-  | { type: 'rep-completed'; t: number; rep: RepReport }
-  | { type: 'set-completed'; t: number; set: SetSummary }
-  | { type: 'warning'; t: number; message: string };
+  event('bend-axis', {}),
+  event('rep-started', { index: Type.Integer() }),
+  event('phase', { index: Type.Integer(), phase: StringEnum(REP_PHASES) }),
+  event('alert', { index: Type.Integer(), fault: FaultSchema, message: Type.String(), values: Type.Record(Type.String(), Type.Number()) }),
+  event('rep-completed', { rep: RepReport }),
+  event('set-completed', { set: SetSummary }),
+  event('warning', { message: Type.String() }),
+]);
+export type AnalysisEvent = Static<typeof AnalysisEvent>;

@@ -2,3 +2,4 @@ export * from './recording';
 export * from './analysis';
 export * from './ws';
 export * from './rest';
+export * from './schema';

@@ -1,23 +1,13 @@
 // REST API shapes of the bridge (docs/websocket-protocol.md, section "REST"). TypeBox schemas: the
 // server validates requests with them at the edge; the dashboard compiles against the same types.
 import { Type, type Static } from 'typebox';
-import type { RepReport, SessionSummary, SetSummary, AnalysisDocument } from './analysis';
+import { Nullable, StringEnum } from './schema';
+import { AnalysisDocument, RepReport, SessionSummary, SetSummary, SettingsSchema } from './analysis';
 
 /** Request bodies larger than this are refused (413). */
 export const REST_MAX_BODY_BYTES = 64 * 1024;
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
-const Load = Type.Union([Type.Literal('none'), Type.Literal('dowel'), Type.Literal('band'), Type.Literal('weights')]);
-
-/** Full per-patient settings (analysis PatientSettings), as stored with a session. */
-export const SettingsSchema = Type.Object({
-  painLevel: Type.Union([Type.Integer({ minimum: 0, maximum: 10 }), Type.Null()]),
-  load: Load,
-  lumbarLimitDeg: Type.Number({ minimum: 0, maximum: 90 }),
-  tempoMinS: Type.Number({ minimum: 0, maximum: 10 }),
-  targetReps: Type.Integer({ minimum: 1, maximum: 100 }),
-  targetSets: Type.Integer({ minimum: 1, maximum: 20 }),
-});
 
 /** Route parameters `:id` (patients, sessions). */
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
@@ -32,30 +22,35 @@ export type IdParams = Static<typeof IdParams>;
  * - simulator: the built-in session simulator (seeded).
  * - ble: two Bluetooth sensors by address.
  */
-export const SourceSpec = Type.Union([
-  Type.Object(
-    {
-      kind: Type.Literal('replay'),
-      recording: Type.String({ minLength: 1, maxLength: 200 }),
-      speed: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
-      loop: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { kind: Type.Literal('simulator'), seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })) },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      kind: Type.Literal('ble'),
-      sacrum: Type.String({ minLength: 1, maxLength: 64 }),
-      thoracic: Type.String({ minLength: 1, maxLength: 64 }),
-    },
-    { additionalProperties: false },
-  ),
-]);
+const ReplaySource = Type.Object(
+  {
+    kind: Type.Literal('replay'),
+    recording: Type.String({ minLength: 1, maxLength: 200 }),
+    speed: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+    loop: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+const SimulatorSource = Type.Object(
+  { kind: Type.Literal('simulator'), seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })) },
+  { additionalProperties: false },
+);
+const BleSource = Type.Object(
+  {
+    kind: Type.Literal('ble'),
+    sacrum: Type.String({ minLength: 1, maxLength: 64 }),
+    thoracic: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+export const SourceSpec = Type.Union([ReplaySource, SimulatorSource, BleSource]);
 export type SourceSpec = Static<typeof SourceSpec>;
+/** Any source as one object with every variant's fields (replies; see schema.ts). */
+const SourceSpecReply = Type.Unsafe<SourceSpec>({
+  type: 'object',
+  required: ['kind'],
+  properties: { ...ReplaySource.properties, ...SimulatorSource.properties, ...BleSource.properties, kind: StringEnum(['replay', 'simulator', 'ble']) },
+});
 
 /** Source capabilities. `live`: real sensors (no seek); `seek`, `speed`, `loop`: recorded data. */
 export const SOURCE_CAPABILITIES = ['live', 'seek', 'speed', 'loop', 'sensor-status'] as const;
@@ -102,7 +97,7 @@ export type MergePatientBody = Static<typeof MergePatientBody>;
 
 export const SESSION_STATUSES = ['created', 'live', 'stopped', 'interrupted'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
-const Status = Type.Union([Type.Literal('created'), Type.Literal('live'), Type.Literal('stopped'), Type.Literal('interrupted')]);
+const Status = StringEnum(SESSION_STATUSES);
 
 export const CreateSessionBody = Type.Object(
   {
@@ -122,14 +117,15 @@ export type CreateSessionBody = Static<typeof CreateSessionBody>;
 export const SetRecord = Type.Object({
   index: Type.Integer(),
   start: Type.Number(),
-  end: Type.Union([Type.Number(), Type.Null()]),
+  end: Nullable(Type.Number()),
   repCount: Type.Integer(),
-  summary: Type.Union([Type.Unsafe<SetSummary>(Type.Object({})), Type.Null()]),
+  summary: Nullable(SetSummary),
 });
 export type SetRecord = Static<typeof SetRecord>;
 
 /** A stored rep: the analysis RepReport plus the set it fell in (null: outside any set). */
-export type RepRecord = RepReport & { setIndex: number | null };
+export const RepRecord = Type.Object({ ...RepReport.properties, setIndex: Nullable(Type.Integer()) });
+export type RepRecord = Static<typeof RepRecord>;
 
 /** What the server knows about a session, live or stored. Sent as the WebSocket `session` message too. */
 export const SessionState = Type.Object({
@@ -139,24 +135,24 @@ export const SessionState = Type.Object({
   exercise: Type.String(),
   status: Status,
   settings: SettingsSchema,
-  source: Type.Union([SourceSpec, Type.Null()]),
+  source: Nullable(SourceSpecReply),
   /** The source's capabilities (empty until a source is assigned). */
   capabilities: Type.Array(Type.String()),
   createdAt: Type.String(),
   /** ISO time of recording t = 0, once the source started. */
-  startedAt: Type.Union([Type.String(), Type.Null()]),
-  endedAt: Type.Union([Type.String(), Type.Null()]),
+  startedAt: Nullable(Type.String()),
+  endedAt: Nullable(Type.String()),
   /** Latest recording time seen, s. */
   t: Type.Number(),
-  calibration: Type.Union([Type.Object({ start: Type.Number(), end: Type.Number() }), Type.Null()]),
+  calibration: Nullable(Type.Object({ start: Type.Number(), end: Type.Number() })),
   /** Index of the running set (from 1), or null between sets. */
-  activeSet: Type.Union([Type.Integer(), Type.Null()]),
+  activeSet: Nullable(Type.Integer()),
   sets: Type.Array(SetRecord),
   repCount: Type.Integer(),
   /** Reps of the running set (or of the last set when none runs). */
   setRepCount: Type.Integer(),
   /** Present once stopped (or recovered after an interruption). */
-  summary: Type.Union([Type.Unsafe<SessionSummary>(Type.Object({})), Type.Null()]),
+  summary: Nullable(SessionSummary),
   warnings: Type.Array(Type.String()),
   /** The station that recorded it (`hinge serve --station NAME`); null for a lone bridge. */
   station: Type.Union([Type.String(), Type.Null()]),
@@ -164,8 +160,8 @@ export const SessionState = Type.Object({
    * REST answers only: the latest pain reports (0-10) before and after the session; `painBefore` falls back
    * to `settings.painLevel` for a session without a "before" report.
    */
-  painBefore: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10 }), Type.Null()])),
-  painAfter: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10 }), Type.Null()])),
+  painBefore: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 10 }))),
+  painAfter: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 10 }))),
 });
 export type SessionState = Static<typeof SessionState>;
 
@@ -184,7 +180,8 @@ export function sessionDurationS(session: Pick<SessionState, 'startedAt' | 'ende
 }
 
 /** GET /api/sessions/:id: the state plus its reps. */
-export type SessionDetail = SessionState & { reps: RepRecord[] };
+export const SessionDetail = Type.Object({ ...SessionState.properties, reps: Type.Array(RepRecord) });
+export type SessionDetail = Static<typeof SessionDetail>;
 
 /** GET /api/sessions/:id/export/report.pdf: language of the words, IANA time zone of the dates (default UTC). */
 export const ReportQuery = Type.Object(
@@ -217,18 +214,27 @@ export const RecordingEntry = Type.Object({ name: Type.String(), bytes: Type.Int
 export type RecordingEntry = Static<typeof RecordingEntry>;
 
 /** GET /api/health */
-export type Health = { ok: true; protocol: number; sessionsLive: number; dataDir: string; tokenRequired: boolean };
+export const Health = Type.Object({
+  ok: Type.Literal(true),
+  protocol: Type.Integer({ description: 'WebSocket protocol version' }),
+  sessionsLive: Type.Integer(),
+  dataDir: Type.String(),
+  tokenRequired: Type.Boolean(),
+});
+export type Health = Static<typeof Health>;
 
-/** Error body of every failed REST request. */
-export type ErrorBody = { code: string; message: string; statusCode: number };
+/** Error body of every failed REST request. `code` is one of ERROR_CODES. */
+export const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(), message: Type.String() });
+export type ErrorBody = Static<typeof ErrorBody>;
 
-/** GET /api/sessions/:id/analysis: the offline analysis of the stored recording. */
+/** GET /api/sessions/:id/analysis: the offline analysis of the stored recording (GET .../angles: its angle series). */
+export const SessionAnalysis = AnalysisDocument;
 export type SessionAnalysis = AnalysisDocument;
 
 // ---- Bluetooth sensors (scan, tap to identify, remembered placements) ------------------------------
 
 /** The two body placements a session needs. */
-export const SensorPlacement = Type.Union([Type.Literal('sacrum'), Type.Literal('thoracic')]);
+export const SensorPlacement = StringEnum(['sacrum', 'thoracic']);
 export type SensorPlacement = Static<typeof SensorPlacement>;
 
 /** POST /api/sensors/scan: how long to listen, s (default SCAN_DEFAULT_S). */
@@ -240,20 +246,21 @@ export const SCAN_DEFAULT_S = 5;
 export const FoundSensorInfo = Type.Object({
   name: Type.String(),
   /** Driver model (metamotion, dot, witmotion, thingy52, generic); null for a recognised device hinge refuses. */
-  model: Type.Union([Type.String(), Type.Null()]),
+  model: Nullable(Type.String()),
   /** Lowercase, colon-separated; empty where the platform hides it (macOS). */
   address: Type.String(),
   rssiDbm: Type.Number(),
-  batteryPct: Type.Union([Type.Number(), Type.Null()]),
+  batteryPct: Nullable(Type.Number()),
   /** The placement remembered for this address, if any. */
-  rememberedPlacement: Type.Union([Type.String(), Type.Null()]),
+  rememberedPlacement: Nullable(Type.String()),
   /** Why hinge will not stream from it (e.g. firmware-update mode), or null. */
-  refusal: Type.Union([Type.String(), Type.Null()]),
+  refusal: Nullable(Type.String()),
 });
 export type FoundSensorInfo = Static<typeof FoundSensorInfo>;
 
 /** POST /api/sensors/scan reply. `warnings`: e.g. a damaged placement file that was moved aside. */
-export type ScanSensorsReply = { seconds: number; sensors: FoundSensorInfo[]; warnings: string[] };
+export const ScanSensorsReply = Type.Object({ seconds: Type.Number(), sensors: Type.Array(FoundSensorInfo), warnings: Type.Array(Type.String()) });
+export type ScanSensorsReply = Static<typeof ScanSensorsReply>;
 
 /**
  * POST /api/sensors/identify: scan for `scanSeconds` (default IDENTIFY_SCAN_DEFAULT_S), stream from
@@ -273,10 +280,28 @@ export const IDENTIFY_TAP_DEFAULT_S = 30;
 export const IDENTIFY_SCAN_DEFAULT_S = 3;
 
 /** POST /api/sensors/identify reply: the tapped sensor, and the address the placement had before. */
-export type IdentifySensorReply = { placement: SensorPlacement; address: string; name: string; model: string; previousAddress: string | null };
+export const IdentifySensorReply = Type.Object({
+  placement: SensorPlacement,
+  address: Type.String(),
+  name: Type.String(),
+  model: Type.String(),
+  previousAddress: Nullable(Type.String()),
+});
+export type IdentifySensorReply = Static<typeof IdentifySensorReply>;
 
 /** A remembered placement. */
-export type RememberedPlacement = { address: string; model: string | null; name: string | null; updatedAt: string };
+export const RememberedPlacement = Type.Object({
+  address: Type.String(),
+  model: Nullable(Type.String()),
+  name: Nullable(Type.String()),
+  updatedAt: Type.String(),
+});
+export type RememberedPlacement = Static<typeof RememberedPlacement>;
 
 /** GET /api/sensors/placements */
-export type SensorPlacements = { sacrum: RememberedPlacement | null; thoracic: RememberedPlacement | null; warnings: string[] };
+export const SensorPlacements = Type.Object({
+  sacrum: Nullable(RememberedPlacement),
+  thoracic: Nullable(RememberedPlacement),
+  warnings: Type.Array(Type.String()),
+});
+export type SensorPlacements = Static<typeof SensorPlacements>;

@@ -3,7 +3,7 @@
 // TypeScript type both sides compile against. REST request/response shapes live in ./rest.ts.
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
-import type { AnalysisEvent } from './analysis';
+import { AnalysisEvent } from './analysis';
 import { SessionState } from './rest';
 
 export const WS_PROTOCOL_VERSION = 1;
@@ -147,7 +147,7 @@ export type SessionMessage = Static<typeof SessionMessage>;
 export const EventMessage = Type.Object({
   type: Type.Literal('event'),
   sessionId: Type.String(),
-  event: Type.Unsafe<AnalysisEvent>(Type.Object({ type: Type.String(), t: Type.Number() })),
+  event: AnalysisEvent,
 });
 export type EventMessage = Static<typeof EventMessage>;
 
@@ -206,6 +206,19 @@ export const ErrorReply = Type.Object({
 });
 export type ErrorReply = Static<typeof ErrorReply>;
 
+/** One schema per server message type (documented in the bridge's OpenAPI document, components). */
+export const SERVER_MESSAGE_SCHEMAS = {
+  hello: Hello,
+  sessions: SessionsMessage,
+  session: SessionMessage,
+  angles: AngleFrame,
+  event: EventMessage,
+  'sensor-status': SensorStatusMessage,
+  ack: Ack,
+  pong: Pong,
+  error: ErrorReply,
+};
+
 export type ServerMessage =
   | Hello
   | SessionsMessage
@@ -244,6 +257,13 @@ export const ERROR_CODES = {
   HINGE_ERR_STORAGE: 'the data directory cannot be written (disk full or read-only)',
   HINGE_ERR_BLE_BUSY: 'Bluetooth is busy',
   HINGE_ERR_BLE_NO_TAP: 'no tap seen; nothing remembered',
+  HINGE_ERR_BLE_UNAVAILABLE: 'the Bluetooth adapter is not ready',
+  HINGE_ERR_BLE_POWERED_OFF: 'the Bluetooth adapter is off',
+  HINGE_ERR_BLE_UNAUTHORIZED: 'this process may not use Bluetooth',
+  HINGE_ERR_BLE_UNSUPPORTED: 'no Bluetooth Low Energy adapter',
+  HINGE_ERR_BLE_CONNECT_TIMEOUT: 'a sensor did not answer in time',
+  HINGE_ERR_BLE_GATT: 'a sensor refused a Bluetooth request',
+  HINGE_ERR_BLE_SENSOR_NOT_FOUND: 'the sensor was not found',
   HINGE_ERR_NOT_FOUND: 'no such route',
   HINGE_ERR_BAD_TIME_ZONE: 'unknown time zone (use an IANA name such as Europe/Berlin)',
   HINGE_ERR_INTERNAL: 'internal error',

@@ -36,7 +36,6 @@ export class ApiError extends Error {
 
 export interface Api {
   get<T>(path: string): Promise<T>;
-  getText(path: string): Promise<string>;
   send<T>(method: 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown): Promise<T>;
   href(path: string): string;
 }
@@ -79,9 +78,6 @@ export function createApi(token: string | null, fetchImpl: typeof fetch = (...ar
   return {
     async get<T>(path: string) {
       return (await (await request('GET', path)).json()) as T;
-    },
-    async getText(path: string) {
-      return (await request('GET', path)).text();
     },
     async send<T>(method: 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown) {
       return (await (await request(method, path, body)).json()) as T;

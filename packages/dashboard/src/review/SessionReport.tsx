@@ -5,15 +5,15 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { summarizeReps } from '@hinge/analysis';
-import { sessionDurationS, type Patient, type RepRecord, type SessionDetail } from '@hinge/protocol';
+import { sessionDurationS, type AngleSeries, type Patient, type RepRecord, type SessionDetail } from '@hinge/protocol';
 import { useResource, useServices } from '../appContext';
 import { AngleChart } from '../chart/AngleChart';
 import { dateTime, deg, duration, percent, seconds } from '../clinician/format';
 import { RepTable } from '../clinician/RepTable';
 import { routeHash } from '../route';
-import { parseAnglesCsv } from './progress';
+import { anglesColumns } from './progress';
 
-type Columns = ReturnType<typeof parseAnglesCsv>['columns'];
+type Columns = ReturnType<typeof anglesColumns>['columns'];
 
 export function SessionReport({ sessionId }: { sessionId: string }) {
   const { api } = useServices();
@@ -25,15 +25,11 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
 
   useEffect(() => {
     let current = true;
-    api.getText(`/api/sessions/${id}/export/angles.csv`).then(
-      (text) => {
+    api.get<AngleSeries>(`/api/sessions/${id}/angles`).then(
+      (series) => {
         if (!current) return;
-        try {
-          const parsed = parseAnglesCsv(text);
-          setAngles({ columns: parsed.columns, note: parsed.skippedRows > 0 ? t('review.unusableRows', { count: parsed.skippedRows }) : null });
-        } catch (e) {
-          setAngles({ columns: null, note: (e as Error).message });
-        }
+        const parsed = anglesColumns(series);
+        setAngles({ columns: parsed.columns, note: parsed.skippedRows > 0 ? t('review.unusableRows', { count: parsed.skippedRows }) : null });
       },
       (e: Error) => current && setAngles({ columns: null, note: t('review.anglesFailed', { error: e.message }) }),
     );

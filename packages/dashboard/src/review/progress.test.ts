@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionState } from '@hinge/protocol';
-import { cleanTrend, courseOf, flagsOf, parseAnglesCsv, progressPoints } from './progress';
+import { anglesColumns, cleanTrend, courseOf, flagsOf, progressPoints } from './progress';
 
 function stored(id: string, createdAt: string, summary: SessionState['summary']): SessionState {
   return {
@@ -33,20 +33,14 @@ describe('progressPoints', () => {
   });
 });
 
-describe('parseAnglesCsv', () => {
-  it('reads columns in any order, empty cells as gaps', () => {
-    const csv = 'lumbarDeg,t,pelvisDeg,trunkDeg\n1,0,2,3\n,0.01,2.5,\n4,0.02,5,9\n';
-    expect(parseAnglesCsv(csv)).toEqual({
-      columns: [[0, 0.01, 0.02], [2, 2.5, 5], [3, null, 9], [1, null, 4]],
-      skippedRows: 0,
-    });
+describe('anglesColumns', () => {
+  it('turns the angle series into chart columns, null as gaps', () => {
+    const series = { t: [0, 0.01, 0.02], pelvisDeg: [2, 2.5, 5], trunkDeg: [3, null, 9], lumbarDeg: [1, null, 4] };
+    expect(anglesColumns(series)).toEqual({ columns: [[0, 0.01, 0.02], [2, 2.5, 5], [3, null, 9], [1, null, 4]], skippedRows: 0 });
   });
-  it('skips rows without a usable time and counts them', () => {
-    const csv = 't,pelvisDeg,trunkDeg,lumbarDeg\n0,1,1,0\nx,1,1,0\n,1,1,0\n-1,1,1,0\n1,1,1,0';
-    expect(parseAnglesCsv(csv)).toMatchObject({ columns: [[0, 1], [1, 1], [1, 1], [0, 0]], skippedRows: 3 });
-  });
-  it('says what is wrong with a bad header', () => {
-    expect(() => parseAnglesCsv('time,a\n1,2')).toThrow('angles.csv header');
+  it('leaves out samples whose time is not usable and counts them', () => {
+    const series = { t: [0, Number.NaN, 2, 1, 3], pelvisDeg: [1, 1, 1, 1, 1], trunkDeg: [1, 1, 1, 1, 1], lumbarDeg: [0, 0, 0, 0, 0] };
+    expect(anglesColumns(series)).toMatchObject({ columns: [[0, 2, 3], [1, 1, 1], [1, 1, 1], [0, 0, 0]], skippedRows: 2 });
   });
 });
 

@@ -1,7 +1,7 @@
 // Progress across a patient's sessions, by date: reps, clean-rep share, peak lumbar flexion, hip share,
 // descent tempo, pain before and after, duration, and which settings changed since the session before.
 // A running session has no stored summary yet; its point has the counts it has.
-import { sessionDurationS, type PatientSettings, type SessionState, type SessionSummary } from '@hinge/protocol';
+import { sessionDurationS, type AngleSeries, type PatientSettings, type SessionState, type SessionSummary } from '@hinge/protocol';
 import type { CourseSession } from '@hinge/analysis';
 
 export interface ProgressPoint {
@@ -114,29 +114,21 @@ export function flagsOf(latest: ProgressPoint | undefined): Flag[] {
   return flags;
 }
 
-/** Parses the bridge's `angles.csv` (header `t,pelvisDeg,trunkDeg,lumbarDeg`; empty cell = no data). */
-export function parseAnglesCsv(text: string): { columns: [number[], (number | null)[], (number | null)[], (number | null)[]]; skippedRows: number } {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = (lines.shift() ?? '').split(',').map((h) => h.trim());
-  const index = ['t', 'pelvisDeg', 'trunkDeg', 'lumbarDeg'].map((name) => header.indexOf(name));
-  if (index.some((i) => i < 0)) throw new Error(`angles.csv header should hold t,pelvisDeg,trunkDeg,lumbarDeg, got "${header.join(',')}"`);
+/** The chart's columns from the bridge's angle series (GET /api/sessions/:id/angles); samples whose time is not finite or goes back are left out and counted. */
+export function anglesColumns(series: AngleSeries): { columns: [number[], (number | null)[], (number | null)[], (number | null)[]]; skippedRows: number } {
   const columns: [number[], (number | null)[], (number | null)[], (number | null)[]] = [[], [], [], []];
   let skippedRows = 0;
   let lastT = -Infinity;
-  for (const line of lines) {
-    const cells = line.split(',');
-    const t = Number(cells[index[0]!]);
-    if (cells[index[0]!]?.trim() === '' || !Number.isFinite(t) || t < lastT) {
+  series.t.forEach((t, i) => {
+    if (!Number.isFinite(t) || t < lastT) {
       skippedRows++;
-      continue;
+      return;
     }
     lastT = t;
     columns[0].push(t);
-    for (let c = 1; c < 4; c++) {
-      const cell = cells[index[c]!]?.trim() ?? '';
-      const value = cell === '' ? Number.NaN : Number(cell);
-      (columns[c] as (number | null)[]).push(Number.isFinite(value) ? value : null);
-    }
-  }
+    columns[1].push(series.pelvisDeg[i] ?? null);
+    columns[2].push(series.trunkDeg[i] ?? null);
+    columns[3].push(series.lumbarDeg[i] ?? null);
+  });
   return { columns, skippedRows };
 }

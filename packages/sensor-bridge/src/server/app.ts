@@ -7,6 +7,7 @@ import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
 import { ERROR_CODES, REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type ErrorBody, type PatientSettings } from '@hinge/protocol';
 import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS } from '@hinge/analysis';
 import { prepareDataDir, type DataDirLayout } from '../storage/data-dir';
@@ -29,6 +30,8 @@ import type { OfflineAnalyzer } from './recovery';
 import { loadNobleTransport } from '../ble/noble-transport';
 import { BleError, type BleTransport } from '../ble/transport';
 import { createLogger, type LogOptions } from './logger';
+import { openApiOptions } from './openapi';
+import { fileResponse } from './route-schemas';
 
 export interface BuildAppOptions {
   dataDir: string;
@@ -161,7 +164,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     bodyLimit: REST_MAX_BODY_BYTES,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
   const policy: AccessPolicy = {
     tokenRequired: options.tokenRequired ?? !isLoopbackHost(options.host ?? '127.0.0.1'),
@@ -183,6 +186,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.code(404).send({ statusCode: 404, code: 'HINGE_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
+  await app.register(swagger, openApiOptions());
   // The WebSocket plugin first: its hooks mark upgrade requests, so a refused upgrade's socket is closed.
   await app.register(websocket, { options: { maxPayload: WS_MAX_MESSAGE_BYTES } });
   await guardRequests(app, {
@@ -197,7 +201,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (dashboardDir && existsSync(path.join(dashboardDir, 'index.html'))) {
     await app.register(fastifyStatic, { root: path.resolve(dashboardDir), index: 'index.html' });
   } else {
-    app.get('/', async (_request, reply) =>
+    app.get('/', { schema: { response: fileResponse('text/html', 'a page saying how to build the dashboard') } }, async (_request, reply) =>
       reply
         .type('text/html')
         .send(

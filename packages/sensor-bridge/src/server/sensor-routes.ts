@@ -4,29 +4,33 @@
 // One Bluetooth job at a time, and none while a live Bluetooth session streams: a scan stops the
 // adapter's scanning, which a live source needs to find a sensor again after a drop-out.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   IDENTIFY_SCAN_DEFAULT_S,
   IDENTIFY_TAP_DEFAULT_S,
   IdentifySensorBody,
+  IdentifySensorReply,
   SCAN_DEFAULT_S,
   ScanSensorsBody,
+  ScanSensorsReply,
+  SensorPlacements,
   type FoundSensorInfo,
-  type IdentifySensorReply,
   type RememberedPlacement,
-  type ScanSensorsReply,
   type SensorPlacement,
-  type SensorPlacements,
 } from '@hinge/protocol';
 import { refusalFor } from '../ble/drivers/index';
 import { addressFor, loadPlacements, rememberPlacement, type PlacementMemory } from '../ble/placements';
 import { identifyByTap, scanForSensors } from '../ble/scan';
 import { BleError, type BleTransport } from '../ble/transport';
 import { HingeError } from './errors';
+import { ERROR_RESPONSES } from './route-schemas';
 
 /** A sensor that does not answer the battery read within this is listed without a battery level. */
 const BATTERY_CONNECT_TIMEOUT_MS = 3000;
 
-export async function sensorRoutes(app: FastifyInstance, options: { clinician: (request: FastifyRequest) => Promise<void> }): Promise<void> {
+export async function sensorRoutes(fastify: FastifyInstance, options: { clinician: (request: FastifyRequest) => Promise<void> }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['sensors'];
   const { hub, layout, bleTransport } = app.bridge;
   const dataDir = layout.root;
   const { clinician } = options;
@@ -48,7 +52,7 @@ export async function sensorRoutes(app: FastifyInstance, options: { clinician: (
     }
   }
 
-  app.post<{ Body: ScanSensorsBody }>(
+  app.post(
     '/sensors/scan',
     {
       preHandler: clinician,
@@ -56,9 +60,9 @@ export async function sensorRoutes(app: FastifyInstance, options: { clinician: (
       preValidation: async (request) => {
         request.body ??= {};
       },
-      schema: { body: ScanSensorsBody },
+      schema: { tags, body: ScanSensorsBody, response: { 200: ScanSensorsReply, ...ERROR_RESPONSES } },
     },
-    async (request): Promise<ScanSensorsReply> => {
+    async (request) => {
       const seconds = request.body.seconds ?? SCAN_DEFAULT_S;
       const found = await exclusive((t) => scanForSensors(t, { durationMs: seconds * 1000, readBattery: true, connectTimeoutMs: BATTERY_CONNECT_TIMEOUT_MS }));
       const memory = loadPlacements(dataDir);
@@ -78,7 +82,8 @@ export async function sensorRoutes(app: FastifyInstance, options: { clinician: (
     },
   );
 
-  app.post<{ Body: IdentifySensorBody }>('/sensors/identify', { preHandler: clinician, schema: { body: IdentifySensorBody } }, async (request): Promise<IdentifySensorReply> => {
+  const identifyResponse = { 200: IdentifySensorReply, ...ERROR_RESPONSES };
+  app.post('/sensors/identify', { preHandler: clinician, schema: { tags, body: IdentifySensorBody, response: identifyResponse } }, async (request) => {
     const { placement } = request.body;
     const seconds = request.body.seconds ?? IDENTIFY_TAP_DEFAULT_S;
     const scanSeconds = request.body.scanSeconds ?? IDENTIFY_SCAN_DEFAULT_S;
@@ -97,7 +102,7 @@ export async function sensorRoutes(app: FastifyInstance, options: { clinician: (
     });
   });
 
-  app.get('/sensors/placements', { preHandler: clinician }, async (): Promise<SensorPlacements> => {
+  app.get('/sensors/placements', { preHandler: clinician, schema: { tags, response: { 200: SensorPlacements, ...ERROR_RESPONSES } } }, async () => {
     const memory = loadPlacements(dataDir);
     return { sacrum: remembered(memory, 'sacrum'), thoracic: remembered(memory, 'thoracic'), warnings: memory.warning ? [memory.warning] : [] };
   });

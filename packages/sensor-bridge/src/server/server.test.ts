@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { McapStreamReader } from '@mcap/core';
 import type { FastifyInstance } from 'fastify';
 import type { ServerMessage, SessionState } from '@hinge/protocol';
 import { buildApp } from './app';
@@ -17,6 +16,7 @@ import { simulateSession } from '../simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { readRecording } from '../recording/reader';
 import { standinAnalysis, REP_PERIOD_S } from './test-support/standin-analysis';
+import { readMcap } from './test-support/read-mcap';
 import { HARD_LIMIT_BYTES, HELD_ANGLE_SAMPLES } from './client-channel';
 import { CLIENT_HEADER } from './request-guard';
 
@@ -124,19 +124,10 @@ describe('session lifecycle over REST (inject)', () => {
 
     const mcap = await app.inject({ url: `/api/sessions/${session.id}/export/session.mcap` });
     expect(mcap.statusCode).toBe(200);
-    const reader = new McapStreamReader();
-    reader.append(new Uint8Array(mcap.rawPayload));
-    const topics = new Map<number, string>();
+    const read = await readMcap(new Uint8Array(mcap.rawPayload));
     const counts = new Map<string, number>();
-    for (let record; (record = reader.nextRecord()); ) {
-      if (record.type === 'Channel') topics.set(record.id, record.topic);
-      if (record.type === 'Message') {
-        const topic = topics.get(record.channelId) ?? '?';
-        counts.set(topic, (counts.get(topic) ?? 0) + 1);
-      }
-    }
-    expect(reader.done()).toBe(true);
-    expect([...topics.values()].sort()).toEqual(['/angles', '/events', '/imu/sacrum', '/imu/thoracic', '/reps']);
+    for (const m of read.messages) counts.set(m.topic, (counts.get(m.topic) ?? 0) + 1);
+    expect([...read.topics.values()].sort()).toEqual(['/angles', '/events', '/imu/sacrum', '/imu/thoracic', '/log', '/reps', '/tf']);
     expect(counts.get('/reps')).toBe(detail.reps.length);
     expect((counts.get('/imu/sacrum') ?? 0) + (counts.get('/imu/thoracic') ?? 0)).toBe(lines.length - events.length);
   });
