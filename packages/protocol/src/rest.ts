@@ -84,7 +84,7 @@ export const Patient = Type.Object({
   id: Type.String(),
   name: Type.String(),
   notes: Type.String(),
-  clinicId: Type.Union([Type.String(), Type.Null()]),
+  clinicId: Nullable(Type.String()),
   createdAt: Type.String(),
 });
 export type Patient = Static<typeof Patient>;
@@ -155,7 +155,7 @@ export const SessionState = Type.Object({
   summary: Nullable(SessionSummary),
   warnings: Type.Array(Type.String()),
   /** The station that recorded it (`hinge serve --station NAME`); null for a lone bridge. */
-  station: Type.Union([Type.String(), Type.Null()]),
+  station: Nullable(Type.String()),
   /**
    * REST answers only: the latest pain reports (0-10) before and after the session; `painBefore` falls back
    * to `settings.painLevel` for a session without a "before" report.

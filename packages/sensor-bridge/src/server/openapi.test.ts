@@ -12,6 +12,7 @@ import { buildApp } from './app';
 import { simulateSession } from '../simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { standinAnalysis } from './test-support/standin-analysis';
+import { CLIENT_HEADER } from './request-guard';
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema: object }> }> };
 type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, object> }; info: { description: string } };
@@ -80,8 +81,9 @@ describe('OpenAPI document (GET /api/openapi.json)', () => {
   });
 
   it('what the routes answer through a session lifecycle matches the documented schemas', async () => {
-    const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH', route: string, url: string, payload?: object) => {
-      const reply = await app.inject({ method, url, ...(payload ? { payload } : {}) });
+    const call = async (method: 'GET' | 'POST' | 'PUT' | 'PATCH', route: string, url: string, payload?: object, status = method === 'POST' && !route.includes('{id}') ? 201 : 200) => {
+      const reply = await app.inject({ method, url, headers: { [CLIENT_HEADER]: 'test' }, ...(payload ? { payload } : {}) });
+      expect(reply.statusCode, `${method} ${url}: ${reply.body.slice(0, 200)}`).toBe(status);
       expectDocumented(method, route, reply);
       return reply;
     };
@@ -89,13 +91,13 @@ describe('OpenAPI document (GET /api/openapi.json)', () => {
     const patient = (await call('POST', '/api/patients', '/api/patients', { name: 'Ada' })).json() as { id: string };
     await call('GET', '/api/patients', '/api/patients');
     await call('GET', '/api/patients/{id}', `/api/patients/${patient.id}`);
-    await call('GET', '/api/patients/{id}', '/api/patients/nobody'); // 404 error body
+    await call('GET', '/api/patients/{id}', '/api/patients/nobody', undefined, 404);
     const session = (await call('POST', '/api/sessions', '/api/sessions', { patientId: patient.id })).json() as { id: string };
     const s = `/api/sessions/${session.id}`;
-    await call('PUT', '/api/sessions/{id}/source', `${s}/source`, { kind: 'replay', recording: 'short.jsonl', speed: 20 });
+    await call('PUT', '/api/sessions/{id}/source', `${s}/source`, { kind: 'replay', recording: 'short.jsonl', speed: 10, loop: true });
     await call('POST', '/api/sessions/{id}/calibrate', `${s}/calibrate`);
     await call('POST', '/api/sessions/{id}/sets/start', `${s}/sets/start`);
-    await call('POST', '/api/sessions/{id}/sets/start', `${s}/sets/start`); // 409
+    await call('POST', '/api/sessions/{id}/sets/start', `${s}/sets/start`, undefined, 409);
     await call('PATCH', '/api/sessions/{id}/settings', `${s}/settings`, { lumbarLimitDeg: 25 });
     const end = Date.now() + 10_000;
     while (((await app.inject({ url: s })).json() as { repCount: number }).repCount < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
