@@ -69,7 +69,13 @@ export const fuseCommand: Command = {
       return out;
     };
 
-    await write(io.out, 't,qw,qx,qy,qz\n');
+    // The output header goes out with the first rows, so a file that fails (bad header, no rate) prints nothing on stdout.
+    let headerWritten = false;
+    const emit = async (rows: string[]) => {
+      if (!headerWritten) await write(io.out, 't,qw,qx,qy,qz\n');
+      headerWritten = true;
+      if (rows.length) await write(io.out, rows.join('\n') + '\n');
+    };
     for await (const batch of rawLineBatches(file, (n, why) => io.err.write(`warning: ${file}:${n}: ${why}\n`))) {
       const out: string[] = [];
       for (const { text, number } of batch) {
@@ -89,9 +95,9 @@ export const fuseCommand: Command = {
           if (pending.length >= 64) out.push(...startFilter());
         }
       }
-      if (out.length) await write(io.out, out.join('\n') + '\n');
+      if (out.length) await emit(out);
     }
-    if (!filter && pending.length) await write(io.out, startFilter().join('\n') + '\n');
+    await emit(!filter && pending.length ? startFilter() : []);
     if (badRows) io.err.write(`warning: ${badRows} row(s) with missing or non-finite acc/gyr kept the previous orientation\n`);
     return 0;
   },
