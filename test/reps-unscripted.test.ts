@@ -52,6 +52,10 @@ describe('class 2: walking and stairs are not reps', () => {
       stand(2),
       hinge(),
       stand(3),
+      // Standing up and sitting straight down again, with no quiet moment in between.
+      { kind: 'sit', durationS: 7, transitionS: 2, hipDropM: 0.43, leanDeg: 29, seatedPelvisDeg: -10 },
+      { kind: 'sit', durationS: 12, transitionS: 2.3, hipDropM: 0.52, leanDeg: 44, seatedPelvisDeg: -9 },
+      stand(3),
     ]);
     expect(doc.reps).toHaveLength(2);
   });

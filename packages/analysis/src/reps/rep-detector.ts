@@ -70,6 +70,8 @@ export interface RepDetectorOptions {
   seatedS: number;
   /** The pelvis within this of its neutral while quiet: the person stands upright (the trunk's baseline may be reset), deg. */
   standingPelvisDeg: number;
+  /** Quiet, trunk upright and the pelvis rolled back past this (deg, negative): seated, where no height is known. */
+  seatedPelvisDeg: number;
   kneeDominance: KneeDominanceOptions;
 }
 
@@ -97,6 +99,7 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   seatedTrunkDeg: 10,
   seatedS: 1.5,
   standingPelvisDeg: 5,
+  seatedPelvisDeg: -5,
   kneeDominance: DEFAULT_KNEE_DOMINANCE,
 };
 
@@ -127,6 +130,8 @@ interface OpenRep {
   lowSinceT?: number;
   seatedSinceT?: number;
   lastHeightCheckT: number;
+  /** Opened while the person sat: standing up from a chair, never a rep. */
+  fromSeat: boolean;
 }
 
 export interface RepDetector {
@@ -156,6 +161,8 @@ export interface RepDetector {
   lastQuietT: number | null;
   /** Where the last rep's trace ended (its completion), s: the next rep's history starts no earlier. */
   lastRepDoneT: number | null;
+  /** The person has sat down (a bend ended low with the trunk upright): the next movement is standing up. */
+  seated: boolean;
 }
 
 export function createRepDetector(settings: PatientSettings, options: Partial<RepDetectorOptions> = {}): RepDetector {
@@ -182,6 +189,7 @@ export function createRepDetector(settings: PatientSettings, options: Partial<Re
     quiet: false,
     lastQuietT: null,
     lastRepDoneT: null,
+    seated: false,
   };
 }
 
@@ -325,6 +333,7 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkW
   d.reps.push(report);
   d.lastRepEndT = timing.end;
   d.lastRepDoneT = h.t[endIdx]!;
+  d.seated = false;
   // Back standing: the sacrum's running height starts again from here.
   d.sacrumVelMS = 0;
   d.sacrumHeightM = 0;
@@ -333,10 +342,11 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkW
 }
 
 /** A rep that turned out not to be one (sat down, stood up from a chair, went down stairs, ran too long). */
-function cancel(d: RepDetector, rep: OpenRep): void {
+function cancel(d: RepDetector, rep: OpenRep, seated = false): void {
   if (rep.confirmed) d.repCount--;
   d.current = null;
   d.phase = 'standing';
+  d.seated = seated;
 }
 
 /** Opens a candidate at history index idx, keeping up to preBufferS before it (not before the previous rep's completion). */
@@ -351,7 +361,7 @@ function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], d
   return {
     driver, index: 0, startIdx: start, openT: t, confirmed: false, phase: 'descent', peakDeg: depth, peakT: t,
     alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg,
-    quietBeforeT, peakSideDeg: 0, lastHeightCheckT: -Infinity,
+    quietBeforeT, peakSideDeg: 0, lastHeightCheckT: -Infinity, fromSeat: d.seated,
   };
 }
 
@@ -445,8 +455,8 @@ function updateSinkRep(d: RepDetector, rep: OpenRep, idx: number, f: BodyFrame, 
   if (f.t - rep.openT < 0.5 || !heightCheckDue(d, rep, f.t)) return;
   const { verdict, deepestM } = heightVerdict(d, rep, f, rel);
   if (verdict === 'low' && deepestM >= o.minSinkM) return;
-  if (verdict !== 'back' || deepestM < o.minSinkM) {
-    cancel(d, rep);
+  if (verdict !== 'back' || deepestM < o.minSinkM || rep.fromSeat) {
+    cancel(d, rep, verdict === 'seated');
     return;
   }
   const series = sinkSeries(d, rep.quietBeforeT, f.t)!;
@@ -462,10 +472,12 @@ function updateSinkRep(d: RepDetector, rep: OpenRep, idx: number, f: BodyFrame, 
   d.phase = 'standing';
 }
 
-/** Standing: the trunk's baseline follows it slowly while near; a quiet upright stand (pelvis at neutral) sets it wherever it is. */
+/** Standing quietly: the trunk's baseline follows it slowly while near; an upright stand (pelvis at neutral) sets it wherever it is. */
 function followBaseline(d: RepDetector, f: BodyFrame, trunk: number, rel: number, dt: number): void {
   const o = d.options;
-  const uprightStand = d.quiet && f.pelvisDeg !== null && Math.abs(f.pelvisDeg) <= o.standingPelvisDeg;
+  // Only a quiet trunk is standing: a slow bend must not drag the baseline along on its way down.
+  if (!d.quiet && !f.still) return;
+  const uprightStand = f.pelvisDeg !== null && Math.abs(f.pelvisDeg) <= o.standingPelvisDeg;
   if ((rel < o.candidateDeg && Math.abs(trunk) <= o.maxBaselineDeg) || uprightStand) {
     d.baselineDeg += (trunk - d.baselineDeg) * Math.min(1, dt / o.baselineTauS);
   }
@@ -525,7 +537,7 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
     rep.peakDeg = trunk;
     rep.peakT = f.t;
   }
-  if (!rep.confirmed && flexedEnough) confirm(d, rep, f.t);
+  if (!rep.confirmed && flexedEnough && !rep.fromSeat) confirm(d, rep, f.t);
   if (!rep.confirmed) {
     const uprightStand = d.quiet && f.pelvisDeg !== null && Math.abs(f.pelvisDeg) <= o.standingPelvisDeg && f.t - rep.openT > 1;
     if (rel <= o.returnDeg || (f.still && f.t - rep.openT > 2) || uprightStand || f.t - rep.openT > o.maxRepS) {
@@ -535,8 +547,7 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
         rep.driver = 'sink';
         rep.peakDeg = -d.sacrumHeightM;
       } else {
-        d.current = null;
-        d.phase = 'standing';
+        cancel(d, rep);
       }
     }
     return;
@@ -594,10 +605,15 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
           const { verdict } = heightVerdict(d, rep, f, rel);
           if (verdict === 'low') break; // held low, the trunk forward: still at the bottom
           if (verdict === 'seated' || verdict === 'not-a-rep') {
-            cancel(d, rep);
+            cancel(d, rep, verdict === 'seated');
             break;
           }
           complete(d, rep, idx, f.t, verdict === 'back' ? [rep.quietBeforeT, f.t] : undefined);
+        } else if (d.quiet && f.pelvisDeg !== null && f.pelvisDeg < o.seatedPelvisDeg && rel < o.seatedTrunkDeg) {
+          // No height to go by (no quiet moment before the bend), but quiet with the trunk upright and the
+          // pelvis rolled back past any standing sway: sitting.
+          cancel(d, rep, true);
+          break;
         } else if (f.t - rep.settleSinceT >= o.settleMaxS && rep.lowSinceT === undefined) {
           complete(d, rep, idx, f.t);
         } else {
