@@ -20,6 +20,7 @@ import { bestStillRun, createBestStill, updateBestStill, type StillRun } from '.
 import { createSegmentTracker, updateSegment, type SegmentTracker } from './body/segment-tracker';
 import { applyLagStep, createLagEstimator, suggestLagStep, updateLag, type LagEstimator } from './body/lag-estimator';
 import { createClipSpans, finishClipSpans, updateClipSpans } from './body/clip-spans';
+import { correctSlip, createSlipTracker, trackSlip, type SlipTracker } from './body/slip';
 import { createTimeGrid, drainFrames, pushSegmentSample, setLaneShift, type SegmentName, type TimeGrid } from './body/time-grid';
 import { closeSet, createRepDetector, finishReps, updateReps, type RepDetector } from './reps/rep-detector';
 import { summarizeReps } from './reps/summary';
@@ -57,7 +58,7 @@ export interface SessionAnalyzer {
    */
   offlineNeutral(): StillRun | null;
   /** Observable internals, for tests, plots and the dashboard. */
-  readonly internals: { grid: TimeGrid; body: BodyState; reps: RepDetector; trackers: Map<string, SegmentTracker>; lag: LagEstimator };
+  readonly internals: { grid: TimeGrid; body: BodyState; reps: RepDetector; trackers: Map<string, SegmentTracker>; lag: LagEstimator; slip: SlipTracker };
 }
 
 const round2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
@@ -100,6 +101,7 @@ export function createSessionAnalyzer(
   const lag = createLagEstimator(grid.options.periodS);
   const sensorOfLane = (lane: SegmentName) => [...laneOf.entries()].find(([, l]) => l === lane)?.[0] ?? lane;
   const clipSpans = createClipSpans();
+  const slip = createSlipTracker();
   /** Per lane: samples of the other lane's sensor that arrived since this lane's latest sample (arrival order). */
   const otherSamplesSince: Record<SegmentName, number> = { pelvis: 0, trunk: 0 };
   const body = createBodyState();
@@ -130,7 +132,7 @@ export function createSessionAnalyzer(
       if (lagS !== null) setLaneShift(grid, 'trunk', lagS);
       updateClipSpans(clipSpans, frame);
       if (bestStill) updateBestStill(bestStill, frame);
-      const b = updateBody(body, frame);
+      const b = correctSlip(slip, updateBody(body, frame), body.calibrations.length);
       if (body.calibrations.length === 0 && !calibrationWarned && firstT !== null && b.t - firstT > opts.calibrationWarnAfterS) {
         calibrationWarned = true;
         body.messages.push({
@@ -141,6 +143,8 @@ export function createSessionAnalyzer(
       }
       // Standing still (not inside a rep): the angles should read about 0.
       if (!reps.current?.confirmed) checkStale(body, b);
+      const slipMessage = trackSlip(slip, b, b.still && !reps.current?.confirmed && !body.averaging && body.calibrations.length > 0);
+      if (slipMessage) body.messages.push({ t: b.t, kind: 'calibration-warning', message: slipMessage });
       emitBodyMessages();
       updateReps(reps, b);
       if (reps.events.length) events.push(...reps.events.splice(0));
@@ -183,7 +187,7 @@ export function createSessionAnalyzer(
   }
 
   return {
-    internals: { grid, body, reps, trackers, lag },
+    internals: { grid, body, reps, trackers, lag, slip },
     push(line) {
       if (finished) return;
       if (isEventLine(line)) {
