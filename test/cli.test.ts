@@ -2,6 +2,7 @@
 // does): the demo server, and `analyze` on the fixtures against their ground truth.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,41 @@ describe('hinge analyze FILE --json', () => {
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/README\.md:1: header is not valid JSON/);
+  });
+});
+
+describe('clear one-line errors', () => {
+  const failure = async (args: string[]) => {
+    const { code, stdout, stderr } = (await run(process.execPath, [launcher, ...args]).catch((e: unknown) => e)) as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr: stderr.trim() };
+  };
+
+  it('a directory where a recording belongs, port 99999 and a busy port', async () => {
+    const dir = await failure(['analyze', path.join(root, 'fixtures')]);
+    expect(dir).toMatchObject({ code: 1, stdout: '' });
+    expect(dir.stderr).toMatch(/fixtures is a directory; give a recording file \(\.jsonl or \.jsonl\.gz\)$/);
+    expect(dir.stderr).not.toMatch(/EISDIR|at .*\.ts:/);
+
+    const port = await failure(['serve', '--port', '99999', '--no-session', '--data-dir', mkdtempSync(path.join(tmpdir(), 'hinge-port-'))]);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port must be a whole number from 1 to 65535 (0: any free port), not "99999"');
+
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const taken = (busy.address() as AddressInfo).port;
+    try {
+      const inUse = await failure(['serve', '--port', String(taken), '--no-session', '--data-dir', mkdtempSync(path.join(tmpdir(), 'hinge-busy-'))]);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr.split('\n').at(-1)).toBe(`hinge serve: port ${taken} on 127.0.0.1 is already in use (another hinge serve?); stop it or choose another with --port`);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
+  it('analyze prints angles in degrees and the hip share in percent, as the dashboard does', async () => {
+    const { stdout } = await run(process.execPath, [launcher, 'analyze', path.join(root, 'fixtures', 'clean.jsonl')]);
+    const firstRep = stdout.split('\n').find((line) => /^1\t/.test(line))!;
+    expect(firstRep).toMatch(/^1\t[^\t]*\t[\d.]+\t-?\d+°\t-?\d+°\t-?\d+°\t\d+ %\t/);
   });
 });
 

@@ -2,14 +2,17 @@
 // sessions with pain before and after (the first set up and run in the UI, its set ending at its target;
 // the second over REST), the session report and its PDF (text read back with pdfjs-dist), the progress
 // page by date with the progression advice, the review home, the German UI, and the patient screen on a
-// phone-sized viewport. Each view's screenshot is written to docs/screenshots/ (the README shows two).
+// phone-sized viewport. Each view's screenshot is written to test-output/screenshots/, or to the committed
+// docs/screenshots/ (the README shows two) with HINGE_SCREENSHOTS=docs:
+//   HINGE_SCREENSHOTS=docs pnpm exec vitest run test/e2e-clinic-record.test.ts
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { pdfText } from '../packages/sensor-bridge/src/report/test-support/pdf-text';
 import { REPO_ROOT, ensureDashboardBuilt, launchChromium, loadFixture, removeDir, startBridge, type RunningBridge } from './support/dashboard-e2e';
 
-const SHOTS = path.join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = path.join(REPO_ROOT, process.env.HINGE_SCREENSHOTS === 'docs' ? 'docs/screenshots' : 'test-output/screenshots');
 const clean = loadFixture('clean');
 
 let browser: Browser;
@@ -17,6 +20,7 @@ let bridge: RunningBridge;
 
 beforeAll(async () => {
   ensureDashboardBuilt();
+  mkdirSync(SHOTS, { recursive: true });
   browser = await launchChromium();
   bridge = await startBridge({ replayDirs: [clean.dir] });
 });

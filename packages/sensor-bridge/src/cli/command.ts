@@ -2,6 +2,7 @@
 // main.ts. Commands write results to `io.out` and diagnostics to `io.err`, and return an exit code;
 // they throw `CliError` for a one-line, user-facing failure.
 
+import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export interface CliIO {
@@ -34,6 +35,17 @@ export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);
   }
+}
+
+/** A file argument must name an existing file: a missing one or a directory is a one-line CliError. */
+export function requireFile(file: string, what = 'file'): void {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    throw new CliError(`no such ${what}: ${file}`);
+  }
+  if (stats.isDirectory()) throw new CliError(`${file} is a directory; give a recording file (.jsonl or .jsonl.gz)`);
 }
 
 /** Writes to a stream and waits when it is full, so large outputs (CSV, JSON) do not pile up in memory. */

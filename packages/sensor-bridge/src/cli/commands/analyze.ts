@@ -1,10 +1,9 @@
 // `hinge analyze FILE`: the streaming analysis run over a recording, printed as the `hinge-analysis`
 // JSON document (--json) or as a short table for people.
-import { existsSync } from 'node:fs';
 import type { AnalysisDocument } from '@hinge/protocol';
 import { createSessionAnalyzer, type StillRun } from '@hinge/analysis';
 import { openRecording, RecordingLineError } from '../../recording/reader';
-import { CliError, parseCommandArgs, write, type CliIO, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type CliIO, type Command, requireFile } from '../command';
 import { parseSettings, settingsOptions, settingsUsage } from '../settings-options';
 
 const usage = `usage: hinge analyze FILE [--json] [--angles] [--strict] [settings]
@@ -24,7 +23,7 @@ export async function analyzeFile(
   options: { strict: boolean; angles: boolean; settings: ReturnType<typeof parseSettings>; onAngles?: (a: ReturnType<ReturnType<typeof createSessionAnalyzer>['takeAngles']>) => Promise<void> },
   io: CliIO,
 ): Promise<AnalysisDocument> {
-  if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+  requireFile(file);
   const readerWarnings: string[] = [];
   // Ctrl-C / SIGTERM stop the command at once: each wait for the next batch races the signal, so even
   // a read that hangs (a slow disk, a pipe) is left behind; the process exits right after.
@@ -107,10 +106,13 @@ export async function analyzeFile(
   return doc;
 }
 
+/** Angles as the dashboard shows them: whole degrees with the sign. */
+const degText = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)}°`);
+
 function table(doc: AnalysisDocument): string {
   const rows = doc.reps.map((r) =>
-    [r.index, r.set ?? '', r.start.toFixed(1), r.peakTrunkDeg.toFixed(0), r.peakPelvisDeg?.toFixed(0) ?? '-', r.peakLumbarDeg?.toFixed(0) ?? '-',
-      r.hipShare?.toFixed(2) ?? '-', r.descentS.toFixed(1), r.ascentS.toFixed(1), r.faults.join(', ') || 'clean'].join('\t'),
+    [r.index, r.set ?? '', r.start.toFixed(1), degText(r.peakTrunkDeg), degText(r.peakPelvisDeg), degText(r.peakLumbarDeg),
+      r.hipShare === null ? '-' : `${Math.round(r.hipShare * 100)} %`, r.descentS.toFixed(1), r.ascentS.toFixed(1), r.faults.join(', ') || 'clean'].join('\t'),
   );
   const s = doc.summary;
   const counts = Object.entries(s.faultCounts).map(([f, n]) => `${f} ${n}`).join(', ');

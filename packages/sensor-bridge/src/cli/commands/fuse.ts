@@ -1,10 +1,9 @@
 // `hinge fuse IN.csv`: runs the orientation filter over a CSV of raw IMU data and prints the fused
 // orientation (sensor frame -> earth frame, z up) for every row. Columns are found by name, as in the
 // BROAD data set: t, acc_x..z (m/s^2), gyr_x..z (rad/s); other columns are ignored. .csv.gz is read too.
-import { existsSync } from 'node:fs';
 import { createOrientationFilter, getOrientation, updateOrientation, type OrientationFilter } from '@hinge/analysis';
 import { rawLineBatches } from '../../recording/lines';
-import { CliError, parseCommandArgs, write, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type Command, requireFile } from '../command';
 
 const usage = `usage: hinge fuse IN.csv[.gz] [--rate HZ]
 
@@ -25,7 +24,7 @@ export const fuseCommand: Command = {
     const parsed = parseCommandArgs(args, { rate: { type: 'string' } }, usage);
     const [file, extra] = parsed.positionals;
     if (!file || extra !== undefined) throw new CliError(`give exactly one CSV file\n\n${usage}`, 2);
-    if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+    requireFile(file);
     let rateHz = parsed.values.rate === undefined ? NaN : Number(parsed.values.rate);
     if (parsed.values.rate !== undefined && !(rateHz > 0)) throw new CliError(`--rate must be a positive number of Hz`, 2);
 

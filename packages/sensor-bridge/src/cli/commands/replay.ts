@@ -1,10 +1,9 @@
 // `hinge replay FILE`: plays a recording through the streaming analysis in real time (times
 // --speed) and prints each analysis event as one JSON line on stdout as it happens.
-import { existsSync } from 'node:fs';
 import type { AnalysisEvent } from '@hinge/protocol';
 import { createSessionAnalyzer } from '@hinge/analysis';
 import { createReplaySource } from '../../sources/replay';
-import { CliError, parseCommandArgs, write, type Command } from '../command';
+import { CliError, parseCommandArgs, write, type Command, requireFile } from '../command';
 
 const usage = `usage: hinge replay FILE [--speed N | --fast]
 
@@ -23,7 +22,7 @@ export const replayCommand: Command = {
     const parsed = parseCommandArgs(args, { speed: { type: 'string' }, fast: { type: 'boolean' } }, usage);
     const [file, extra] = parsed.positionals;
     if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
-    if (!existsSync(file)) throw new CliError(`no such file: ${file}`);
+    requireFile(file);
     const speedText = parsed.values.speed;
     const speedValue = speedText === undefined ? 1 : Number(speedText);
     if (speedText !== undefined && (speedText.trim() === '' || !Number.isFinite(speedValue) || speedValue < 0)) {

@@ -58,6 +58,14 @@ function numberOption(value: string | undefined, name: string, fallback: number)
   return n;
 }
 
+/** TCP port: a whole number 1-65535 (0 asks the system for a free one). */
+export function portOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PORT;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--port must be a whole number from 1 to 65535 (0: any free port), not "${value}"`, 2);
+  return n;
+}
+
 /** What feeds the first session, from the options; null when none should start. */
 function sourceFromOptions(values: Record<string, string | boolean | string[] | undefined>, replayDirs: string[]): SourceSpec | null {
   const speed = numberOption(values.speed as string | undefined, 'speed', 1);
@@ -126,7 +134,7 @@ export const serveCommand: Command = {
     const clinicUrl = clinicDatabaseUrl(values['database-file']);
     if (values.review && !clinicUrl) throw new CliError('--review needs the clinic database: --database-file FILE or HINGE_DATABASE_URL', 2);
     if (values.review) values['no-session'] = true;
-    const port = Math.trunc(numberOption(values.port, 'port', DEFAULT_PORT));
+    const port = portOption(values.port);
     const host = values.host ?? '127.0.0.1';
     const replayDirs = [fixturesDir];
     const source = sourceFromOptions(values, replayDirs);
@@ -153,6 +161,10 @@ export const serveCommand: Command = {
       await app.listen({ port, host });
     } catch (error) {
       await app.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use (another hinge serve?); stop it or choose another with --port`);
+      if (code === 'EACCES') throw new CliError(`not allowed to listen on ${host}:${port} (ports below 1024 need root); choose another with --port`);
+      if (code === 'EADDRNOTAVAIL') throw new CliError(`${host} is not an address of this computer; use --host 127.0.0.1 or 0.0.0.0`);
       throw new CliError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
     }
     for (const id of bridge.recovered) io.err.write(`session ${id} had been interrupted; it is closed and marked interrupted\n`);
