@@ -206,7 +206,12 @@ export const PainReportBody = Type.Object(
 export type PainReportBody = Static<typeof PainReportBody>;
 
 /** POST /api/sessions/:id/display-link: a read-only link for the patient's screen, limited to this session. */
-export const DisplayLink = Type.Object({ token: Type.String(), path: Type.String() });
+export const DisplayLink = Type.Object({
+  token: Type.String(),
+  path: Type.String(),
+  /** Addresses another device on the network can reach the bridge at; empty when it listens on loopback only. */
+  networkHosts: Type.Array(Type.String()),
+});
 export type DisplayLink = Static<typeof DisplayLink>;
 
 /** GET /api/recordings: files a replay source may play. */

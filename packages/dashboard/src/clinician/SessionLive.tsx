@@ -21,7 +21,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
   const status = useConnectionStatus();
   const { store, snapshot } = useSessionStore(sessionId);
   const [actionError, setActionError] = useState<string | null>(null);
-  const [displayLink, setDisplayLink] = useState<string | null>(null);
+  const [displayLink, setDisplayLink] = useState<{ href: string; reachable: boolean } | null>(null);
   const otherRunning = useRunningSessions().filter((s) => s.id !== sessionId);
 
   const canControl = status.presence === 'present' && (status.hello?.capabilities.includes('control') ?? false);
@@ -74,7 +74,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
               onClick={() =>
                 run(async () => {
                   const link = await api.send<DisplayLink>('POST', `/api/sessions/${encodeURIComponent(sessionId)}/display-link`);
-                  setDisplayLink(new URL(link.path, window.location.href).href);
+                  setDisplayLink(patientLinkFor(link, window.location));
                 })
               }
             >
@@ -100,8 +100,8 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
         )}
         {displayLink && (
           <p className="hint">
-            {t('live.linkIs')} <code>{displayLink}</code>
-            {isLoopback(window.location.hostname) && (
+            {t('live.linkIs')} <code data-testid="display-link">{displayLink.href}</code>
+            {!displayLink.reachable && (
               <>
                 <br />
                 <span className="warn">{t('live.linkLocal', { host: window.location.hostname })}</span>
@@ -234,7 +234,20 @@ function Playback({ session, canControl, onError }: { session: SessionState; can
   );
 }
 
-/** The bridge is reachable from this machine only (another device cannot open a link to it). */
+/**
+ * The patient-screen link another device can open: as this page was reached, unless that is loopback, in
+ * which case the bridge's first network address (same port) is used. `reachable` is false when the
+ * bridge listens on loopback only, and the page then says how to change that.
+ */
+export function patientLinkFor(link: DisplayLink, page: Pick<Location, 'href' | 'hostname'>): { href: string; reachable: boolean } {
+  const url = new URL(link.path, page.href);
+  if (!isLoopback(page.hostname)) return { href: url.href, reachable: true };
+  const host = link.networkHosts[0];
+  if (host === undefined) return { href: url.href, reachable: false };
+  url.hostname = host.includes(':') ? `[${host}]` : host;
+  return { href: url.href, reachable: true };
+}
+
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
 }

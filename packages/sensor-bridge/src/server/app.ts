@@ -67,6 +67,8 @@ export interface BuildAppOptions {
 }
 
 export interface Bridge {
+  /** The address the bridge listens on (`--host`). */
+  listenHost: string;
   hub: SessionHub;
   store: Store;
   layout: DataDirLayout;
@@ -171,7 +173,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     accessToken: token,
     displaySession: (t) => hub.displayTokenSession(t),
   };
-  app.decorate('bridge', { hub, store, layout, policy, tokenCreated: created, recovered, replayDirs, analysis, bleTransport, archive, clinic, pusher });
+  app.decorate('bridge', { hub, store, layout, policy, tokenCreated: created, recovered, replayDirs, analysis, bleTransport, archive, clinic, pusher, listenHost: options.host ?? '127.0.0.1' });
   log = (m) => app.log.info(m);
   for (const m of early) log(m);
 

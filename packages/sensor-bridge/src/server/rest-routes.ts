@@ -2,7 +2,7 @@
 // reps, exports. Every body, query and parameter is validated against the shared schemas.
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -35,7 +35,7 @@ import {
 import { readRecording } from '../recording/reader';
 import type { RecordingCopy } from '../storage/archive';
 import type { SessionRow } from '../storage/store';
-import { accessOf, type Access } from './auth';
+import { accessOf, isLoopbackHost, type Access } from './auth';
 import { HingeError } from './errors';
 import { writeReportPdf } from '../report/report-pdf';
 import { CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, anglesCsv, repsCsv } from './exports';
@@ -50,6 +50,16 @@ declare module 'fastify' {
   }
 }
 
+
+/** Where another device can reach a bridge listening on `listenHost`: every non-internal IPv4 address for a wildcard, the address itself otherwise, nothing for loopback. */
+export function networkHosts(listenHost: string): string[] {
+  if (isLoopbackHost(listenHost) || listenHost === 'localhost') return [];
+  if (listenHost !== '0.0.0.0' && listenHost !== '::') return [listenHost];
+  return Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => !a.internal && a.family === 'IPv4')
+    .map((a) => a.address);
+}
 
 function isTimeZone(timeZone: string): boolean {
   try {
@@ -182,7 +192,7 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
     });
     app.post('/sessions/:id/display-link', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(DisplayLink) } }, async (request) => {
       const token = await hub.createDisplayToken(request.params.id);
-      return { token, path: `/?token=${token}#/patient/${request.params.id}` };
+      return { token, path: `/?token=${token}#/patient/${request.params.id}`, networkHosts: networkHosts(app.bridge.listenHost) };
     });
   }
 

@@ -5,13 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import type { ServerMessage, SessionState } from '@hinge/protocol';
 import { buildApp } from './app';
+import { networkHosts } from './rest-routes';
 import { simulateSession } from '../simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { readRecording } from '../recording/reader';
@@ -149,6 +150,17 @@ describe('session lifecycle over REST (inject)', () => {
     const ends = (await readRecording(file)).lines.filter((l) => 'event' in l && l.event === 'set-end');
     expect(ends.map((l) => ('detail' in l ? l.detail : null))).toEqual([{ index: 1, reason: 'target' }]);
     expect((ends[0] as { t: number }).t).toBeGreaterThanOrEqual(state.reps[1].end);
+  });
+
+  it('a patient-screen link names the addresses another device can use: none on loopback', async () => {
+    const app = await makeApp();
+    const session = await createPatientAndSession(app);
+    const link = (await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/display-link`, headers: SCRIPTED })).json();
+    expect(link.networkHosts).toEqual([]);
+    expect(networkHosts('192.168.1.20')).toEqual(['192.168.1.20']);
+    const external = Object.values(networkInterfaces()).flatMap((l) => l ?? []).filter((a) => !a.internal && a.family === 'IPv4').map((a) => a.address);
+    expect(networkHosts('0.0.0.0')).toEqual(external);
+    expect(networkHosts('0.0.0.0')).not.toContain('127.0.0.1');
   });
 
   it('answers bad requests with codes and stable messages, and keeps running', async () => {
