@@ -41,10 +41,17 @@ if (process.env.HINGE_TEST_PG_URL || (await reachable())) process.exit(0);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!isRoot) loud(`no PostgreSQL at ${HOST}:${PORT}. As root: apt-get install postgresql (or set HINGE_TEST_PG_URL).`);
 
-if (!existsSync('/usr/lib/postgresql') && !(run('apt-get', ['update']) && run('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql']))) {
+/** Installed server versions, newest first (a client-only install has no bin/postgres). */
+const serverVersions = () =>
+  existsSync('/usr/lib/postgresql')
+    ? readdirSync('/usr/lib/postgresql')
+        .filter((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+if (serverVersions().length === 0 && !(run('apt-get', ['update']) && run('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql']))) {
   loud('apt-get could not install postgresql.');
 }
-const versions = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
+const versions = serverVersions();
 const version = versions[0];
 if (!version) loud('postgresql is installed but no server version was found under /usr/lib/postgresql.');
 if (!existsSync(`/etc/postgresql/${version}/main`)) run('pg_createcluster', [version, 'main']);
