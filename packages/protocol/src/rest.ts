@@ -219,12 +219,25 @@ export const RecordingEntry = Type.Object({ name: Type.String(), bytes: Type.Int
 export type RecordingEntry = Static<typeof RecordingEntry>;
 
 /** GET /api/health */
+/** With a clinic database (docs/clinic.md): a station's push state, or a review desk. */
+export const ClinicHealth = Type.Object({
+  mode: Type.Union([Type.Literal('station'), Type.Literal('review')]),
+  station: Type.Union([Type.String(), Type.Null()]),
+  /** A station's background push: did the latest attempt reach the database, what waits, why it failed. */
+  push: Type.Union([
+    Type.Object({ connected: Type.Boolean(), outboxSize: Type.Integer(), lastError: Type.Union([Type.String(), Type.Null()]), chunksPushed: Type.Integer() }),
+    Type.Null(),
+  ]),
+});
+export type ClinicHealth = Static<typeof ClinicHealth>;
+
 export const Health = Type.Object({
   ok: Type.Literal(true),
   protocol: Type.Integer({ description: 'WebSocket protocol version' }),
   sessionsLive: Type.Integer(),
   dataDir: Type.String(),
   tokenRequired: Type.Boolean(),
+  clinic: Type.Optional(ClinicHealth),
 });
 export type Health = Static<typeof Health>;
 

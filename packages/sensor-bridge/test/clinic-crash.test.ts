@@ -56,7 +56,8 @@ async function serveStation(url: string, args: string[], ready: RegExp): Promise
 const chunkCount = async (url: string, sessionId: string) =>
   Number((await query<{ n: string }>(url, 'SELECT count(*) AS n FROM recording_chunks WHERE session_id = $1', [sessionId]))[0]!.n);
 
-describe.skipIf(!db)('a station killed mid-push (real PostgreSQL)', () => {
+// Two `hinge serve` starts and a recovery: generous on a loaded machine.
+describe.skipIf(!db)('a station killed mid-push (real PostgreSQL)', { timeout: 120_000 }, () => {
   it('kill -9, restart: the interrupted session arrives whole, byte for byte, without duplicates', async () => {
     const url = db!.url;
     const urlFile = path.join(tempDir('clinic-url'), 'url');

@@ -10,7 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import type { Patient, SessionState } from '@hinge/protocol';
+import type { Health, Patient, SessionState } from '@hinge/protocol';
 import { main } from '../src/cli/main';
 import { realAnalysis } from '../src/server/app';
 import { CLIENT_HEADER } from '../src/server/request-guard';
@@ -52,7 +52,7 @@ async function clinicRecording(url: string, sessionId: string): Promise<Buffer> 
   }
 }
 
-describe.skipIf(!db)('clinic database (real PostgreSQL)', () => {
+describe.skipIf(!db)('clinic database (real PostgreSQL)', { timeout: 90_000 }, () => {
   const url = db?.url ?? '';
   let outageSession: SessionState;
   let outageFile: Buffer;
@@ -71,6 +71,9 @@ describe.skipIf(!db)('clinic database (real PostgreSQL)', () => {
     await proxy.cut();
     const cutAtT = bay.bridge.hub.liveSession(outageSession.id).state().t;
     await until(() => pusher.stats.lastError !== null, 10_000, 'the pusher to notice the outage');
+    const down = await call<Health>(bay, 'GET', '/api/health');
+    expect(down.clinic).toMatchObject({ mode: 'station', station: 'bay-1', push: { connected: false } });
+    expect(down.clinic!.push!.lastError).toBeTruthy();
     const chunksBefore = pusher.stats.chunksPushed;
     // Changes while the clinic is unreachable: a pain report, a set stopped and a new one started.
     bay.bridge.store.addPainReport({ id: crypto.randomUUID(), patientId: patient.id, sessionId: outageSession.id, phase: 'during', scoreNrs: 3, note: 'outage', createdAt: new Date().toISOString() });
@@ -85,6 +88,7 @@ describe.skipIf(!db)('clinic database (real PostgreSQL)', () => {
     await proxy.restore();
     await until(() => pusher.stats.lastError === null && pusher.stats.chunksPushed > chunksBefore, 15_000, 'the push to resume');
     await sleep(500);
+    expect((await call<Health>(bay, 'GET', '/api/health')).clinic!.push).toMatchObject({ connected: true, lastError: null });
     await call(bay, 'POST', `/api/sessions/${outageSession.id}/stop`);
     await until(() => drained(bay), 15_000, 'the station to catch up');
     await proxy.cut();
@@ -126,6 +130,7 @@ describe.skipIf(!db)('clinic database (real PostgreSQL)', () => {
 
   it('a review desk serves the report, the exports and the station of a session whose station is shut down', async () => {
     const desk = await track(reviewDesk(url));
+    expect((await call<Health>(desk, 'GET', '/api/health')).clinic).toEqual({ mode: 'review', station: null, push: null });
     const sessions = await call<SessionState[]>(desk, 'GET', '/api/sessions');
     const listed = sessions.find((s) => s.id === outageSession.id);
     expect(listed).toMatchObject({ station: 'bay-1', status: 'stopped' });

@@ -86,6 +86,8 @@ export interface Bridge {
   clinic: ClinicDb | null;
   /** The background push of a station to the clinic database. */
   pusher: Pusher | null;
+  /** This station's name (`--station`), or null. */
+  station: string | null;
 }
 
 declare module 'fastify' {
@@ -173,7 +175,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     accessToken: token,
     displaySession: (t) => hub.displayTokenSession(t),
   };
-  app.decorate('bridge', { hub, store, layout, policy, tokenCreated: created, recovered, replayDirs, analysis, bleTransport, archive, clinic, pusher, listenHost: options.host ?? '127.0.0.1' });
+  app.decorate('bridge', {
+    hub,
+    store,
+    layout,
+    policy,
+    tokenCreated: created,
+    recovered,
+    replayDirs,
+    analysis,
+    bleTransport,
+    archive,
+    clinic,
+    pusher,
+    station: options.station ?? null,
+    listenHost: options.host ?? '127.0.0.1',
+  });
   log = (m) => app.log.info(m);
   for (const m of early) log(m);
 

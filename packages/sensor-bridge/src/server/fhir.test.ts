@@ -32,7 +32,7 @@ const session: SessionRow = {
 };
 const rep = (index: number, peakLumbarDeg: number, faults: string[]) => ({ index, setIndex: 1, start: index, end: index + 2, peakLumbarDeg, faults }) as unknown as RepRecord;
 
-describe('FHIR R4 bundle of a session', () => {
+describe('FHIR R4 bundle of a session', { timeout: 60_000 }, () => {
   let validate: ValidateFunction;
   beforeAll(() => {
     validate = fhirSchemaValidator();

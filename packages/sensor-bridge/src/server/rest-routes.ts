@@ -31,6 +31,7 @@ import {
   SettingsPatch,
   SourceSpec,
   WS_PROTOCOL_VERSION,
+  type ClinicHealth,
 } from '@hinge/protocol';
 import { readRecording } from '../recording/reader';
 import type { RecordingCopy } from '../storage/archive';
@@ -112,12 +113,24 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
     sessionsLive: hub.liveCount,
     dataDir: app.bridge.layout.root,
     tokenRequired: policy.tokenRequired,
+    ...(app.bridge.clinic ? { clinic: clinicHealth() } : {}),
   }));
 
   // The OpenAPI document of these routes (generated from their schemas by @fastify/swagger).
   app.get('/openapi.json', { schema: { tags: ['bridge'], response: ok(Type.Object({ openapi: Type.String() }, { additionalProperties: true })) } }, async () =>
     fastify.swagger() as { openapi: string },
   );
+
+  function clinicHealth(): ClinicHealth {
+    const { pusher, store, station } = app.bridge;
+    return {
+      mode: pusher ? 'station' : 'review',
+      station,
+      push: pusher
+        ? { connected: pusher.stats.connected, outboxSize: store.outboxSize, lastError: pusher.stats.lastError, chunksPushed: pusher.stats.chunksPushed }
+        : null,
+    };
+  }
 
   registerPatientRoutes();
   registerSessionRoutes();
