@@ -44,6 +44,7 @@ vi.mock('node:fs', async (importOriginal) => {
 const { RecordingWriter } = await import('../packages/sensor-bridge/src/recording/writer');
 const { readRecording } = await import('../packages/sensor-bridge/src/recording/reader');
 const { buildApp } = await import('../packages/sensor-bridge/src/server/app');
+const { resolveRecordingPath } = await import('../packages/sensor-bridge/src/storage/archive');
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -137,7 +138,7 @@ describe('disk full while a live session records (bridge)', () => {
       const stopped = await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop`, headers: SCRIPTED });
       expect(stopped.statusCode).toBe(200);
       expect(stopped.json().status).toBe('stopped');
-      const recordingPath = app.bridge.store.getSession(session.id)!.recordingPath!;
+      const recordingPath = resolveRecordingPath(app.bridge.layout.root, app.bridge.store.getSession(session.id)!.recordingPath!);
       const bytes = readFileSync(recordingPath);
       expect(bytes.length).toBeGreaterThan(150_000 - 200); // whole lines only: at most one line cut
       expect(bytes[bytes.length - 1]).toBe(0x0a);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createSessionAnalyzer } from '@hinge/analysis';
-import { createLineValidator, type RecordingHeader, type RecordingLine, type Vec3 } from '@hinge/protocol';
+import { createLineValidator, SETTINGS_BOUNDS, type RecordingHeader, type RecordingLine, type Vec3 } from '@hinge/protocol';
 import { simulateSession } from '../packages/sensor-bridge/src/simulator';
 import { fuzzParams, fuzzTimeoutMs } from './support/fuzz';
 
@@ -96,7 +96,7 @@ const garbageLines = fc
 describe('session analyzer with garbage but schema-valid lines', () => {
   it('never throws and hands out only finite numbers', () => {
     fc.assert(
-      fc.property(garbageLines, fc.option(fc.double({ min: 0.1, max: 90, noNaN: true }), { nil: undefined }), (lines, lumbarLimitDeg) => {
+      fc.property(garbageLines, fc.option(fc.double({ min: SETTINGS_BOUNDS.lumbarLimitDeg.min, max: SETTINGS_BOUNDS.lumbarLimitDeg.max, noNaN: true }), { nil: undefined }), (lines, lumbarLimitDeg) => {
         runAndCheck(lines, lumbarLimitDeg === undefined ? {} : { lumbarLimitDeg });
       }),
       fuzzParams(0.5),

@@ -2,6 +2,14 @@
 // events out, and at the end the `hinge-analysis` document. Live sessions and `hinge analyze FILE`
 // run exactly this code; a file is just lines pushed as fast as they can be read.
 //
+// The recording is the session's only timeline. Its header holds the settings at t = 0; its event
+// lines are every change after that, each applied the moment the line is pushed (so, in recording
+// time, from the latest analysed frame on; the bridge writes a control line at `now()`):
+//   settings            -> the changed settings apply from here on (out of bounds: refused, a warning)
+//   set-start / set-end -> sets (rep-detector.ts `setOfRep` says which set a rep is in)
+//   calibrate           -> the next still standing period becomes the neutral
+// There is no other way in: a live session pushes its control lines through push() like a file.
+//
 //   samples --segment trackers (fusion, per sensor)--> time grid (100 Hz, both sensors)
 //           --body (calibration, angles)--> rep detector (reps, phases, alerts, sets)
 import type {
@@ -9,22 +17,23 @@ import type {
   AnalysisEvent,
   AngleSample,
   AngleSeries,
+  EventLine,
   PatientSettings,
   RecordingHeader,
   RecordingLine,
   SampleLine,
 } from '@hinge/protocol';
 import { isEventLine } from '@hinge/protocol';
-import { checkStale, createBodyState, presetNeutral, requestCalibration, updateBody, type BodyState } from './body/body-angles';
+import { checkStale, createBodyState, presetNeutral, requestCalibration, settleCalibration, updateBody, type BodyState } from './body/body-angles';
 import { bestStillRun, createBestStill, updateBestStill, type StillRun } from './body/best-still';
 import { createSegmentTracker, updateSegment, type SegmentTracker } from './body/segment-tracker';
 import { applyLagStep, createLagEstimator, suggestLagStep, updateLag, type LagEstimator } from './body/lag-estimator';
 import { createClipSpans, finishClipSpans, updateClipSpans } from './body/clip-spans';
 import { correctSlip, createSlipTracker, trackSlip, type SlipTracker } from './body/slip';
 import { createTimeGrid, drainFrames, pushSegmentSample, setLaneShift, type SegmentName, type TimeGrid } from './body/time-grid';
-import { closeSet, createRepDetector, finishReps, updateReps, type RepDetector } from './reps/rep-detector';
+import { createRepDetector, endSet, finishReps, startSet, updateReps, type RepDetector } from './reps/rep-detector';
 import { summarizeReps } from './reps/summary';
-import { resolveSettings } from './settings';
+import { resolveSettings, SettingsError } from './settings';
 
 export interface SessionAnalyzerOptions {
   /** Keep every angle sample for the document's `angles` (offline --angles). */
@@ -43,11 +52,15 @@ const DEFAULT_ANALYZER_OPTIONS: SessionAnalyzerOptions = { keepAngleSeries: fals
 
 export interface SessionAnalyzer {
   push(line: RecordingLine): void;
+  /**
+   * Recording time the analysis has reached: the latest body frame, s (0 before the first). An event
+   * line written at this time applies from exactly here, live and when the file is analysed again.
+   */
+  now(): number;
   /** Angle samples produced since the last call (100 Hz, recording time). */
   takeAngles(): AngleSample[];
   /** Events produced since the last call. */
   takeEvents(): AnalysisEvent[];
-  updateSettings(settings: Partial<PatientSettings>): void;
   /** Ends the stream and returns the analysis document. */
   finish(): AnalysisDocument;
   /**
@@ -63,15 +76,21 @@ export interface SessionAnalyzer {
 
 const round2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const calibrationWindow = (c: { start: number; end: number }) => ({ start: round3(c.start), end: round3(c.end) });
 
+/**
+ * `overrides`: settings that replace the header's at t = 0 (e.g. `hinge analyze --lumbar-limit`);
+ * later `settings` lines still apply. Throws SettingsError when the header's or the overrides are out of bounds.
+ */
 export function createSessionAnalyzer(
   header: RecordingHeader,
-  settings: Partial<PatientSettings> = {},
+  overrides: Partial<PatientSettings> = {},
   options: Partial<SessionAnalyzerOptions> = {},
 ): SessionAnalyzer {
   const opts = { ...DEFAULT_ANALYZER_OPTIONS, ...options };
-  const painLevel = settings.painLevel ?? header.subject?.painLevel ?? null;
-  const resolved = resolveSettings({ ...settings, painLevel: typeof painLevel === 'number' ? painLevel : null });
+  const subjectPain = header.subject?.painLevel;
+  const initial: Partial<PatientSettings> = { ...(typeof subjectPain === 'number' ? { painLevel: subjectPain } : {}), ...header.settings, ...overrides };
+  const resolved = resolveSettings(initial);
   const warnings: string[] = [...resolved.warnings];
   const events: AnalysisEvent[] = [];
   const pendingAngles: AngleSample[] = [];
@@ -107,7 +126,7 @@ export function createSessionAnalyzer(
   const body = createBodyState();
   if (opts.neutral) presetNeutral(body, opts.neutral);
   const bestStill = opts.findBestStill ? createBestStill() : null;
-  const reps = createRepDetector(resolved.settings);
+  const reps = createRepDetector(resolved.settings, {}, header.setsFrom ?? 'pauses');
   let firstT: number | null = null;
   let calibrationWarned = false;
   let finished: AnalysisDocument | null = null;
@@ -115,7 +134,7 @@ export function createSessionAnalyzer(
   function emitBodyMessages(): void {
     for (const m of body.messages) {
       if (m.kind === 'calibrated' && m.calibration) {
-        events.push({ type: 'calibrated', t: m.t, start: round3(m.calibration.start), end: round3(m.calibration.end) });
+        events.push({ type: 'calibrated', t: m.t, ...calibrationWindow(m.calibration), final: m.final ?? false });
       } else if (m.kind === 'bend-axis') {
         events.push({ type: 'bend-axis', t: m.t });
       } else {
@@ -186,19 +205,38 @@ export function createSessionAnalyzer(
     processFrames(false);
   }
 
+  /** A `settings` line: its `settings` (some fields) apply from here on; out of bounds, it is refused with a warning. */
+  function applySettingsLine(line: EventLine): void {
+    try {
+      const next = resolveSettings((line.settings ?? {}) as Partial<PatientSettings>, reps.settings);
+      reps.settings = next.settings;
+      events.push({ type: 'settings', t: line.t, settings: { ...next.settings } });
+      for (const w of next.warnings) events.push({ type: 'warning', t: line.t, message: w });
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      const message = `${line.t.toFixed(2)} s: settings change refused, the previous settings stay in force (${error.problems.join('; ')})`;
+      warnings.push(message);
+      events.push({ type: 'warning', t: line.t, message });
+    }
+  }
+
+  function applyEventLine(line: EventLine): void {
+    if (line.event === 'calibrate') requestCalibration(body, line.t);
+    else if (line.event === 'set-start') startSet(reps, line.t);
+    else if (line.event === 'set-end') endSet(reps, line.t);
+    else if (line.event === 'settings') applySettingsLine(line);
+    if (reps.events.length) events.push(...reps.events.splice(0));
+  }
+
   return {
     internals: { grid, body, reps, trackers, lag, slip },
     push(line) {
       if (finished) return;
-      if (isEventLine(line)) {
-        if (line.event === 'calibrate') requestCalibration(body, line.t);
-        else if (line.event === 'set-start' || line.event === 'set-end') {
-          closeSet(reps, line.t);
-          if (reps.events.length) events.push(...reps.events.splice(0));
-        }
-        return;
-      }
-      pushSample(line);
+      if (isEventLine(line)) applyEventLine(line);
+      else pushSample(line);
+    },
+    now() {
+      return reps.lastT;
     },
     takeAngles() {
       return pendingAngles.splice(0);
@@ -212,14 +250,11 @@ export function createSessionAnalyzer(
       const late = first !== undefined && first.reason === 'first-still-period' && firstT !== null && first.start - firstT > opts.calibrationWarnAfterS;
       return !first || late ? bestStillRun(bestStill) : null;
     },
-    updateSettings(partial) {
-      const next = resolveSettings({ ...reps.settings, ...partial });
-      reps.settings = next.settings;
-      for (const w of next.warnings) events.push({ type: 'warning', t: reps.lastT, message: w });
-    },
     finish() {
       if (finished) return finished;
       processFrames(true);
+      settleCalibration(body, reps.lastT);
+      emitBodyMessages();
       warnings.push(...finishReps(reps));
       if (reps.events.length) events.push(...reps.events.splice(0));
       for (const [id, tracker] of trackers) {
@@ -248,13 +283,13 @@ export function createSessionAnalyzer(
         version: 1,
         calibration: first
           ? {
-              start: round2(first.start)!,
-              end: round2(first.end)!,
+              ...calibrationWindow(first),
               source: first.reason === 'best-still-offline' ? 'best-still-offline' : 'still-standing',
               stillS: round2(first.end - first.start)!,
               ...(first.reason === 'best-still-offline' && opts.neutral ? { motionDegS: round2(opts.neutral.motionDegS)! } : {}),
             }
           : null,
+        calibrations: body.calibrations.map(calibrationWindow),
         reps: reps.reps,
         summary: { ...summarizeReps(reps.reps), sets: reps.sets },
         warnings,

@@ -1,5 +1,5 @@
 // Per-patient settings and their defaults. The same object drives live alerts and offline analysis.
-import type { PatientSettings } from '@hinge/protocol';
+import { settingsProblems, type PatientSettings } from '@hinge/protocol';
 
 /**
  * Default lumbar flexion limit, degrees (trunk angle minus pelvis angle, from standing neutral).
@@ -27,9 +27,25 @@ export const DEFAULT_SETTINGS: PatientSettings = {
 /** Pain levels for which the hip hinge is an appropriate exercise. */
 export const HINGE_PAIN_RANGE = { min: 1, max: 5 } as const;
 
-/** Merges partial settings over the defaults and returns warnings a clinician should see. */
-export function resolveSettings(partial: Partial<PatientSettings> = {}): { settings: PatientSettings; warnings: string[] } {
-  const settings: PatientSettings = { ...DEFAULT_SETTINGS };
+/** Settings outside the bounds of @hinge/protocol's settings schema: refused, never replaced. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`settings refused: ${problems.join('; ')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/**
+ * Merges partial settings over `base` (default: DEFAULT_SETTINGS). Throws SettingsError when a given
+ * value is outside the protocol's bounds (SETTINGS_BOUNDS); returns the warnings a clinician should see.
+ */
+export function resolveSettings(
+  partial: Partial<PatientSettings> = {},
+  base: PatientSettings = DEFAULT_SETTINGS,
+): { settings: PatientSettings; warnings: string[] } {
+  const problems = settingsProblems(partial);
+  if (problems.length > 0) throw new SettingsError(problems);
+  const settings: PatientSettings = { ...base };
   for (const [key, value] of Object.entries(partial)) {
     if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
   }
@@ -40,8 +56,5 @@ export function resolveSettings(partial: Partial<PatientSettings> = {}): { setti
         `${HINGE_PAIN_RANGE.min}-${HINGE_PAIN_RANGE.max}; check with the clinician before continuing`,
     );
   }
-  if (!(settings.lumbarLimitDeg > 0)) warnings.push(`lumbar limit ${settings.lumbarLimitDeg} deg is not positive; using ${DEFAULT_LUMBAR_LIMIT_DEG}`);
-  if (!(settings.lumbarLimitDeg > 0)) settings.lumbarLimitDeg = DEFAULT_LUMBAR_LIMIT_DEG;
-  if (!(settings.tempoMinS >= 0)) settings.tempoMinS = DEFAULT_TEMPO_MIN_S;
   return { settings, warnings };
 }

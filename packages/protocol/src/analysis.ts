@@ -1,27 +1,12 @@
 // What the analysis reports: the `hinge-analysis` document (docs/analysis-output.md), the live events
-// the streaming detector emits, and the per-patient settings that drive both. TypeBox schemas where
+// the streaming detector emits. The per-patient settings that drive both are in ./settings.ts. TypeBox schemas where
 // the shapes travel over REST or into files (one definition: the JSON Schema and the type).
 import { Type, type Static, type TSchema } from 'typebox';
 import { Nullable, StringEnum } from './schema';
+import { PatientSettingsSchema } from './settings';
 
 export const FAULTS = ['lumbar-rounding', 'knee-dominant', 'too-fast'] as const;
 export type Fault = (typeof FAULTS)[number];
-
-export const LOADS = ['none', 'dowel', 'band', 'weights'] as const;
-export type Load = (typeof LOADS)[number];
-
-/** Per-patient settings. The same object drives live alerts and offline analysis. */
-export interface PatientSettings {
-  /** 0-10; the hip hinge suits 1-5, above that the analysis warns. */
-  painLevel: number | null;
-  load: Load;
-  /** Lumbar flexion (trunk minus pelvis) allowed during a rep, degrees. */
-  lumbarLimitDeg: number;
-  /** Shortest acceptable descent or ascent, seconds. */
-  tempoMinS: number;
-  targetReps: number;
-  targetSets: number;
-}
 
 const FaultSchema = StringEnum(FAULTS);
 const NullableNumber = (description: string) => Nullable(Type.Number(), { description });
@@ -50,7 +35,12 @@ export const RepReport = Type.Object({
   /** The numbers that triggered each fault, so a clinician can see why. */
   faultDetails: Type.Optional(Type.Array(FaultDetail)),
   sacrumDropM: Type.Optional(NullableNumber('vertical sink of the sacrum at the bottom, m, when it could be estimated')),
-  set: Type.Optional(Type.Integer({ description: 'set the rep fell in, from 1' })),
+  /**
+   * The set this rep belongs to (absent: outside any set, e.g. a warm-up rep). Decided by the analysis
+   * alone (rep-detector.ts `setOfRep`): the set running at the rep's start, or one the clinician started
+   * at most 1 s after the rep began when no set was running then.
+   */
+  set: Type.Optional(Type.Integer({ description: 'set the rep belongs to, from 1 (absent: outside any set)' })),
   missingS: Type.Optional(Seconds('time during the rep when the thoracic sensor had no data (present only when > 0)')),
 });
 export type RepReport = Static<typeof RepReport>;
@@ -90,15 +80,9 @@ export const AngleSeries = Type.Object({
 });
 export type AngleSeries = Static<typeof AngleSeries>;
 
-/** Per-patient settings as a schema (the PatientSettings object). */
-export const SettingsSchema = Type.Object({
-  painLevel: Nullable(Type.Integer({ minimum: 0, maximum: 10 })),
-  load: StringEnum(LOADS),
-  lumbarLimitDeg: Type.Number({ minimum: 0, maximum: 90 }),
-  tempoMinS: Type.Number({ minimum: 0, maximum: 10 }),
-  targetReps: Type.Integer({ minimum: 1, maximum: 100 }),
-  targetSets: Type.Integer({ minimum: 1, maximum: 20 }),
-});
+/** Still standing period a neutral was averaged over, recording time, s. */
+export const CalibrationWindow = Type.Object({ start: Seconds('calibration start'), end: Seconds('calibration end') });
+export type CalibrationWindow = Static<typeof CalibrationWindow>;
 
 /** The `hinge-analysis` document (docs/analysis-output.md). */
 export const AnalysisDocument = Type.Object({
@@ -118,10 +102,13 @@ export const AnalysisDocument = Type.Object({
       motionDegS: Type.Optional(Type.Number({ description: 'RMS turning rate of the sensors during it, deg/s' })),
     }),
   ),
+  /** Every calibration in time order (the first, then each recalibration); the last is in force at the end. */
+  calibrations: Type.Array(CalibrationWindow),
   reps: Type.Array(RepReport),
   summary: SessionSummary,
   warnings: Type.Array(Type.String()),
-  settings: Type.Optional(SettingsSchema),
+  /** Settings in force at the end (the header's, changed by `settings` lines). */
+  settings: Type.Optional(PatientSettingsSchema),
   thoracicLagMs: Type.Optional(
     Nullable(Type.Number(), {
       description:
@@ -153,7 +140,11 @@ const event = <T extends string, P extends Record<string, TSchema>>(type: T, pro
 
 /** Events the streaming analysis emits, live and offline alike. */
 export const AnalysisEvent = Type.Union([
-  event('calibrated', { start: Seconds('calibration start'), end: Seconds('calibration end') }),
+  /**
+   * A neutral was taken. `final: false` the moment it is usable (the window so far); `final: true` once
+   * the still period it is averaged over has ended: that window is the one the document lists.
+   */
+  event('calibrated', { start: Seconds('calibration start'), end: Seconds('calibration end'), final: Type.Boolean() }),
   event('calibration-warning', { message: Type.String() }),
   /** Since the latest calibration, bends have shown both segments' left-right (flexion) axis. */
   event('bend-axis', {}),
@@ -161,7 +152,14 @@ export const AnalysisEvent = Type.Union([
   event('phase', { index: Type.Integer(), phase: StringEnum(REP_PHASES) }),
   event('alert', { index: Type.Integer(), fault: FaultSchema, message: Type.String(), values: Type.Record(Type.String(), Type.Number()) }),
   event('rep-completed', { rep: RepReport }),
+  /** A set began (a `set-start` line, or with the 30 s rule the first rep after a pause). */
+  event('set-started', { index: Type.Integer(), start: Seconds('set start') }),
+  /** A set ended (a `set-end` line, or the pause/end that closed it); its summary follows in set-completed. */
+  event('set-ended', { index: Type.Integer(), end: Seconds('set end') }),
+  /** A set's summary, once every rep that belongs to it is complete. */
   event('set-completed', { set: SetSummary }),
+  /** Settings in force from this time on (a `settings` line changed them). */
+  event('settings', { settings: PatientSettingsSchema }),
   event('warning', { message: Type.String() }),
 ]);
 export type AnalysisEvent = Static<typeof AnalysisEvent>;

@@ -1,4 +1,5 @@
 export * from './recording';
+export * from './settings';
 export * from './analysis';
 export * from './ws';
 export * from './rest';

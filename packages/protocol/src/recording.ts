@@ -2,6 +2,7 @@
 // The contract is documented in docs/recording-format.md. Reading and writing files (I/O) lives in
 // packages/sensor-bridge/src/recording; this module only turns one parsed JSON value into a typed
 // line or a reason why it cannot be used.
+import { settingsProblems, type PatientSettings } from './settings';
 
 export type Vec3 = [number, number, number];
 /** Unit quaternion [w, x, y, z]. */
@@ -26,6 +27,15 @@ export interface RecordingHeader {
   exercise?: string;
   subject?: { painLevel?: number; [extra: string]: unknown };
   notes?: string;
+  /**
+   * Settings in force at t = 0 (limits, tempo, and the patient-facing targets targetReps/targetSets).
+   * Missing ones take the analysis defaults. Changes during the session are `settings` event lines.
+   */
+  settings?: Partial<PatientSettings>;
+  /** Where the analysis takes sets from: `events` (set-start / set-end lines; the bridge writes this) or `pauses` (the 30 s rule). Default: pauses until the first set line. */
+  setsFrom?: 'events' | 'pauses';
+  /** The software that wrote the file, e.g. { name: "hinge", version: "0.1.0" }. */
+  software?: { name: string; version: string };
   [extra: string]: unknown;
 }
 
@@ -81,6 +91,13 @@ export function validateHeader(value: unknown): LineResult<RecordingHeader> {
       return fail(`header sensors[${i}] ("${s.id}") sampleRateHz must be a positive number`);
     }
     ids.add(s.id);
+  }
+  if (value.settings !== undefined) {
+    const problems = settingsProblems(value.settings);
+    if (problems.length > 0) return fail(`header settings: ${problems.join('; ')}`);
+  }
+  if (value.setsFrom !== undefined && value.setsFrom !== 'events' && value.setsFrom !== 'pauses') {
+    return fail(`header setsFrom is ${JSON.stringify(value.setsFrom)}, expected "events" or "pauses"`);
   }
   return { ok: true, value: value as RecordingHeader };
 }

@@ -2,7 +2,8 @@
 // server validates requests with them at the edge; the dashboard compiles against the same types.
 import { Type, type Static } from 'typebox';
 import { Nullable, StringEnum } from './schema';
-import { AnalysisDocument, RepReport, SessionSummary, SetSummary, SettingsSchema } from './analysis';
+import { AnalysisDocument, RepReport, SessionSummary, SetSummary } from './analysis';
+import { PatientSettingsSchema, SettingsPatch } from './settings';
 
 /** Request bodies larger than this are refused (413). */
 export const REST_MAX_BODY_BYTES = 64 * 1024;
@@ -105,7 +106,7 @@ export const CreateSessionBody = Type.Object(
     label: Type.Optional(Type.String({ maxLength: 200 })),
     exercise: Type.Optional(Type.Literal('hip-hinge')),
     /** Pain level, load, limits, targets; missing ones take the analysis defaults. */
-    settings: Type.Optional(Type.Partial(SettingsSchema)),
+    settings: Type.Optional(SettingsPatch),
     /** Assign the sensors at once; otherwise `PUT /api/sessions/:id/source` later. */
     source: Type.Optional(SourceSpec),
   },
@@ -134,7 +135,7 @@ export const SessionState = Type.Object({
   label: Type.String(),
   exercise: Type.String(),
   status: Status,
-  settings: SettingsSchema,
+  settings: PatientSettingsSchema,
   source: Nullable(SourceSpecReply),
   /** The source's capabilities (empty until a source is assigned). */
   capabilities: Type.Array(Type.String()),

@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { AnalysisEvent } from './analysis';
 import { SessionState } from './rest';
+import { SettingsPatch } from './settings';
 
 export const WS_PROTOCOL_VERSION = 1;
 /** Largest inbound WebSocket message the bridge accepts, bytes; larger ones close the socket (1009). */
@@ -20,19 +21,6 @@ const SessionId = Type.String({ minLength: 1, maxLength: 64 });
 
 // ---- client -> server -------------------------------------------------------------------------
 
-/** Settings a clinician may change while a session runs (all optional; only given ones change). */
-export const SettingsPatch = Type.Object(
-  {
-    painLevel: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 10 }), Type.Null()])),
-    load: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('dowel'), Type.Literal('band'), Type.Literal('weights')])),
-    lumbarLimitDeg: Type.Optional(Type.Number({ minimum: 0, maximum: 90 })),
-    tempoMinS: Type.Optional(Type.Number({ minimum: 0, maximum: 10 })),
-    targetReps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    targetSets: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
-  },
-  { additionalProperties: false },
-);
-export type SettingsPatch = Static<typeof SettingsPatch>;
 
 const sessionCommand = <T extends string>(type: T) =>
   Type.Object({ type: Type.Literal(type), id: RequestId, sessionId: SessionId }, { additionalProperties: false });
@@ -151,6 +139,18 @@ export const EventMessage = Type.Object({
 });
 export type EventMessage = Static<typeof EventMessage>;
 
+/**
+ * Everything the analysis has emitted for a session so far (rep-completed, alerts, sets, calibration,
+ * settings, warnings; not the per-rep phase changes), in order: sent after `subscribe`, so a client that
+ * (re)connects mid-session rebuilds its live view from the same events a client present all along saw.
+ */
+export const SnapshotMessage = Type.Object({
+  type: Type.Literal('snapshot'),
+  sessionId: Type.String(),
+  events: Type.Array(Type.Unsafe<AnalysisEvent>(Type.Object({ type: Type.String(), t: Type.Number() }))),
+});
+export type SnapshotMessage = Static<typeof SnapshotMessage>;
+
 export const PRESENCES = ['connecting', 'present', 'reconnecting', 'absent', 'error'] as const;
 export type Presence = (typeof PRESENCES)[number];
 
@@ -223,6 +223,7 @@ export type ServerMessage =
   | Hello
   | SessionsMessage
   | SessionMessage
+  | SnapshotMessage
   | AngleFrame
   | EventMessage
   | SensorStatusMessage

@@ -105,7 +105,8 @@ export interface BodyState {
   staleWarned: boolean;
   /** The latest neutral's bend axis has been reported as found. */
   axisReported: boolean;
-  messages: { t: number; kind: 'calibrated' | 'calibration-warning' | 'bend-axis'; message: string; calibration?: Calibration }[];
+  /** `final` (calibrated): the still period the neutral is averaged over has ended; its window is settled. */
+  messages: { t: number; kind: 'calibrated' | 'calibration-warning' | 'bend-axis'; message: string; calibration?: Calibration; final?: boolean }[];
 }
 
 export function createBodyState(options: Partial<BodyOptions> = {}): BodyState {
@@ -125,6 +126,14 @@ export function createBodyState(options: Partial<BodyOptions> = {}): BodyState {
 
 export function requestCalibration(state: BodyState, t: number): void {
   state.pendingCalibrateT = t;
+}
+
+/** The neutral being averaged is settled (its still period ended, or the data did): its final window. */
+export function settleCalibration(state: BodyState, t: number): void {
+  const avg = state.averaging;
+  if (!avg) return;
+  state.averaging = null;
+  state.messages.push({ t, kind: 'calibrated', message: `calibrated on still standing ${avg.calibration.start.toFixed(2)}-${avg.calibration.end.toFixed(2)} s`, calibration: { ...avg.calibration }, final: true });
 }
 
 const dot = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
@@ -208,13 +217,13 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
     state.pendingCalibrateT = null;
     state.staleWarned = false;
     state.axisReported = false;
-    state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration });
+    state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration: { ...calibration }, final: false });
   }
   if (state.pendingCalibrateT !== null && state.averaging && still) {
     // Asked while a neutral is being taken from this very still period: that is the calibration asked for.
     const calibration = { ...state.averaging.calibration, end: frame.t, reason: 'calibrate-event' as const };
     state.pendingCalibrateT = null;
-    state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration });
+    state.messages.push({ t: frame.t, kind: 'calibrated', message: `calibrated on still standing from ${calibration.start.toFixed(2)} s`, calibration, final: false });
   }
   if (state.pendingCalibrateT !== null && frame.t - state.pendingCalibrateT > o.calibrateWaitS) {
     state.messages.push({
@@ -249,7 +258,7 @@ export function updateBody(state: BodyState, frame: GridFrame): BodyFrame {
       if (state.trunk.forwardS) state.trunk.forwardS = unit(perpendicular(state.trunk.forwardS, state.trunk.upS));
       state.pelvis.gravityMS2 = avg.nGravity > 0 ? avg.sumGravity / avg.nGravity : null;
     } else {
-      state.averaging = null;
+      settleCalibration(state, frame.t);
     }
   }
 

@@ -42,8 +42,10 @@ export interface RepDetectorOptions {
   settleMaxS: number;
   /** History kept before a rep starts, s (its onset lies before the candidate threshold). */
   preBufferS: number;
-  /** A pause longer than this between reps starts a new set, s. */
+  /** Without set lines (sets from pauses): a pause longer than this between reps starts a new set, s. */
   setBreakS: number;
+  /** With set lines: a rep that began at most this long before a set-start, outside any set, belongs to that set, s. */
+  setStartGraceS: number;
   /** Time constant of the standing baseline, s. */
   baselineTauS: number;
   /** Largest standing baseline accepted, deg (beyond it the calibration is stale, not the posture). */
@@ -85,6 +87,7 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   settleMaxS: 1,
   preBufferS: 3,
   setBreakS: 30,
+  setStartGraceS: 1,
   baselineTauS: 2,
   maxBaselineDeg: 10,
   minSinkM: 0.1,
@@ -120,6 +123,8 @@ interface OpenRep {
   baselineDeg: number;
   /** Time the candidate opened, s. */
   openT: number;
+  /** The settings in force when the rep began: its live alerts and its faults are judged by these. */
+  settings: PatientSettings;
   /** Time the trunk came back within returnDeg of standing, while the rep waits to settle. */
   settleSinceT?: number;
   /** The latest quiet moment before the candidate opened (zero vertical velocity), or null if none was close. */
@@ -144,8 +149,20 @@ export interface RepDetector {
   lastPeakDeg: number | null;
   readonly history: RepTrace;
   repCount: number;
+  /**
+   * Where sets come from: `events` (set-start / set-end lines of the recording) or `pauses` (a new set
+   * after setBreakS without reps). A recording without setsFrom in its header starts in `pauses` and
+   * switches to `events` at its first set line.
+   */
+  setsFrom: 'events' | 'pauses';
+  /** Number of the latest set opened (0: none yet). */
   setIndex: number;
+  /** Sets from pauses: start of the open set, or null. */
   setStartT: number | null;
+  /** Sets from events: each set's [start, end] (end null while it runs), in order. */
+  readonly setWindows: { index: number; start: number; end: number | null }[];
+  /** Sets from events that have ended but wait for the rep under way to complete before their summary. */
+  closingSets: number[];
   lastRepEndT: number | null;
   readonly reps: RepReport[];
   readonly sets: SetSummary[];
@@ -165,10 +182,17 @@ export interface RepDetector {
   seated: boolean;
 }
 
-export function createRepDetector(settings: PatientSettings, options: Partial<RepDetectorOptions> = {}): RepDetector {
+export function createRepDetector(
+  settings: PatientSettings,
+  options: Partial<RepDetectorOptions> = {},
+  setsFrom: RepDetector['setsFrom'] = 'pauses',
+): RepDetector {
   return {
     options: { ...DEFAULT_REP_OPTIONS, ...options },
     settings,
+    setsFrom,
+    setWindows: [],
+    closingSets: [],
     phase: 'standing',
     baselineDeg: 0,
     current: null,
@@ -223,24 +247,92 @@ function alert(d: RepDetector, rep: OpenRep, detail: FaultDetail, t: number): vo
   d.events.push({ type: 'alert', t, index: rep.index, fault: detail.fault, message: detail.message, values: detail.values });
 }
 
-/** Closes the current set (if it has reps) and emits its summary. */
-export function closeSet(d: RepDetector, t: number): void {
+function emitSetSummary(d: RepDetector, index: number, start: number, end: number, t: number): void {
+  if (d.sets.some((s) => s.index === index)) return;
+  const set: SetSummary = { index, start: round3(start), end: round3(end), ...summarizeReps(d.reps.filter((r) => r.set === index)) };
+  d.sets.push(set);
+  d.events.push({ type: 'set-completed', t, set });
+}
+
+/** Sets from pauses: closes the open set (it always has reps) and emits its end and summary. */
+function closePauseSet(d: RepDetector, t: number): void {
   const setReps = d.reps.filter((r) => r.set === d.setIndex);
-  if (d.setIndex > 0 && setReps.length > 0 && !d.sets.some((s) => s.index === d.setIndex)) {
-    const set: SetSummary = { index: d.setIndex, start: setReps[0]!.start, end: setReps[setReps.length - 1]!.end, ...summarizeReps(setReps) };
-    d.sets.push(set);
-    d.events.push({ type: 'set-completed', t, set });
+  if (d.setIndex > 0 && d.setStartT !== null && setReps.length > 0) {
+    const end = setReps[setReps.length - 1]!.end;
+    d.events.push({ type: 'set-ended', t, index: d.setIndex, end });
+    emitSetSummary(d, d.setIndex, setReps[0]!.start, end, t);
   }
   d.setStartT = null;
+}
+
+/** The first set line of a recording without `setsFrom`: from here on sets come from the lines. */
+function switchToEventSets(d: RepDetector, t: number): void {
+  if (d.setsFrom === 'events') return;
+  closePauseSet(d, t);
+  d.setsFrom = 'events';
+}
+
+/** Summaries of ended sets once no rep is under way (a rep that began in a set is part of its summary). */
+function completeEndedSets(d: RepDetector, t: number): void {
+  if (d.current || d.closingSets.length === 0) return;
+  for (const index of d.closingSets.splice(0)) {
+    const w = d.setWindows.find((s) => s.index === index)!;
+    emitSetSummary(d, index, w.start, w.end ?? t, t);
+  }
+}
+
+/** A `set-end` line at t (or the end of the data): the running set ends. Ignored when no set runs. */
+export function endSet(d: RepDetector, t: number): void {
+  switchToEventSets(d, t);
+  const running = d.setWindows.find((w) => w.end === null);
+  if (!running) return;
+  running.end = t;
+  d.events.push({ type: 'set-ended', t, index: running.index, end: round3(t) });
+  d.closingSets.push(running.index);
+  completeEndedSets(d, t);
+}
+
+/** A `set-start` line at t: a running set ends there and the next one begins. */
+export function startSet(d: RepDetector, t: number): void {
+  switchToEventSets(d, t);
+  endSet(d, t);
+  d.setIndex++;
+  d.setWindows.push({ index: d.setIndex, start: t, end: null });
+  d.events.push({ type: 'set-started', t, index: d.setIndex, start: round3(t) });
+}
+
+/**
+ * THE rule for which set a rep belongs to (the only one: the bridge stores and the dashboard shows
+ * `RepReport.set`). Sets from events: the set running at the rep's start (a rep starting at the very
+ * instant one set ends and the next begins is in the next); when none ran then, the set that began at
+ * most setStartGraceS after the rep's start (the patient moved just before the clinician pressed
+ * "start set"). Sets from pauses: the set the rep opened or continued. Undefined: outside any set.
+ */
+export function setOfRep(d: RepDetector, repStartT: number): number | undefined {
+  if (d.setsFrom === 'pauses') return d.setIndex > 0 ? d.setIndex : undefined;
+  let set: number | undefined;
+  for (let i = d.setWindows.length - 1; i >= 0 && set === undefined; i--) {
+    const w = d.setWindows[i]!;
+    if (w.start <= repStartT && (w.end === null || repStartT <= w.end)) set = w.index;
+  }
+  if (set === undefined) {
+    const next = d.setWindows.find((w) => w.start > repStartT);
+    if (next && next.start - repStartT <= d.options.setStartGraceS) set = next.index;
+  }
+  // A set's summary is final once emitted: a rep found only after it (its onset reaching back over
+  // the set's end) is outside it rather than missing from the summary.
+  return set !== undefined && !d.sets.some((s) => s.index === set) ? set : undefined;
 }
 
 function confirm(d: RepDetector, rep: OpenRep, t: number): void {
   rep.confirmed = true;
   const start = d.history.t[rep.startIdx]!;
-  if (d.setIndex === 0 || d.setStartT === null || (d.lastRepEndT !== null && start - d.lastRepEndT > d.options.setBreakS)) {
-    if (d.setIndex > 0) closeSet(d, t);
+  const pause = d.setStartT === null || (d.lastRepEndT !== null && start - d.lastRepEndT > d.options.setBreakS);
+  if (d.setsFrom === 'pauses' && pause) {
+    closePauseSet(d, t);
     d.setIndex++;
     d.setStartT = start;
+    d.events.push({ type: 'set-started', t, index: d.setIndex, start: round3(start) });
   }
   d.repCount++;
   rep.index = d.repCount;
@@ -307,9 +399,9 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkW
   const hipShare = pelvisAtBottom !== null && trunkAtBottom !== null && trunkAtBottom > 1 ? Math.max(0, Math.min(1, pelvisAtBottom / trunkAtBottom)) : null;
   const sink = sinkWindow ? sacrumSinkM(h, sinkWindow[0], sinkWindow[1]) : sacrumSinkM(trace, timing.start - 0.3, timing.end + 0.3);
   const details = [
-    lumbarRounding(peakLumbar, d.settings),
+    lumbarRounding(peakLumbar, rep.settings),
     kneeDominant(sink, peakPelvis, d.options.kneeDominance),
-    tooFast(timing.descentS, timing.ascentS, d.settings),
+    tooFast(timing.descentS, timing.ascentS, rep.settings),
   ].filter((x): x is FaultDetail => x !== null);
   const report: RepReport = {
     index: rep.index,
@@ -325,8 +417,9 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkW
     faults: details.map((x) => x.fault),
     faultDetails: details,
     sacrumDropM: sink === null ? null : round3(sink),
-    set: d.setIndex,
   };
+  const set = setOfRep(d, timing.start);
+  if (set !== undefined) report.set = set;
   if (rep.missingS > 0) report.missingS = round3(rep.missingS);
   // Faults found only now (knee dominance from the two-sided estimate, rounding missed during a gap) still alert.
   for (const detail of details) alert(d, rep, detail, t);
@@ -360,7 +453,7 @@ function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], d
   const quietBeforeT = d.lastQuietT !== null && t - d.lastQuietT <= d.options.quietLookbackS && d.lastQuietT >= floorT ? d.lastQuietT : null;
   return {
     driver, index: 0, startIdx: start, openT: t, confirmed: false, phase: 'descent', peakDeg: depth, peakT: t,
-    alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg,
+    alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg, settings: d.settings,
     quietBeforeT, peakSideDeg: 0, lastHeightCheckT: -Infinity, fromSeat: d.seated,
   };
 }
@@ -485,6 +578,11 @@ function followBaseline(d: RepDetector, f: BodyFrame, trunk: number, rel: number
 
 /** Feeds one body frame. Events accumulate in `events`. */
 export function updateReps(d: RepDetector, f: BodyFrame): void {
+  updateRepState(d, f);
+  completeEndedSets(d, f.t);
+}
+
+function updateRepState(d: RepDetector, f: BodyFrame): void {
   const o = d.options;
   const dt = d.lastT > 0 ? f.t - d.lastT : 0;
   d.lastT = f.t;
@@ -555,7 +653,7 @@ export function updateReps(d: RepDetector, f: BodyFrame): void {
 
   // Live alerts: lumbar rounding the moment it crosses the limit.
   if (f.lumbarDeg !== null) {
-    const rounding = lumbarRounding(f.lumbarDeg, d.settings);
+    const rounding = lumbarRounding(f.lumbarDeg, rep.settings);
     if (rounding) alert(d, rep, rounding, f.t);
   }
 
@@ -647,6 +745,8 @@ export function finishReps(d: RepDetector): string[] {
     d.repCount--;
   }
   d.current = null;
-  closeSet(d, d.lastT);
+  if (d.setsFrom === 'pauses') closePauseSet(d, d.lastT);
+  else endSet(d, d.lastT);
+  completeEndedSets(d, d.lastT);
   return warnings;
 }

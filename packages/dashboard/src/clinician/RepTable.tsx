@@ -4,10 +4,8 @@ import { useTranslation } from 'react-i18next';
 import type { RepReport } from '@hinge/protocol';
 import { deg, formatValues, percent, seconds } from './format';
 
-/** `setIndex`: the clinician's set (start set / stop set) the rep fell in, null outside any set. */
-type RepRow = RepReport & { setIndex: number | null };
-
-export function RepTable({ reps, caption }: { reps: readonly RepRow[]; caption: string }) {
+/** The set column is the analysis' `RepReport.set` (its one rule; absent: outside any set), live and stored alike. */
+export function RepTable({ reps, caption }: { reps: readonly RepReport[]; caption: string }) {
   const { t } = useTranslation();
   return (
     <table className="reps" data-testid="rep-table">
@@ -32,7 +30,7 @@ export function RepTable({ reps, caption }: { reps: readonly RepRow[]; caption: 
         {reps.map((r) => (
           <tr key={r.index} className={r.faults.length > 0 ? 'rep-faulty' : 'rep-clean'}>
             <th scope="row">{r.index}</th>
-            <td>{r.setIndex ?? '–'}</td>
+            <td>{r.set ?? '–'}</td>
             <td>{deg(r.peakTrunkDeg)}</td>
             <td>{deg(r.peakPelvisDeg)}</td>
             <td>{deg(r.peakLumbarDeg)}</td>

@@ -7,7 +7,6 @@ import type { DisplayLink, SessionState } from '@hinge/protocol';
 import { useConnectionStatus, useRunningSessions, useServices, useSessionStore } from '../appContext';
 import { AngleChart } from '../chart/AngleChart';
 import { routeHash } from '../route';
-import { setOfRep } from '../live/setOfRep';
 import { AlertFeed } from './AlertFeed';
 import { CalibrationWizard } from './CalibrationWizard';
 import { RepTable } from './RepTable';
@@ -180,7 +179,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
 
       <section className="panel wide" aria-labelledby="reps-title">
         <h2 id="reps-title">{t('live.details')}</h2>
-        <RepTable reps={live.reps.map((r) => ({ ...r, setIndex: setOfRep(session.sets, r.start) }))} caption={t('live.tableCaption', { count: live.reps.length, limit: deg(session.settings.lumbarLimitDeg, 0) })} />
+        <RepTable reps={live.reps} caption={t('live.tableCaption', { count: live.reps.length, limit: deg(session.settings.lumbarLimitDeg, 0) })} />
       </section>
     </div>
   );

@@ -4,7 +4,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DEFAULT_SETTINGS } from '@hinge/analysis';
-import { LOADS, type CreateSessionBody, type Patient, type RecordingEntry, type SensorPlacements, type SessionState, type SourceSpec } from '@hinge/protocol';
+import { LOADS, SETTINGS_BOUNDS as B, settingsProblems, type CreateSessionBody, type Patient, type RecordingEntry, type SensorPlacements, type SessionState, type SourceSpec } from '@hinge/protocol';
 import { useResource, useServices } from '../appContext';
 import { deg, seconds } from './format';
 import { routeHash } from '../route';
@@ -70,6 +70,8 @@ export function SessionSetup() {
       if (tempo !== '') settings.tempoMinS = Number(tempo);
       if (targetReps !== '') settings.targetReps = Number(targetReps);
       if (targetSets !== '') settings.targetSets = Number(targetSets);
+      const problems = settingsProblems(settings);
+      if (problems.length > 0) throw new Error(problems.join('; '));
       const body: CreateSessionBody = { patientId: id, exercise: 'hip-hinge', settings, source };
       if (label.trim() !== '') body.label = label.trim();
       const session = await api.send<SessionState>('POST', '/api/sessions', body);
@@ -134,7 +136,7 @@ export function SessionSetup() {
         <legend>{t('setup.painAndLoad')}</legend>
         <label>
           {t('setup.painBefore')}
-          <input type="number" min={0} max={10} step={1} value={pain} onChange={(e) => setPain(e.target.value)} aria-describedby="pain-guidance" />
+          <input type="number" min={B.painLevel.min} max={B.painLevel.max} step={1} value={pain} onChange={(e) => setPain(e.target.value)} aria-describedby="pain-guidance" />
         </label>
         <p id="pain-guidance" className={guidance.tone === 'warn' ? 'warn' : 'hint'} role="status">
           {guidance.tone === 'warn' ? '⚠ ' : ''}
@@ -154,10 +156,10 @@ export function SessionSetup() {
 
       <fieldset>
         <legend>{t('setup.limitsTitle')}</legend>
-        <NumberField label={t('setup.limit')} value={limit} onChange={setLimit} min={0} max={90} step={1} placeholder={t('setup.defaultValue', { value: deg(DEFAULT_SETTINGS.lumbarLimitDeg, 0) })} />
-        <NumberField label={t('setup.tempo')} value={tempo} onChange={setTempo} min={0} max={10} step={0.1} placeholder={t('setup.defaultValue', { value: seconds(DEFAULT_SETTINGS.tempoMinS, 1) })} />
-        <NumberField label={t('setup.targetReps')} value={targetReps} onChange={setTargetReps} min={1} max={100} step={1} placeholder={t('setup.defaultValue', { value: DEFAULT_SETTINGS.targetReps })} />
-        <NumberField label={t('setup.targetSets')} value={targetSets} onChange={setTargetSets} min={1} max={20} step={1} placeholder={t('setup.defaultValue', { value: DEFAULT_SETTINGS.targetSets })} />
+        <NumberField label={t('setup.limit')} value={limit} onChange={setLimit} min={B.lumbarLimitDeg.min} max={B.lumbarLimitDeg.max} step={1} placeholder={t('setup.defaultValue', { value: deg(DEFAULT_SETTINGS.lumbarLimitDeg, 0) })} />
+        <NumberField label={t('setup.tempo')} value={tempo} onChange={setTempo} min={B.tempoMinS.min} max={B.tempoMinS.max} step={0.1} placeholder={t('setup.defaultValue', { value: seconds(DEFAULT_SETTINGS.tempoMinS, 1) })} />
+        <NumberField label={t('setup.targetReps')} value={targetReps} onChange={setTargetReps} min={B.targetReps.min} max={B.targetReps.max} step={1} placeholder={t('setup.defaultValue', { value: DEFAULT_SETTINGS.targetReps })} />
+        <NumberField label={t('setup.targetSets')} value={targetSets} onChange={setTargetSets} min={B.targetSets.min} max={B.targetSets.max} step={1} placeholder={t('setup.defaultValue', { value: DEFAULT_SETTINGS.targetSets })} />
       </fieldset>
 
       <fieldset>

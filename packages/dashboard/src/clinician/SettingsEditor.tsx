@@ -2,7 +2,7 @@
 // in the next `session` snapshot.
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PatientSettings, SettingsPatch } from '@hinge/protocol';
+import { SETTINGS_BOUNDS as B, settingsProblems, type PatientSettings, type SettingsPatch } from '@hinge/protocol';
 
 interface Props {
   settings: PatientSettings;
@@ -15,10 +15,10 @@ export function SettingsEditor({ settings, canControl, onSave }: Props) {
   const [draft, setDraft] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const fields = [
-    ['lumbarLimitDeg', t('setup.limit'), 0, 90, 1],
-    ['tempoMinS', t('setup.tempo'), 0, 10, 0.1],
-    ['targetReps', t('setup.targetReps'), 1, 100, 1],
-    ['targetSets', t('setup.targetSets'), 1, 20, 1],
+    ['lumbarLimitDeg', t('setup.limit'), B.lumbarLimitDeg.min, B.lumbarLimitDeg.max, 1],
+    ['tempoMinS', t('setup.tempo'), B.tempoMinS.min, B.tempoMinS.max, 0.1],
+    ['targetReps', t('setup.targetReps'), B.targetReps.min, B.targetReps.max, 1],
+    ['targetSets', t('setup.targetSets'), B.targetSets.min, B.targetSets.max, 1],
   ] as const;
 
   async function submit(event: FormEvent) {
@@ -29,6 +29,11 @@ export function SettingsEditor({ settings, canControl, onSave }: Props) {
       if (text !== undefined && text !== '') patch[key] = Number(text);
     }
     if (Object.keys(patch).length === 0) return;
+    const problems = settingsProblems(patch);
+    if (problems.length > 0) {
+      setMessage({ error: true, text: problems.join('; ') });
+      return;
+    }
     try {
       await onSave(patch);
       setDraft({});

@@ -21,7 +21,7 @@ function rep(index: number, faults: RepReport['faults'] = []): RepReport {
 describe('applyAnalysisEvent', () => {
   it('follows a rep from start through phases to completion', () => {
     const events: AnalysisEvent[] = [
-      { type: 'calibrated', t: 2.4, start: 0.2, end: 2.4 },
+      { type: 'calibrated', t: 2.4, start: 0.2, end: 2.4, final: false },
       { type: 'rep-started', t: 5, index: 1 },
       { type: 'phase', t: 6.5, index: 1, phase: 'bottom' },
       { type: 'phase', t: 6.8, index: 1, phase: 'ascent' },
@@ -68,7 +68,7 @@ describe('applyAnalysisEvent', () => {
     const failed = applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'calibration-warning', t: 3, message: 'moved while standing still' });
     expect(failed.calibration).toEqual({ status: 'problem', message: 'moved while standing still' });
     const ok = applyAnalysisEvents(failed, [
-      { type: 'calibrated', t: 6, start: 4, end: 6 },
+      { type: 'calibrated', t: 6, start: 4, end: 6, final: false },
       { type: 'calibration-warning', t: 7, message: 'bends were too shallow to find the axis' },
     ]);
     expect(ok.calibration.status).toBe('calibrated');
@@ -94,10 +94,10 @@ describe('cleanRepShare', () => {
   });
 
   it('records when the bends have shown the flexion axis, and forgets it at a new calibration', () => {
-    const calibrated = applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'calibrated', t: 2, start: 0.5, end: 2 });
+    const calibrated = applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'calibrated', t: 2, start: 0.5, end: 2, final: false });
     const withAxis = applyAnalysisEvent(calibrated, { type: 'bend-axis', t: 6.5 });
     expect(withAxis.calibration).toEqual({ status: 'calibrated', start: 0.5, end: 2, axisFoundT: 6.5 });
-    const recalibrated = applyAnalysisEvent(withAxis, { type: 'calibrated', t: 30, start: 28, end: 30 });
+    const recalibrated = applyAnalysisEvent(withAxis, { type: 'calibrated', t: 30, start: 28, end: 30, final: false });
     expect(recalibrated.calibration).toEqual({ status: 'calibrated', start: 28, end: 30 });
     expect(applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'bend-axis', t: 1 }).calibration).toEqual({ status: 'waiting' });
   });

@@ -55,8 +55,11 @@ export const INITIAL_SESSION_STATE: LiveSessionState = {
 export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent): LiveSessionState {
   const next = { ...state, lastEventT: event.t };
   switch (event.type) {
-    case 'calibrated':
-      return { ...next, calibration: { status: 'calibrated', start: event.start, end: event.end } };
+    case 'calibrated': {
+      // The same neutral settled (final window) keeps what the bends have shown since it was taken.
+      const same = state.calibration.status === 'calibrated' && state.calibration.start === event.start ? state.calibration : null;
+      return { ...next, calibration: { status: 'calibrated', start: event.start, end: event.end, ...(same?.axisFoundT !== undefined ? { axisFoundT: same.axisFoundT } : {}) } };
+    }
     case 'bend-axis':
       if (state.calibration.status !== 'calibrated') return next;
       return { ...next, calibration: { ...state.calibration, axisFoundT: event.t } };

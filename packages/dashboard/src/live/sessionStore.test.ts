@@ -55,6 +55,29 @@ describe('createSessionStore', () => {
     expect(conn.followed).toEqual([]);
   });
 
+  it('rebuilds alerts, reps, sets and calibration from the snapshot a (re)subscription brings', () => {
+    const conn = fakeConnection();
+    const store = createSessionStore(conn, 's1', nothingStored);
+    conn.emit({ type: 'event', sessionId: 's1', event: { type: 'rep-started', t: 30, index: 3 } });
+    conn.emit({
+      type: 'snapshot',
+      sessionId: 's1',
+      events: [
+        { type: 'calibrated', t: 2, start: 0.5, end: 2, final: false },
+        { type: 'calibrated', t: 4, start: 0.5, end: 3.5, final: true },
+        { type: 'alert', t: 6, index: 1, fault: 'lumbar-rounding', message: 'm', values: { peakLumbarDeg: 25 } },
+        { type: 'rep-completed', t: 8, rep: { ...rep(1), faults: ['lumbar-rounding'] } },
+        { type: 'rep-completed', t: 12, rep: rep(2) },
+      ],
+    });
+    const live = store.getSnapshot().live;
+    expect(live.alerts.map((a) => [a.repIndex, a.fault])).toEqual([[1, 'lumbar-rounding']]);
+    expect(live.reps.map((r) => r.index)).toEqual([1, 2]);
+    expect(live.calibration).toEqual({ status: 'calibrated', start: 0.5, end: 3.5 });
+    expect(live.currentRep).toBe(3); // the rep in progress is kept
+    store.dispose();
+  });
+
   it('ignores an angle frame whose columns differ in length', () => {
     const conn = fakeConnection();
     const store = createSessionStore(conn, 's1', nothingStored);

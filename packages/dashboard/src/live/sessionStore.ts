@@ -4,12 +4,14 @@
 // messages only); charts and the patient figure read the ring and `latestAngles` once per animation frame.
 //
 // History comes over REST (`GET /api/sessions/:id`: state and stored reps), live updates over the
-// WebSocket. The REST detail is loaded when the store is made, again after every (re)connect (a `hello`),
-// and whenever a snapshot counts more reps than the store holds (events sent while we were away are
-// gone). A session that is no longer running cannot be subscribed to; its REST state is what we show.
+// WebSocket. Subscribing to a running session brings a `snapshot`: every analysis event so far (reps,
+// alerts, sets, calibration, warnings), from which the live view is rebuilt exactly as a client present
+// all along built it. The REST detail is loaded when the store is made, again after every (re)connect
+// (a `hello`), and whenever a session message counts more reps than the store holds. A session that is
+// no longer running cannot be subscribed to; its REST state is what we show.
 import type { AngleSample, SensorStatusMessage, ServerMessage, SessionDetail, SessionState } from '@hinge/protocol';
 import { createSeriesRing, type SeriesRing } from '../chart/seriesRing';
-import { INITIAL_SESSION_STATE, applyAnalysisEvent, type LiveSessionState } from './sessionState';
+import { INITIAL_SESSION_STATE, applyAnalysisEvent, applyAnalysisEvents, type LiveSessionState } from './sessionState';
 import type { BridgeConnection } from '../connection/bridgeConnection';
 
 /** 60 s of 100 Hz angles. */
@@ -100,6 +102,13 @@ export function createSessionStore(
         if (message.sessionId !== sessionId) return;
         update({ live: applyAnalysisEvent(snapshot.live, message.event) });
         return;
+      case 'snapshot': {
+        if (message.sessionId !== sessionId) return;
+        // The whole history so far replaces what we held; the rep in progress (its phase) is not history.
+        const rebuilt = applyAnalysisEvents(INITIAL_SESSION_STATE, message.events);
+        update({ live: { ...rebuilt, currentRep: snapshot.live.currentRep, phase: snapshot.live.phase } });
+        return;
+      }
       case 'sensor-status':
         if (message.sessionId !== sessionId) return;
         update({ sensors: message });

@@ -1,5 +1,7 @@
 // Command-line options for per-patient settings, shared by the commands that analyse recordings.
-import { LOADS, type Load, type PatientSettings } from '@hinge/protocol';
+// Bounds and checks are the protocol's settings schema (SETTINGS_BOUNDS, settingsProblems), as for REST,
+// WebSocket and the dashboard: an out-of-range value is refused, never replaced.
+import { LOADS, SETTINGS_BOUNDS as B, settingsProblems, type PatientSettings } from '@hinge/protocol';
 import { CliError } from './command';
 
 export const settingsOptions = {
@@ -9,32 +11,26 @@ export const settingsOptions = {
   load: { type: 'string' },
 } as const;
 
-export const settingsUsage = `  --lumbar-limit DEG  lumbar flexion allowed during a rep (default 20)
-  --tempo S           shortest acceptable descent or ascent (default 1.0)
-  --pain N            pain level 0-10 (default: the recording's subject.painLevel)
-  --load KIND         none | dowel | band | weights`;
+export const settingsUsage = `  --lumbar-limit DEG  lumbar flexion allowed during a rep, ${B.lumbarLimitDeg.min}-${B.lumbarLimitDeg.max} (default: the recording's, else 20)
+  --tempo S           shortest acceptable descent or ascent, ${B.tempoMinS.min}-${B.tempoMinS.max} (default: the recording's, else 1.0)
+  --pain N            pain level ${B.painLevel.min}-${B.painLevel.max} (default: the recording's)
+  --load KIND         ${LOADS.join(' | ')}
+  (these replace the recording header's settings at t = 0; its later settings lines still apply)`;
 
-function number(name: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    throw new CliError(`--${name} must be a number from ${min} to ${max}, not "${text}"`, 2);
-  }
-  return value;
-}
+const OPTION_OF: Record<string, string> = { lumbarLimitDeg: 'lumbar-limit', tempoMinS: 'tempo', painLevel: 'pain', load: 'load' };
 
 export function parseSettings(values: Record<string, string | boolean | undefined>): Partial<PatientSettings> {
-  const settings: Partial<PatientSettings> = {};
-  const limit = number('lumbar-limit', values['lumbar-limit'] as string | undefined, 1, 90);
-  if (limit !== undefined) settings.lumbarLimitDeg = limit;
-  const tempo = number('tempo', values.tempo as string | undefined, 0, 10);
-  if (tempo !== undefined) settings.tempoMinS = tempo;
-  const pain = number('pain', values.pain as string | undefined, 0, 10);
-  if (pain !== undefined) settings.painLevel = pain;
-  const load = values.load as string | undefined;
-  if (load !== undefined) {
-    if (!(LOADS as readonly string[]).includes(load)) throw new CliError(`--load must be one of ${LOADS.join(', ')}, not "${load}"`, 2);
-    settings.load = load as Load;
+  const settings: Record<string, unknown> = {};
+  for (const [key, option] of Object.entries(OPTION_OF)) {
+    const text = values[option];
+    if (typeof text !== 'string') continue;
+    if (key !== 'load' && (text.trim() === '' || !Number.isFinite(Number(text)))) throw new CliError(`--${option} must be a number, not "${text}"`, 2);
+    settings[key] = key === 'load' ? text : Number(text);
   }
-  return settings;
+  const problems = settingsProblems(settings);
+  if (problems.length > 0) {
+    const named = problems.map((p) => p.replace(/^(\w+)/, (key: string) => `--${OPTION_OF[key] ?? key}`));
+    throw new CliError(named.join('; '), 2);
+  }
+  return settings as Partial<PatientSettings>;
 }

@@ -105,9 +105,9 @@ export interface AnalysisFunctions {
 }
 
 export const realAnalysis: AnalysisFunctions = {
-  createAnalyzer: (header, settings) => createSessionAnalyzer(header, settings),
-  analyzeOffline: (header, lines, settings) => analyzeRecordingLines(header, lines, settings, { angles: false }),
-  analyzeWithAngles: (header, lines, settings) => analyzeRecordingLines(header, lines, settings, { angles: true }),
+  createAnalyzer: (header) => createSessionAnalyzer(header),
+  analyzeOffline: (header, lines, overrides) => analyzeRecordingLines(header, lines, overrides, { angles: false }),
+  analyzeWithAngles: (header, lines, overrides) => analyzeRecordingLines(header, lines, overrides, { angles: true }),
   defaultSettings: DEFAULT_SETTINGS,
 };
 
@@ -143,7 +143,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     archive,
     station: options.station ?? null,
     reviewOnly: options.reviewOnly ?? false,
-    recordingsDir: layout.recordings,
+    layout,
     defaultSettings: analysis.defaultSettings,
     createAnalyzer: analysis.createAnalyzer,
     analyzeOffline: analysis.analyzeOffline,

@@ -1,20 +1,24 @@
 // Closing sessions that a crash left open. A session still marked `live` when the bridge starts was
 // interrupted (kill -9, power loss). Its recording holds everything up to the last flush; this
 // module cuts off a half-written last line, appends an `interrupted` event, re-analyses the file,
-// stores reps and summary, and marks the session `interrupted`. On a full or read-only disk nothing is
+// stores what the analysis emits (reps, sets, calibration, settings, summary: what a live session
+// would have stored), and marks the session `interrupted`. On a full or read-only disk nothing is
 // left half done: the `interrupted` line is removed again when the database cannot record the
 // recovery, and the error goes up (start-up reports it as one HINGE_ERR_STORAGE line).
 import { openSync, closeSync, ftruncateSync, fstatSync, readSync, truncateSync, writeSync, existsSync } from 'node:fs';
 import type { AnalysisDocument, PatientSettings, RecordingHeader, RecordingLine } from '@hinge/protocol';
 import { readRecording } from '../recording/reader';
 import type { SessionRow, Store } from '../storage/store';
-import { setIndexAt } from './live-session';
+import { resolveRecordingPath } from '../storage/archive';
+import type { DataDirLayout } from '../storage/data-dir';
+import { addWarnings, storeAnalysisDocument } from './session-record';
 import { isStorageError } from '../storage/storage-error';
 
+/** Analysis of a whole recording; `overrides` replace the header's settings at t = 0 (see legacySettings). */
 export type OfflineAnalyzer = (
   header: RecordingHeader,
   lines: Iterable<RecordingLine>,
-  settings: PatientSettings,
+  overrides?: Partial<PatientSettings>,
 ) => AnalysisDocument;
 
 const TAIL_BLOCK_BYTES = 64 * 1024;
@@ -63,35 +67,31 @@ function appendWholeLine(file: string, line: string): () => void {
   return () => truncateSync(file, size);
 }
 
-export async function recoverInterruptedSession(row: SessionRow, store: Store, analyze: OfflineAnalyzer): Promise<SessionRow> {
-  const warnings = [...row.warnings];
-  let lastT = row.lastT;
-  let summary = row.summary;
-  const sets = store.listSets(row.id);
+/**
+ * Closes a session a crash left open: its recording (cut to whole lines, an `interrupted` line
+ * appended) is analysed again and what the analysis emits replaces the stored reps, sets,
+ * calibration and settings, exactly as `hinge analyze` of the same file reports them.
+ */
+export async function recoverInterruptedSession(
+  row: SessionRow,
+  store: Store,
+  layout: Pick<DataDirLayout, 'root'>,
+  analyze: OfflineAnalyzer,
+): Promise<SessionRow> {
+  let recovered: SessionRow = row;
+  const warnings: string[] = [];
   /** Takes the `interrupted` line out again (the database could not record the recovery). */
   let undoAppend: (() => void) | null = null;
-  if (row.recordingPath && existsSync(row.recordingPath)) {
-    const cut = truncateToLastWholeLine(row.recordingPath);
+  const file = row.recordingPath ? resolveRecordingPath(layout.root, row.recordingPath) : null;
+  if (file && existsSync(file)) {
+    const cut = truncateToLastWholeLine(file);
     if (cut > 0) warnings.push(`recording ended mid-line after the interruption; ${cut} bytes of a partial line removed`);
     try {
-      const { header, lines } = await readRecording(row.recordingPath, { mode: 'lenient' });
+      const { header, lines } = await readRecording(file, { mode: 'lenient' });
+      let lastT = row.lastT;
       for (const line of lines) if (line.t > lastT) lastT = line.t;
-      undoAppend = appendWholeLine(row.recordingPath, JSON.stringify({ t: lastT, event: 'interrupted' }) + '\n');
-      for (const set of sets) {
-        if (set.end !== null) continue;
-        set.end = lastT;
-        store.upsertSet(row.id, set);
-      }
-      const doc = analyze(header, lines, row.settings);
-      summary = doc.summary;
-      store.transaction(() => {
-        store.deleteReps(row.id);
-        for (const rep of doc.reps) store.upsertRep(row.id, { ...rep, setIndex: setIndexAt(sets, rep.start) });
-      });
-      for (const set of doc.summary.sets ?? []) {
-        const stored = sets.find((s) => s.index === set.index);
-        if (stored) store.upsertSet(row.id, { ...stored, summary: set });
-      }
+      undoAppend = appendWholeLine(file, JSON.stringify({ t: lastT, event: 'interrupted' }) + '\n');
+      recovered = { ...storeAnalysisDocument(store, row, analyze(header, lines, legacySettings(header, row))), lastT };
     } catch (error) {
       if (isStorageError(error)) {
         undoAppend?.();
@@ -99,12 +99,12 @@ export async function recoverInterruptedSession(row: SessionRow, store: Store, a
       }
       warnings.push(`recording could not be re-analysed after the interruption: ${(error as Error).message}`);
     }
-  } else if (row.recordingPath) {
+  } else if (file) {
     warnings.push('recording file is missing');
   }
   warnings.push('session was interrupted (the bridge stopped without closing it); recovered on restart');
-  const endedAt = row.startedAt ? new Date(Date.parse(row.startedAt) + lastT * 1000).toISOString() : new Date().toISOString();
-  const recovered: SessionRow = { ...row, status: 'interrupted', lastT, summary, warnings, endedAt };
+  const endedAt = row.startedAt ? new Date(Date.parse(row.startedAt) + recovered.lastT * 1000).toISOString() : new Date().toISOString();
+  recovered = { ...recovered, status: 'interrupted', warnings: addWarnings(recovered.warnings, warnings), endedAt };
   try {
     store.updateSession(recovered);
   } catch (error) {
@@ -112,4 +112,12 @@ export async function recoverInterruptedSession(row: SessionRow, store: Store, a
     throw error;
   }
   return recovered;
+}
+
+/**
+ * Settings for analysing a session's recording again: none beyond the file's own (header, `settings`
+ * lines), except for recordings made before headers carried settings, which get the session's stored ones.
+ */
+export function legacySettings(header: RecordingHeader, row: Pick<SessionRow, 'settings'>): Partial<PatientSettings> {
+  return header.settings ? {} : row.settings;
 }

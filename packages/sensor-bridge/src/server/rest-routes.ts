@@ -36,6 +36,7 @@ import {
 import { readRecording } from '../recording/reader';
 import type { RecordingCopy } from '../storage/archive';
 import type { SessionRow } from '../storage/store';
+import { legacySettings } from './recovery';
 import { accessOf, isLoopbackHost, type Access } from './auth';
 import { HingeError } from './errors';
 import { writeReportPdf } from '../report/report-pdf';
@@ -231,11 +232,11 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
     const tags = ['exports'];
     app.get('/sessions/:id/analysis', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(SessionAnalysis) } }, async (request) => {
       const { row, header, lines } = await storedRecording(request.params.id);
-      return app.bridge.analysis.analyzeOffline(header, lines, row.settings);
+      return app.bridge.analysis.analyzeOffline(header, lines, legacySettings(header, row));
     });
     app.get('/sessions/:id/angles', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(AngleSeries) } }, async (request) => {
       const { row, header, lines } = await storedRecording(request.params.id);
-      return app.bridge.analysis.analyzeWithAngles(header, lines, row.settings).angles ?? EMPTY_ANGLES;
+      return app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row)).angles ?? EMPTY_ANGLES;
     });
     app.get('/sessions/:id/export/recording', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse('application/x-ndjson', 'the recording (docs/recording-format.md)') } }, async (request, reply) => {
       const row = await hub.sessionRow(request.params.id);
@@ -253,7 +254,7 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
       { preHandler: clinician, schema: { tags, params: IdParams, querystring: CsvQuery, response: fileResponse('text/csv', 'angle series: t, pelvisDeg, trunkDeg, lumbarDeg') } },
       async (request, reply) => {
         const { row, header, lines } = await storedRecording(request.params.id);
-        const angles = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings).angles ?? EMPTY_ANGLES;
+        const angles = app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row)).angles ?? EMPTY_ANGLES;
         return reply
           .type('text/csv')
           .header('content-disposition', `attachment; filename="${row.id}-angles.csv"`)
@@ -312,7 +313,7 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
         if (copy) {
           try {
             const { header, lines } = await readRecording(copy.file, { mode: 'lenient' });
-            angles = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings).angles ?? null;
+            angles = app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row)).angles ?? null;
           } finally {
             await copy.release();
           }
@@ -324,7 +325,7 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
     );
     app.get('/sessions/:id/export/session.mcap', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse('application/octet-stream', 'MCAP file for Foxglove / Lichtblick') } }, async (request, reply) => {
       const { row, header, lines } = await storedRecording(request.params.id);
-      const doc = app.bridge.analysis.analyzeWithAngles(header, lines, row.settings);
+      const doc = app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row));
       const dir = await mkdtemp(path.join(tmpdir(), 'hinge-mcap-'));
       const file = path.join(dir, `${row.id}.mcap`);
       try {

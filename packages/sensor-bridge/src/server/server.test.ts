@@ -2,7 +2,7 @@
 // lifecycle, stored sets and reps, exports, bad requests and messages, access control.
 // The server's machinery is tested with a mechanical stand-in analysis (test-support/standin-analysis.ts)
 // so these checks do not depend on analysis accuracy.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -163,6 +163,30 @@ describe('session lifecycle over REST (inject)', () => {
     expect(networkHosts('0.0.0.0')).not.toContain('127.0.0.1');
   });
 
+  it('a data directory moved elsewhere (restored backup) serves every export from its new place', async () => {
+    const original = mkdtempSync(path.join(tmpdir(), 'hinge-data-'));
+    const app = await makeApp({ dataDir: original });
+    const session = await createPatientAndSession(app, { kind: 'replay', recording: 'short.jsonl', speed: 20 });
+    await until(async () => (await app.inject({ url: `/api/sessions/${session.id}` })).json().status === 'stopped', 15_000);
+    const exports = ['export/recording', 'export/angles.csv', 'export/reps.csv', 'export/about.json', 'export/fhir.json', 'export/report.pdf', 'export/session.mcap', 'analysis'];
+    const sameBytes = ['export/recording', 'export/angles.csv', 'export/reps.csv', 'export/about.json', 'analysis'];
+    const before = new Map<string, string>();
+    for (const e of exports) before.set(e, (await app.inject({ url: `/api/sessions/${session.id}/${e}` })).body);
+    expect(app.bridge.store.getSession(session.id)?.recordingPath).toMatch(/^recordings[/\\]/);
+    await app.close();
+    apps.splice(apps.indexOf(app), 1);
+
+    const moved = path.join(mkdtempSync(path.join(tmpdir(), 'hinge-restored-')), 'data');
+    dirs.push(path.dirname(moved));
+    renameSync(original, moved);
+    const restored = await makeApp({ dataDir: moved });
+    for (const e of exports) {
+      const res = await restored.inject({ url: `/api/sessions/${session.id}/${e}` });
+      expect({ e, statusCode: res.statusCode }).toEqual({ e, statusCode: 200 });
+      if (sameBytes.includes(e)) expect(res.body).toBe(before.get(e));
+    }
+  });
+
   it('answers bad requests with codes and stable messages, and keeps running', async () => {
     const app = await makeApp();
     const session = await createPatientAndSession(app);
@@ -171,6 +195,9 @@ describe('session lifecycle over REST (inject)', () => {
       ['POST', '/api/patients', { name: 'x', admin: true }, 400, 'HINGE_ERR_BAD_MESSAGE'],
       ['POST', '/api/sessions', { patientId: 'p_nobody' }, 404, 'HINGE_ERR_PATIENT_NOT_FOUND'],
       ['POST', '/api/sessions', { patientId: session.patientId, settings: { lumbarLimitDeg: 400 } }, 400, 'HINGE_ERR_BAD_MESSAGE'],
+      // A limit of 0 is refused (it used to be stored, then silently replaced by 20 in the analysis).
+      ['POST', '/api/sessions', { patientId: session.patientId, settings: { lumbarLimitDeg: 0 } }, 400, 'HINGE_ERR_BAD_MESSAGE'],
+      ['PATCH', `/api/sessions/${session.id}/settings`, { tempoMinS: -1 }, 400, 'HINGE_ERR_BAD_MESSAGE'],
       ['GET', '/api/sessions/s_nothing', undefined, 404, 'HINGE_ERR_SESSION_NOT_FOUND'],
       ['POST', `/api/sessions/${session.id}/calibrate`, undefined, 409, 'HINGE_ERR_SESSION_NOT_LIVE'],
       ['PUT', `/api/sessions/${session.id}/source`, { kind: 'replay', recording: '../../etc/passwd' }, 422, 'HINGE_ERR_SOURCE'],

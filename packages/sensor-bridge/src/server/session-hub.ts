@@ -14,6 +14,7 @@ import type {
   SessionStatus,
   SourceSpec,
 } from '@hinge/protocol';
+import { settingsProblems } from '@hinge/protocol';
 import type { SensorSource } from '../sources/source';
 import type { Archive } from '../storage/archive';
 import type { PainPhase, SessionRow, Store } from '../storage/store';
@@ -21,6 +22,8 @@ import type { ChannelStats, ClientChannel } from './client-channel';
 import { HingeError } from './errors';
 import { LiveSession, type AnalyzerFactory } from './live-session';
 import { recoverInterruptedSession, type OfflineAnalyzer } from './recovery';
+import { countRepsPerSet, sessionState } from './session-record';
+import type { DataDirLayout } from '../storage/data-dir';
 
 export const DEFAULT_MAX_LIVE_SESSIONS = 16;
 
@@ -33,7 +36,7 @@ export interface SessionHubOptions {
   station?: string | null;
   /** A review desk: no sessions, no patients created here. */
   reviewOnly?: boolean;
-  recordingsDir: string;
+  layout: Pick<DataDirLayout, 'root' | 'recordings'>;
   defaultSettings: PatientSettings;
   createAnalyzer: AnalyzerFactory;
   analyzeOffline: OfflineAnalyzer;
@@ -61,7 +64,7 @@ export class SessionHub {
   async recover(): Promise<string[]> {
     const open = this.store.listSessions({ status: 'live' });
     for (const row of open) {
-      const recovered = await recoverInterruptedSession(row, this.store, this.options.analyzeOffline);
+      const recovered = await recoverInterruptedSession(row, this.store, this.options.layout, this.options.analyzeOffline);
       this.log(`session ${row.id} was interrupted; recovered up to t=${recovered.lastT.toFixed(2)} s`);
     }
     return open.map((r) => r.id);
@@ -111,7 +114,9 @@ export class SessionHub {
     if (this.live.size >= (this.options.maxLiveSessions ?? DEFAULT_MAX_LIVE_SESSIONS)) throw new HingeError('HINGE_ERR_TOO_MANY_SESSIONS', 429);
     // A patient's new session starts from the settings of their previous one.
     const remembered = this.store.getSetting<PatientSettings>(`patient-settings:${body.patientId}`);
-    const settings: PatientSettings = { ...this.options.defaultSettings, ...remembered, ...body.settings };
+    const settings = { ...this.options.defaultSettings, ...remembered, ...body.settings } as PatientSettings;
+    const problems = settingsProblems(settings);
+    if (problems.length > 0) throw new HingeError('HINGE_ERR_BAD_MESSAGE', 400, problems.join('; '));
     this.store.setSetting(`patient-settings:${body.patientId}`, settings);
     const createdAt = new Date().toISOString();
     const row: SessionRow = {
@@ -135,7 +140,7 @@ export class SessionHub {
     this.store.createSession(row);
     const session = new LiveSession(row, {
       store: this.store,
-      recordingsDir: this.options.recordingsDir,
+      layout: this.options.layout,
       createAnalyzer: this.options.createAnalyzer,
       onStopped: (s) => {
         this.live.delete(s.id);
@@ -211,31 +216,8 @@ export class SessionHub {
   }
 
   private async storedState(row: SessionRow): Promise<SessionState> {
-    const sets = await this.options.archive.listSets(row.id);
-    const reps = await this.options.archive.listReps(row.id);
-    const last = sets[sets.length - 1];
-    return {
-      id: row.id,
-      patientId: row.patientId,
-      label: row.label,
-      exercise: row.exercise,
-      status: row.status,
-      settings: row.settings,
-      source: row.source,
-      capabilities: [],
-      createdAt: row.createdAt,
-      startedAt: row.startedAt,
-      endedAt: row.endedAt,
-      t: row.lastT,
-      calibration: row.calibration,
-      activeSet: null,
-      sets: sets.map((s) => ({ ...s, repCount: reps.filter((r) => r.setIndex === s.index).length })),
-      repCount: reps.length,
-      setRepCount: last ? reps.filter((r) => r.setIndex === last.index).length : 0,
-      summary: row.summary,
-      warnings: row.warnings,
-      station: row.station,
-    };
+    const [sets, reps] = await Promise.all([this.options.archive.listSets(row.id), this.options.archive.listReps(row.id)]);
+    return sessionState(row, sets, countRepsPerSet(reps), []);
   }
 
   runningSessions(): SessionListEntry[] {

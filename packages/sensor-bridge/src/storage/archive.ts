@@ -34,6 +34,15 @@ export interface Archive {
 /** A recording path as stored: absolute, or relative to the data directory. */
 export const resolveRecordingPath = (dataDir: string, recordingPath: string): string => path.resolve(dataDir, recordingPath);
 
+/**
+ * How the database names a recording: relative to the data directory when it lies inside it, so a
+ * copied or moved data directory (the README's backup advice) still finds its recordings.
+ */
+export function storedRecordingPath(dataDir: string, file: string): string {
+  const relative = path.relative(path.resolve(dataDir), path.resolve(file));
+  return relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(file) : relative;
+}
+
 /** The station's own database and recording files. */
 export function localArchive(store: Store, dataDir: string): Archive {
   return {

@@ -35,6 +35,7 @@ export type PushItem =
   | { kind: 'set'; sessionId: string; set: SetRow }
   | { kind: 'rep'; sessionId: string; rep: RepRecord }
   | { kind: 'reps-cleared'; sessionId: string; keepIndexes: number[] }
+  | { kind: 'sets-cleared'; sessionId: string; keepIndexes: number[] }
   | { kind: 'pain'; report: PainReport };
 
 export interface ChunkProgress {
@@ -311,8 +312,9 @@ async function applyItem(trx: Transaction<HingeDatabase>, item: PushItem): Promi
       await trx.insertInto('reps').values(values).onConflict((oc) => oc.columns(['session_id', 'idx']).doUpdateSet(changes)).execute();
       return;
     }
-    case 'reps-cleared': {
-      let query = trx.deleteFrom('reps').where('session_id', '=', item.sessionId);
+    case 'reps-cleared':
+    case 'sets-cleared': {
+      let query = trx.deleteFrom(item.kind === 'reps-cleared' ? 'reps' : 'sets').where('session_id', '=', item.sessionId);
       if (item.keepIndexes.length > 0) query = query.where('idx', 'not in', item.keepIndexes);
       await query.execute();
       return;

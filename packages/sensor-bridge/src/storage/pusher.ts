@@ -179,6 +179,8 @@ export class Pusher {
       }
       case 'reps-cleared':
         return { kind: 'reps-cleared', sessionId: entry.key, keepIndexes: store.listReps(entry.key).map((r) => r.index) };
+      case 'sets-cleared':
+        return { kind: 'sets-cleared', sessionId: entry.key, keepIndexes: store.listSets(entry.key).map((s) => s.index) };
       case 'pain': {
         const report = store.getPainReport(entry.key);
         return report && { kind: 'pain', report };

@@ -36,6 +36,7 @@ export interface SessionRow {
   status: SessionStatus;
   settings: PatientSettings;
   source: SourceSpec | null;
+  /** Relative to the data directory (storage/archive.ts resolveRecordingPath); absolute in databases from before. */
   recordingPath: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -69,7 +70,7 @@ export interface PainReport {
 }
 
 /** What the outbox names: a row kind and its key (`sessionId:idx` for sets and reps). */
-export type OutboxKind = 'patient' | 'session' | 'set' | 'rep' | 'reps-cleared' | 'pain';
+export type OutboxKind = 'patient' | 'session' | 'set' | 'rep' | 'reps-cleared' | 'sets-cleared' | 'pain';
 
 export interface OutboxEntry {
   kind: OutboxKind;
@@ -436,6 +437,14 @@ export class Store {
     this.transaction(() => {
       this.run(this.q.deleteFrom('reps').where('session_id', '=', sessionId));
       this.enqueue('reps-cleared', sessionId);
+    });
+  }
+
+  /** Removes a session's sets (crash recovery stores them anew from the re-analysis). */
+  deleteSets(sessionId: string): void {
+    this.transaction(() => {
+      this.run(this.q.deleteFrom('sets').where('session_id', '=', sessionId));
+      this.enqueue('sets-cleared', sessionId);
     });
   }
 
