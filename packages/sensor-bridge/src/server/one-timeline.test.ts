@@ -14,6 +14,7 @@ import type { AnalysisDocument, AnalysisEvent, RecordingHeader, RecordingLine, R
 import { isEventLine } from '@hinge/protocol';
 import { createSessionAnalyzer } from '@hinge/analysis';
 import { buildApp } from './app';
+import { CLIENT_HEADER } from './request-guard';
 import { simulateSession, type ScriptStepInput } from '../simulator';
 import type { SensorSource, SourceSink } from '../sources/source';
 import { readRecording } from '../recording/reader';
@@ -54,6 +55,8 @@ const SCRIPT: ScriptStepInput[] = [
   { kind: 'stand', durationS: 4 }, // stopped with set 2 still running
 ];
 const SEED = 1313;
+/** State-changing requests without a JSON body name their client (request-guard.ts). */
+const CLIENT = { [CLIENT_HEADER]: 'one-timeline-test' };
 
 /** The session as the sensors saw it, and when the clinician acted (recording time, s). */
 function scenario() {
@@ -163,7 +166,7 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
         action === 'limit-40'
           ? { method: 'PATCH' as const, url: `/api/sessions/${id}/settings`, payload: { lumbarLimitDeg: 40 } }
           : { method: 'POST' as const, url: `/api/sessions/${id}/${action === 'calibrate' ? 'calibrate' : action === 'set-start' ? 'sets/start' : 'sets/stop'}` };
-      const reply = await app.inject(request);
+      const reply = await app.inject({ ...request, headers: CLIENT });
       expect(reply.statusCode, `${action}: ${reply.body}`).toBe(200);
     };
     // Feed the sensors' lines in 20 ms batches; the clinician acts when the recording reaches each time.
@@ -185,7 +188,7 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
     }
     expect(next).toBe(controls.length);
     await until(() => messages.filter((m) => m.type === 'event' && m.event.type === 'rep-completed').length >= 7);
-    expect((await app.inject({ method: 'POST', url: `/api/sessions/${id}/stop` })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: `/api/sessions/${id}/stop`, headers: CLIENT })).statusCode).toBe(200);
     await until(() => messages.some((m) => m.type === 'session' && m.session.status === 'stopped'));
 
     const detail = (await app.inject({ url: `/api/sessions/${id}` })).json() as SessionDetail;
@@ -255,7 +258,7 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
     const patient = (await app.inject({ method: 'POST', url: '/api/patients', payload: { name: 'Rejoin' } })).json();
     const id = (await app.inject({ method: 'POST', url: '/api/sessions', payload: { patientId: patient.id, settings: { lumbarLimitDeg: 20 } } })).json().id as string;
     await app.inject({ method: 'PUT', url: `/api/sessions/${id}/source`, payload: { kind: 'simulator' } });
-    await app.inject({ method: 'POST', url: `/api/sessions/${id}/sets/start` });
+    expect((await app.inject({ method: 'POST', url: `/api/sessions/${id}/sets/start`, headers: CLIENT })).statusCode).toBe(200);
     // Up to just after rep 3 (faulted); no client is connected meanwhile.
     const upTo = truth[2]!.end + 1;
     const head = lines.filter((l) => l.t < upTo);
