@@ -172,7 +172,7 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
     // Feed the sensors' lines in 20 ms batches; the clinician acts when the recording reaches each time.
     let next = 0;
     let snapshotDir: string | null = null;
-    const crashAtT = truth[5]!.end + 0.5; // after rep 6, set 2 running
+    const crashAtT = truth[6]!.bottom; // during rep 7, set 2 running
     for (let i = 0; i < lines.length; ) {
       const batchEnd = lines[i]!.t + 0.02;
       const batch: RecordingLine[] = [];
