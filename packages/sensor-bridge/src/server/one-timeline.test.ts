@@ -155,7 +155,7 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
     await new Promise((resolve) => client.once('open', resolve));
 
     const patient = (await app.inject({ method: 'POST', url: '/api/patients', payload: { name: 'Timeline' } })).json();
-    const created = await app.inject({ method: 'POST', url: '/api/sessions', payload: { patientId: patient.id, settings: { lumbarLimitDeg: 20, targetReps: 3 } } });
+    const created = await app.inject({ method: 'POST', url: '/api/sessions', payload: { patientId: patient.id, settings: { lumbarLimitDeg: 20, targetReps: 10 } } });
     expect(created.statusCode).toBe(201);
     const id = created.json().id as string;
     client.send(JSON.stringify({ type: 'subscribe', sessionId: id }));
