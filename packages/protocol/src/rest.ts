@@ -167,7 +167,8 @@ export const SessionState = Type.Object({
 export type SessionState = Static<typeof SessionState>;
 
 export const SessionsQuery = Type.Object(
-  { patientId: Type.Optional(Id), status: Type.Optional(Status) },
+  // `token`: the access token may come as `?token=` on any request (docs/websocket-protocol.md).
+  { patientId: Type.Optional(Id), status: Type.Optional(Status), token: Type.Optional(Type.String({ maxLength: 256 })) },
   { additionalProperties: false },
 );
 export type SessionsQuery = Static<typeof SessionsQuery>;

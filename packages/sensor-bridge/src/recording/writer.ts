@@ -35,7 +35,7 @@ export class RecordingWriter {
   constructor(file: string, header: RecordingHeader, options: WriterOptions = {}) {
     this.file = file;
     this.onError = options.onError ?? (() => {});
-    this.fd = openSync(file, 'wx');
+    this.fd = openSync(file, 'wx', 0o600); // owner-only: patient data
     this.buffer.push(JSON.stringify(header) + '\n');
     this.flush();
     this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 250);

@@ -119,6 +119,7 @@ function openDataDir(root: string): { layout: DataDirLayout; store: Store; token
     const layout = prepareDataDir(root);
     step = 'opening the database';
     store = new Store(layout.database);
+    prepareDataDir(root); // once more: the database files SQLite just created are owner-only too
     step = 'creating the access token';
     const { token, created } = loadOrCreateAccessToken(layout.accessToken);
     return { layout, store, token, created };

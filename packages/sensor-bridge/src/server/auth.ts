@@ -46,6 +46,8 @@ export function accessOf(request: FastifyRequest, policy: AccessPolicy): Access 
   if (token !== null) {
     const sessionId = policy.displaySession(token);
     if (sessionId !== null) return { role: 'display', sessionId };
+    // An unknown or expired display link is refused, even on loopback: it must not become the clinician.
+    if (token.startsWith('d_')) return null;
     if (sameSecret(token, policy.accessToken)) return { role: 'clinician' };
     return policy.tokenRequired ? null : { role: 'clinician' };
   }

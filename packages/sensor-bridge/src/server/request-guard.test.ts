@@ -1,7 +1,8 @@
-// Host allow-list, Origin and CSRF checks and the security headers (request-guard.ts), through
+// Host allow-list, Origin and CSRF checks and the security headers (request-guard.ts), owner-only
+// data directory modes and `?token=` on the session list, through
 // `inject` and a real WebSocket client. The browser version of the rebinding attack is
 // test/e2e-rebinding.test.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions } from './app';
 import { standinAnalysis } from './test-support/standin-analysis';
 import { allowedHostnames, CLIENT_HEADER, hostAllowed, hostnameOf } from './request-guard';
+import { DISPLAY_LINK_GRACE_MS } from './session-hub';
 
 const apps: FastifyInstance[] = [];
 const dirs: string[] = [];
@@ -19,9 +21,9 @@ afterEach(async () => {
 });
 
 async function makeApp(options: Partial<BuildAppOptions> = {}): Promise<FastifyInstance> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-guard-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'hinge-guard-'));
   dirs.push(dataDir);
-  const app = await buildApp({ dataDir, analysis: standinAnalysis, ...options });
+  const app = await buildApp({ analysis: standinAnalysis, ...options, dataDir });
   apps.push(app);
   return app;
 }
@@ -129,5 +131,48 @@ describe('WebSocket upgrade', () => {
     expect(await upgradeStatus(url, { origin: 'http://evil.example' })).toBe(403);
     expect(await upgradeStatus(url, { origin: `http://127.0.0.1:${port}` })).toBe(101);
     expect(await upgradeStatus(url, {})).toBe(101);
+  });
+});
+
+describe('data directory and tokens', () => {
+  it('makes an existing 755 data directory and its files owner-only; recordings are created owner-only', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-modes-'));
+    dirs.push(dataDir);
+    chmodSync(dataDir, 0o755);
+    writeFileSync(path.join(dataDir, 'access-token'), 'a-token-from-before-0123456789\n', { mode: 0o644 });
+    const app = await makeApp({ dataDir });
+    const mode = (f: string) => statSync(f).mode & 0o777;
+    expect(mode(dataDir)).toBe(0o700);
+    expect(mode(path.join(dataDir, 'recordings'))).toBe(0o700);
+    expect(mode(path.join(dataDir, 'access-token'))).toBe(0o600);
+    expect(mode(app.bridge.layout.database)).toBe(0o600);
+    const patient = app.bridge.hub.createPatient({ name: 'Ada' });
+    await app.bridge.hub.createSession({ patientId: patient.id, source: { kind: 'simulator', seed: 1 } });
+    const [recording] = readdirSync(path.join(dataDir, 'recordings'));
+    expect(mode(path.join(dataDir, 'recordings', recording!))).toBe(0o600);
+  });
+
+  it('accepts ?token= on GET /api/sessions as the docs offer', async () => {
+    const app = await makeApp({ tokenRequired: true });
+    const token = app.bridge.policy.accessToken;
+    expect((await app.inject({ url: `/api/sessions?token=${token}` })).statusCode).toBe(200);
+    expect((await app.inject({ url: `/api/sessions?token=${token}&status=live` })).json()).toEqual([]);
+    expect((await app.inject({ url: '/api/sessions?token=wrong' })).statusCode).toBe(401);
+  });
+
+  it('a display link works while its session runs and a while after it ended, then expires; an unknown one is refused even on loopback', async () => {
+    const app = await makeApp();
+    const patient = app.bridge.hub.createPatient({ name: 'Ada' });
+    const session = await app.bridge.hub.createSession({ patientId: patient.id });
+    const link = (await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/display-link`, headers: { [CLIENT_HEADER]: '1' } })).json();
+    const asDisplay = { authorization: `Bearer ${link.token}` };
+    expect((await app.inject({ url: `/api/sessions/${session.id}`, headers: asDisplay })).statusCode).toBe(200);
+    await session.stop();
+    expect((await app.inject({ url: `/api/sessions/${session.id}`, headers: asDisplay })).statusCode).toBe(200);
+    const later = Date.now() + DISPLAY_LINK_GRACE_MS + 1000;
+    expect(app.bridge.hub.displayTokenSession(link.token, later)).toBeNull();
+    expect(app.bridge.hub.displayTokenSession(link.token)).toBe(session.id);
+    const forged = await app.inject({ url: `/api/sessions/${session.id}`, headers: { authorization: 'Bearer d_not-a-link' } });
+    expect([forged.statusCode, forged.json().code]).toEqual([401, 'HINGE_ERR_UNAUTHORIZED']);
   });
 });

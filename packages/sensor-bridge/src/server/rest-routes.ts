@@ -168,7 +168,7 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
   function registerSessionRoutes() {
     const tags = ['sessions'];
     app.get('/sessions', { preHandler: clinician, schema: { tags, querystring: SessionsQuery, response: ok(Type.Array(SessionState)) } }, async (request) =>
-      hub.listSessions(request.query),
+      hub.listSessions({ patientId: request.query.patientId, status: request.query.status }),
     );
     app.post('/sessions', { preHandler: clinician, schema: { tags, body: CreateSessionBody, response: { 201: SessionState, ...ERROR_RESPONSES } } }, async (request, reply) => {
       const session = await hub.createSession(request.body);

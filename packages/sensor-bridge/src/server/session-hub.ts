@@ -26,6 +26,8 @@ import { countRepsPerSet, sessionState } from './session-record';
 import type { DataDirLayout } from '../storage/data-dir';
 
 export const DEFAULT_MAX_LIVE_SESSIONS = 16;
+/** How long a display link still works after its session ended, ms. */
+export const DISPLAY_LINK_GRACE_MS = 10 * 60 * 1000;
 
 export interface SessionHubOptions {
   /** This bridge's own database: live sessions write here. */
@@ -233,9 +235,18 @@ export class SessionHub {
     return token;
   }
 
-  displayTokenSession(token: string): string | null {
+  /**
+   * The session a display link shows, or null when the link is unknown or has expired: a link lives as
+   * long as its session runs and DISPLAY_LINK_GRACE_MS after it ended (the patient screen shows the
+   * final count), never longer.
+   */
+  displayTokenSession(token: string, nowMs = Date.now()): string | null {
     if (!token.startsWith('d_')) return null;
-    return this.store.getSetting<string>(`display-token:${token}`);
+    const sessionId = this.store.getSetting<string>(`display-token:${token}`);
+    if (sessionId === null || this.live.has(sessionId)) return sessionId;
+    const row = this.store.getSession(sessionId);
+    const endedMs = row?.endedAt ? Date.parse(row.endedAt) : NaN;
+    return Number.isFinite(endedMs) && nowMs - endedMs <= DISPLAY_LINK_GRACE_MS ? sessionId : null;
   }
 
   // ---- connections ------------------------------------------------------------------------------

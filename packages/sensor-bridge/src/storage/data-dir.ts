@@ -1,6 +1,6 @@
 // The bridge keeps everything in one data directory: the SQLite database, the recordings it points
 // to, and the access token. Default: $HINGE_DATA_DIR, else ~/.hinge (docs/server.md).
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -18,7 +18,21 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return fromEnv && fromEnv.trim() !== '' ? path.resolve(fromEnv) : path.join(homedir(), '.hinge');
 }
 
-/** Creates the directory tree if needed (owner-only permissions) and names its parts. */
+/** Directories and files of the data directory: the owner's only (patient names, notes, recordings). */
+const OWNER_ONLY_DIR = 0o700;
+const OWNER_ONLY_FILE = 0o600;
+
+/** Makes a directory and the files directly in it owner-only, whatever their mode was (an existing 755 folder). */
+function ownerOnly(dir: string): void {
+  if ((statSync(dir).mode & 0o777) !== OWNER_ONLY_DIR) chmodSync(dir, OWNER_ONLY_DIR);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(dir, entry.name);
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, OWNER_ONLY_FILE);
+  }
+}
+
+/** Creates the directory tree if needed, makes it owner-only (also when it existed) and names its parts. */
 export function prepareDataDir(root: string): DataDirLayout {
   const layout: DataDirLayout = {
     root: path.resolve(root),
@@ -27,6 +41,8 @@ export function prepareDataDir(root: string): DataDirLayout {
     accessToken: path.join(root, 'access-token'),
     log: path.join(root, 'hinge.log'),
   };
-  mkdirSync(layout.recordings, { recursive: true, mode: 0o700 });
+  mkdirSync(layout.recordings, { recursive: true, mode: OWNER_ONLY_DIR });
+  ownerOnly(layout.root);
+  ownerOnly(layout.recordings);
   return layout;
 }
