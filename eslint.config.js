@@ -16,6 +16,15 @@ export default tseslint.config(
     },
   },
   {
+    // Product code never imports test doubles or test helpers (they live in packages/*/test and test/),
+    // so no bundle or production install can contain them.
+    files: ['packages/*/src/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(test|test-support)(/|$)', message: 'product code must not import test code' }] }],
+    },
+  },
+  {
     files: ['packages/dashboard/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },

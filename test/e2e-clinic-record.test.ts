@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { pdfText } from '../packages/sensor-bridge/src/report/test-support/pdf-text';
+import { pdfText } from '../packages/sensor-bridge/test/pdf-text';
 import { REPO_ROOT, ensureDashboardBuilt, launchChromium, loadFixture, removeDir, startBridge, type RunningBridge } from './support/dashboard-e2e';
 
 const SHOTS = path.join(REPO_ROOT, process.env.HINGE_SCREENSHOTS === 'docs' ? 'docs/screenshots' : 'test-output/screenshots');

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLineValidator, isEventLine, type RecordingHeader, type RecordingLine, type SampleLine } from '@hinge/protocol';
 import { DEG_TO_RAD, STANDARD_GRAVITY_MS2 } from './decoders/types';
-import { FakeBindings, type FakeDevice } from './fake-binding';
-import { QUAT_30_DEG_ABOUT_X, fakeDot, fakeGeneric, fakeMetaMotion, fakeThingy52, fakeWitMotion, runFakeRadios, type FakeSensor } from './fake-devices';
+import { FakeBindings, type FakeDevice } from '../../test/fake-binding';
+import { QUAT_30_DEG_ABOUT_X, fakeDot, fakeGeneric, fakeMetaMotion, fakeThingy52, fakeWitMotion, runFakeRadios, type FakeSensor } from '../../test/fake-devices';
 import { createBleLiveSource, type BleLiveSource } from './live-source';
 import { createNobleTransport, type NobleLike } from './noble-transport';
 

@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app';
 import { CLIENT_HEADER } from '../server/request-guard';
-import { standinAnalysis } from '../server/test-support/standin-analysis';
+import { standinAnalysis } from '../../test/standin-analysis';
 import { simulateSession } from '../simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { REPORT_RESOURCES } from './report-text';
 import { REPORT_DATE_FORMAT, writeReportPdf } from './report-pdf';
-import { pdfText } from './test-support/pdf-text';
+import { pdfText } from '../../test/pdf-text';
 
 const dirs: string[] = [];
 let app: FastifyInstance;

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app';
 import { redactUrl } from './logger';
-import { standinAnalysis } from './test-support/standin-analysis';
+import { standinAnalysis } from '../../test/standin-analysis';
 
 const dirs: string[] = [];
 afterAll(() => {

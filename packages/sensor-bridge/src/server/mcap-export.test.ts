@@ -10,7 +10,7 @@ import type { RepRecord } from '@hinge/protocol';
 import { simulateSession } from '../simulator';
 import { SOFTWARE_VERSION } from '../version';
 import { flexionRotation, writeMcap } from './mcap-export';
-import { readMcap, type ReadMcap } from './test-support/read-mcap';
+import { readMcap, type ReadMcap } from '../../test/read-mcap';
 
 let dir: string;
 let file: string;

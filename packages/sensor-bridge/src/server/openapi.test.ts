@@ -11,7 +11,7 @@ import { CLIENT_MESSAGE_SCHEMAS, ERROR_CODES, SERVER_MESSAGE_SCHEMAS } from '@hi
 import { buildApp } from './app';
 import { simulateSession } from '../simulator';
 import { writeRecordingFile } from '../recording/writer';
-import { standinAnalysis } from './test-support/standin-analysis';
+import { standinAnalysis } from '../../test/standin-analysis';
 import { CLIENT_HEADER } from './request-guard';
 
 type Operation = { responses: Record<string, { content?: Record<string, { schema: object }> }> };

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildAppOptions } from './app';
-import { standinAnalysis } from './test-support/standin-analysis';
+import { standinAnalysis } from '../../test/standin-analysis';
 import { allowedHostnames, CLIENT_HEADER, hostAllowed, hostnameOf } from './request-guard';
 import { DISPLAY_LINK_GRACE_MS } from './session-hub';
 

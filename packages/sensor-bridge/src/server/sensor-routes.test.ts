@@ -9,12 +9,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { IdentifySensorReply, ScanSensorsReply, SensorPlacements } from '@hinge/protocol';
 import { encodeGeneric } from '../ble/decoders/generic';
-import { FakeBindings, type FakeDevice } from '../ble/fake-binding';
-import { fakeGeneric, fakeMetaMotion, runFakeRadios, type FakeSensor } from '../ble/fake-devices';
+import { FakeBindings, type FakeDevice } from '../../test/fake-binding';
+import { fakeGeneric, fakeMetaMotion, runFakeRadios, type FakeSensor } from '../../test/fake-devices';
 import { createNobleTransport, type NobleLike } from '../ble/noble-transport';
 import { unavailableError, type BleTransport } from '../ble/transport';
 import { buildApp } from './app';
-import { standinAnalysis } from './test-support/standin-analysis';
+import { standinAnalysis } from '../../test/standin-analysis';
 import { CLIENT_HEADER } from './request-guard';
 
 /** Marks a body-less POST as sent by script (request-guard.ts). */

@@ -16,8 +16,8 @@ import { networkHosts } from './rest-routes';
 import { simulateSession } from '../simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { readRecording } from '../recording/reader';
-import { standinAnalysis, REP_PERIOD_S } from './test-support/standin-analysis';
-import { readMcap } from './test-support/read-mcap';
+import { standinAnalysis, REP_PERIOD_S } from '../../test/standin-analysis';
+import { readMcap } from '../../test/read-mcap';
 import { HARD_LIMIT_BYTES, HELD_ANGLE_SAMPLES } from './client-channel';
 import { CLIENT_HEADER } from './request-guard';
 
@@ -454,7 +454,7 @@ describe('crash and restart', () => {
     const here = path.dirname(fileURLToPath(import.meta.url));
     // node itself with tsx's loader (not the tsx wrapper), so SIGKILL hits the bridge process.
     const repoRoot = path.resolve(here, '../../../..');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'test-support/crash-child.ts'), dataDir, fixtureDir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, '../../test/crash-child.ts'), dataDir, fixtureDir], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

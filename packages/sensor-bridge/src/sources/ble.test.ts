@@ -3,8 +3,8 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { isEventLine, type RecordingLine } from '@hinge/protocol';
-import { FakeBindings } from '../ble/fake-binding';
-import { fakeMetaMotion, fakeThingy52, runFakeRadios } from '../ble/fake-devices';
+import { FakeBindings } from '../../test/fake-binding';
+import { fakeMetaMotion, fakeThingy52, runFakeRadios } from '../../test/fake-devices';
 import { createNobleTransport, type NobleLike } from '../ble/noble-transport';
 import { createBleSource } from './ble';
 import { SourceError } from './source';

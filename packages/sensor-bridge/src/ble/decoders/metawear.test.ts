@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Vec3 } from '@hinge/protocol';
 import { decodeMetaWear, type MetaWearDecodeConfig } from './metawear';
-import { expectCloseVendor } from './vendor-tolerance';
+import { expectCloseVendor } from '../../../test/vendor-tolerance';
 import { DEG_TO_RAD, STANDARD_GRAVITY_MS2 } from './types';
 
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);

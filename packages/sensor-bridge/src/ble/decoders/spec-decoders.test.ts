@@ -6,7 +6,7 @@ import { decodeDot } from './dot';
 import { decodeGeneric, encodeGeneric } from './generic';
 import { decodeThingy52 } from './thingy52';
 import { DEG_TO_RAD, STANDARD_GRAVITY_MS2 } from './types';
-import { expectCloseVendor } from './vendor-tolerance';
+import { expectCloseVendor } from '../../../test/vendor-tolerance';
 import { decodeWitFrame, decodeWitMotion, splitWitFrames } from './witmotion';
 
 const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));

@@ -2,14 +2,14 @@
 // table, when it streams (after the commands its real counterpart needs), and which notification bytes
 // it sends for sample k. The values are chosen so the expected SI readings are easy to check:
 // at rest, z up (1 g) and rotating about x at 10 deg/s.
-import { encodeGeneric } from './decoders/generic';
-import { DOT_BATTERY_CHAR, DOT_BATTERY_SERVICE, DOT_CONTROL_CHAR, DOT_MEASUREMENT_SERVICE, DOT_MEDIUM_PAYLOAD_CHAR, DOT_SHORT_PAYLOAD_CHAR } from './drivers/dot';
-import { GENERIC_CONFIG_CHAR, GENERIC_DATA_CHAR, GENERIC_SERVICE } from './drivers/generic';
-import { METAWEAR_COMMAND_CHAR, METAWEAR_NOTIFY_CHAR, METAWEAR_SERVICE } from './drivers/metamotion';
-import { THINGY_CONFIG_CHAR, THINGY_MOTION_SERVICE, THINGY_QUATERNION_CHAR, THINGY_RAW_CHAR } from './drivers/thingy52';
-import { WIT_NOTIFY_CHAR, WIT_SERVICE, WIT_WRITE_CHAR } from './drivers/witmotion';
+import { encodeGeneric } from '../src/ble/decoders/generic';
+import { DOT_BATTERY_CHAR, DOT_BATTERY_SERVICE, DOT_CONTROL_CHAR, DOT_MEASUREMENT_SERVICE, DOT_MEDIUM_PAYLOAD_CHAR, DOT_SHORT_PAYLOAD_CHAR } from '../src/ble/drivers/dot';
+import { GENERIC_CONFIG_CHAR, GENERIC_DATA_CHAR, GENERIC_SERVICE } from '../src/ble/drivers/generic';
+import { METAWEAR_COMMAND_CHAR, METAWEAR_NOTIFY_CHAR, METAWEAR_SERVICE } from '../src/ble/drivers/metamotion';
+import { THINGY_CONFIG_CHAR, THINGY_MOTION_SERVICE, THINGY_QUATERNION_CHAR, THINGY_RAW_CHAR } from '../src/ble/drivers/thingy52';
+import { WIT_NOTIFY_CHAR, WIT_SERVICE, WIT_WRITE_CHAR } from '../src/ble/drivers/witmotion';
 import type { FakeDevice, FakeDeviceSpec } from './fake-binding';
-import { BATTERY_LEVEL_CHAR, BATTERY_SERVICE, DEVICE_INFO_SERVICE, MODEL_NUMBER_CHAR } from './transport';
+import { BATTERY_LEVEL_CHAR, BATTERY_SERVICE, DEVICE_INFO_SERVICE, MODEL_NUMBER_CHAR } from '../src/ble/transport';
 
 export interface FakeSensor {
   spec: FakeDeviceSpec;

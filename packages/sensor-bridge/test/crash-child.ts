@@ -1,8 +1,8 @@
 // Child process for the crash test: a bridge with one replaying session that the test kills with
 // SIGKILL mid-recording. argv: DATA_DIR REPLAY_DIR. Prints one JSON line {sessionId, recordingPath} (the file's absolute path).
-import { buildApp } from '../app';
+import { buildApp } from '../src/server/app';
 import { standinAnalysis } from './standin-analysis';
-import { resolveRecordingPath } from '../../storage/archive';
+import { resolveRecordingPath } from '../src/storage/archive';
 
 const [dataDir, replayDir] = process.argv.slice(2);
 if (!dataDir || !replayDir) throw new Error('usage: crash-child DATA_DIR REPLAY_DIR');

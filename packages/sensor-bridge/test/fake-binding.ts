@@ -7,7 +7,7 @@
 // notify / rssiUpdate / disconnect, UUIDs in lowercase hex without dashes, and a `write` event even for
 // write-without-response (noble's writeAsync waits for it).
 import { EventEmitter } from 'node:events';
-import { normalizeUuid } from './transport';
+import { normalizeUuid } from '../src/ble/transport';
 
 export interface FakeDeviceSpec {
   id: string;

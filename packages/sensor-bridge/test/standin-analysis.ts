@@ -5,7 +5,7 @@
 // control lines the way the analysis does (set-start / set-end -> set events, settings -> settings
 // event). Tests of real behaviour end to end use the real analysis.
 import type { AnalysisDocument, AnalysisEvent, AngleSample, PatientSettings, RecordingHeader, RecordingLine, RepReport, SetSummary } from '@hinge/protocol';
-import type { AnalysisFunctions } from '../app';
+import type { AnalysisFunctions } from '../src/server/app';
 
 export const REP_PERIOD_S = 2;
 
