@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BROAD_DIR, broadRmseDeg, listBroadTrials, loadBroadTrial } from '../bench/broad';
 import { evaluateSuite } from '../bench/evaluate';
+import { evaluateHardCondition } from '../bench/hard-conditions';
 
 describe('accuracy on simulated sessions (random mountings, typical sensor errors)', () => {
   it('meets the body-angle, rep and fault targets on 8 sessions', () => {
@@ -13,6 +14,16 @@ describe('accuracy on simulated sessions (random mountings, typical sensor error
     expect(r.p95PeakLumbarErrDeg).toBeLessThan(2);
     expect(r.repF1).toBeGreaterThanOrEqual(0.98);
     for (const f1 of Object.values(r.faultF1)) expect(f1).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
+});
+
+describe('accuracy under hard conditions (issue 12; bench/hard-conditions.ts, other seeds than pnpm bench)', () => {
+  it('gyroscope clipped at 250 deg/s in ballistic reps: trunk and lumbar within 1.5 deg RMS, every peak within 5 deg', () => {
+    const r = evaluateHardCondition('clipping', [3200, 3201, 3202, 3203]);
+    expect(r.rmse.pelvisDeg).toBeLessThan(1.0);
+    expect(r.rmse.trunkDeg).toBeLessThan(1.5);
+    expect(r.rmse.lumbarDeg).toBeLessThan(1.5);
+    expect(r.maxPeakLumbarErrDeg).toBeLessThan(5);
   }, 120_000);
 });
 

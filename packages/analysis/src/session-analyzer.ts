@@ -26,7 +26,7 @@ import type {
 import { isEventLine } from '@hinge/protocol';
 import { checkStale, createBodyState, presetNeutral, requestCalibration, settleCalibration, updateBody, type BodyState } from './body/body-angles';
 import { bestStillRun, createBestStill, updateBestStill, type StillRun } from './body/best-still';
-import { createSegmentTracker, updateSegment, type SegmentTracker } from './body/segment-tracker';
+import { createSegmentTracker, takeHeld, updateSegment, type SegmentTracker } from './body/segment-tracker';
 import { applyLagStep, createLagEstimator, suggestLagStep, updateLag, type LagEstimator } from './body/lag-estimator';
 import { createClipSpans, finishClipSpans, updateClipSpans } from './body/clip-spans';
 import { correctSlip, createSlipTracker, trackSlip, type SlipTracker } from './body/slip';
@@ -201,6 +201,8 @@ export function createSessionAnalyzer(
     otherSamplesSince[lane] = 0;
     otherSamplesSince[other]++;
     firstT ??= segment.t;
+    if (tracker.holding) return; // inside a clipped span: its samples wait for the rebuilt orientation
+    for (const held of takeHeld(tracker)) pushSegmentSample(grid, lane, held);
     pushSegmentSample(grid, lane, segment);
     processFrames(false);
   }
@@ -252,6 +254,7 @@ export function createSessionAnalyzer(
     },
     finish() {
       if (finished) return finished;
+      for (const [id, tracker] of trackers) for (const held of takeHeld(tracker)) pushSegmentSample(grid, laneOf.get(id)!, held);
       processFrames(true);
       settleCalibration(body, reps.lastT);
       emitBodyMessages();

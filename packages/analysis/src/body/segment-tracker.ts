@@ -5,7 +5,7 @@
 // it does not depend on heading (so turning round or gyroscope heading drift do not matter), and it
 // is independent of how the sensor was strapped on.
 import type { SampleLine, Vec3 } from '@hinge/protocol';
-import { createOrientationFilter, updateOrientation, type OrientationFilter } from '../fusion/orientation-filter';
+import { createOrientationFilter, SPAN_LOG_SAMPLES, updateOrientation, type OrientationFilter } from '../fusion/orientation-filter';
 
 export interface SegmentSample {
   t: number;
@@ -47,10 +47,17 @@ export interface SegmentTracker {
   /** Quaternion-only still detection state. */
   quatStillSinceT: number;
   upMean: Vec3 | null;
+  /**
+   * Samples held back while a clipped span is open: their orientation is rebuilt when it closes
+   * (orientation-filter.ts, rebuildSpans), and they are released with it. `holding`: the sample just
+   * returned is one of them (not to be used yet).
+   */
+  readonly held: SegmentSample[];
+  holding: boolean;
 }
 
 export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {}): SegmentTracker {
-  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, rejected: 0, firstDtsS: [], quatStillSinceT: NaN, upMean: null };
+  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, rejected: 0, firstDtsS: [], quatStillSinceT: NaN, upMean: null, held: [], holding: false };
 }
 
 /**
@@ -67,8 +74,36 @@ function implausible(v: readonly number[] | undefined, limit: number): boolean {
   return v !== undefined && !(Math.abs(v[0]!) <= limit && Math.abs(v[1]!) <= limit && Math.abs(v[2]!) <= limit);
 }
 
-/** Processes one sample; returns the segment sample, or null when the sample carries no new time or is implausible. */
+/**
+ * A clipped span is open (its samples are logged to be run again): the sample waits. It closed with
+ * this sample: the held samples take the rebuilt orientation. A span longer than the log (no human
+ * movement clips that long) releases its samples as they were.
+ */
+function holdOrRelease(tracker: SegmentTracker, f: OrientationFilter, segment: SegmentSample): void {
+  const held = tracker.held;
+  if (f.spanLogLength > 0 && f.spanLogLength <= SPAN_LOG_SAMPLES) {
+    held.push(segment);
+    tracker.holding = true;
+    return;
+  }
+  if (held.length === 0 || f.rebuiltSamples !== held.length + 1) return;
+  const u = f.spanUp;
+  for (let k = 0; k < held.length; k++) held[k]!.upS = [u[3 * k]!, u[3 * k + 1]!, u[3 * k + 2]!];
+}
+
+/** The held samples released by the last updateSegment (or all of them at the end of the data), in time order; the list is emptied. */
+export function takeHeld(tracker: SegmentTracker): SegmentSample[] {
+  if (tracker.held.length === 0) return tracker.held;
+  return tracker.held.splice(0);
+}
+
+/**
+ * Processes one sample; returns the segment sample, or null when the sample carries no new time or is
+ * implausible. While tracker.holding is set after the call, the sample is held (it joins tracker.held);
+ * when it is clear, the held samples (if any) come before the returned one: see takeHeld.
+ */
 export function updateSegment(tracker: SegmentTracker, sample: SampleLine): SegmentSample | null {
+  tracker.holding = false;
   const dtS = sample.t - tracker.lastT;
   if (!(dtS > 0)) return null; // duplicate or out-of-order sample
   if (implausible(sample.gyr, MAX_GYR_RAD_S) || implausible(sample.acc, MAX_ACC_MS2) || (sample.quat && !sample.quat.every(Number.isFinite))) {
@@ -105,7 +140,9 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
     const upS: Vec3 = [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)];
     const g = sample.gyr;
     const rateRadS = Math.hypot(g[0]! - f.bx, g[1]! - f.by, g[2]! - f.bz);
-    return { t: sample.t, upS, accS: sample.acc, still: f.restDetected, rateRadS, clipped: f.gyrClipping || f.accClipping };
+    const segment: SegmentSample = { t: sample.t, upS, accS: sample.acc, still: f.restDetected, rateRadS, clipped: f.gyrClipping || f.accClipping };
+    holdOrRelease(tracker, f, segment);
+    return segment;
   }
   if (sample.quat) {
     const [w, x, y, z] = sample.quat;

@@ -76,8 +76,18 @@ export const DEFAULT_ORIENTATION_SETTINGS: Omit<OrientationFilterSettings, 'samp
 /** No accelerometer's range is under 2 g: a smaller repeated peak is not a range, m/s^2. */
 const MIN_ACC_RANGE_MS2 = 19;
 /** Samples of clipped spans kept to integrate again (2 s at 256 Hz; a clipped human movement lasts well under 1 s). */
-const SPAN_LOG_SAMPLES = 512;
+export const SPAN_LOG_SAMPLES = 512;
 const SPAN_LOG_STRIDE = 8;
+/**
+ * Re-anchoring after a bridged span: a window of this long in which the sensor turns slower than
+ * ANCHOR_RATE_RAD_S throughout gives the inclination from its mean specific force. Over a window of T
+ * seconds that mean is gravity plus the change of velocity divided by T; at the ends of such a window
+ * the sensor (about 0.5 m from the hip) moves at most 0.5 m * 0.05 rad/s = 2.5 cm/s, so the mean is
+ * off gravity by at most 2 * 0.025 / 0.3 = 0.17 m/s^2 (1 deg), and by far less when the window starts
+ * and ends in the same quiet stand.
+ */
+const ANCHOR_WINDOW_S = 0.3;
+const ANCHOR_RATE_RAD_S = 0.05;
 
 export interface OrientationFilter {
   readonly settings: OrientationFilterSettings;
@@ -137,6 +147,23 @@ export interface OrientationFilter {
   readonly spanLog: Float64Array;
   spanLogLength: number;
   readonly spanStart: Float64Array;
+  /**
+   * Up (earth z seen in the sensor frame) after each logged sample, as rebuilt by the last rebuildSpans
+   * (3 per sample), and how many samples that covers (0: none, or the log overflowed).
+   */
+  readonly spanUp: Float64Array;
+  rebuiltSamples: number;
+  /**
+   * After a bridged span the inclination is only as good as the bridge (about a degree per span):
+   * time left to look for a quiet window to re-anchor it on, s, and the window in progress (sum of the
+   * specific force in the quasi-inertial frame, m/s^2, and its length, s).
+   */
+  anchorLeftS: number;
+  readonly anchorSum: Float64Array;
+  anchorS: number;
+  anchorN: number;
+  /** Re-anchorings done. */
+  anchors: number;
 
   /** Variance added per second of process noise, (rad/s)^2 / s. */
   readonly biasProcessVarPerS: number;
@@ -183,6 +210,13 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     spanLog: new Float64Array(SPAN_LOG_STRIDE * SPAN_LOG_SAMPLES),
     spanLogLength: 0,
     spanStart: new Float64Array(17),
+    spanUp: new Float64Array(3 * SPAN_LOG_SAMPLES),
+    rebuiltSamples: 0,
+    anchorLeftS: 0,
+    anchorSum: new Float64Array(3),
+    anchorS: 0,
+    anchorN: 0,
+    anchors: 0,
     biasProcessVarPerS: s.biasDriftRadS ** 2 / s.biasForgettingS,
     restThGyrSq: s.restThGyrRadS ** 2,
     restThAccSq: s.restThAccMS2 ** 2,
@@ -283,6 +317,7 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   // --- accelerometer into the quasi-inertial frame, low-passed there ---
   const v = f.rotated;
   stepAccLowpass(f, ax, ay, az, f.accClipping);
+  if (f.anchorLeftS > 0) stepAnchor(f, gx0 - f.bx, gy0 - f.by, gz0 - f.bz, dtS);
   const accLp = f.accLp.out;
   let lx = accLp[0]!, ly = accLp[1]!, lz = accLp[2]!;
   if (restBegins) {
@@ -302,7 +337,12 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   correctInclination(f, lx, ly, lz);
   let cx = f.corrX, cy = f.corrY; // correction rotation vector (horizontal), rad
   // The clipped spans have all closed with this sample: run them again with the rebuilt rate.
-  if (logging && gyrSat & BRIDGED && !inSpan(f.gyrSaturation)) rebuildSpans(f);
+  f.rebuiltSamples = 0;
+  if (logging && gyrSat & BRIDGED && !inSpan(f.gyrSaturation)) {
+    rebuildSpans(f);
+    f.anchorLeftS = 2 * s.accTauS;
+    f.anchorS = 0;
+  }
 
   // --- gyroscope bias (Kalman filter on the 3 bias components) ---
   // The bias changes over minutes and its measurements are low-passed over seconds, so this part runs at
@@ -400,6 +440,39 @@ function stepAccLowpass(f: OrientationFilter, ax: number, ay: number, az: number
   stepChannel(f.accLp, 2, v[2]!);
 }
 
+/**
+ * One sample of the search for a quiet window after a bridged span (see ANCHOR_WINDOW_S). The specific
+ * force, already in the quasi-inertial frame in f.rotated, is summed while the sensor turns slowly; a
+ * full window replaces the accelerometer low-pass with its mean, so the next inclination correction
+ * takes the orientation to it at once (as at the start of a rest). Movement, or a clipped reading,
+ * starts the window again.
+ */
+function stepAnchor(f: OrientationFilter, wx: number, wy: number, wz: number, dtS: number): void {
+  f.anchorLeftS -= dtS;
+  const sum = f.anchorSum;
+  if (f.accClipping || f.gyrClipping || wx * wx + wy * wy + wz * wz > ANCHOR_RATE_RAD_S * ANCHOR_RATE_RAD_S) {
+    f.anchorS = 0;
+    return;
+  }
+  const v = f.rotated;
+  if (f.anchorS === 0) {
+    sum[0] = sum[1] = sum[2] = 0;
+    f.anchorN = 0;
+  }
+  sum[0] = sum[0]! + v[0]!;
+  sum[1] = sum[1]! + v[1]!;
+  sum[2] = sum[2]! + v[2]!;
+  f.anchorN++;
+  f.anchorS += dtS;
+  if (f.anchorS < ANCHOR_WINDOW_S) return;
+  const k = 1 / f.anchorN;
+  resetChannel(f.accLp, 0, sum[0]! * k);
+  resetChannel(f.accLp, 1, sum[1]! * k);
+  resetChannel(f.accLp, 2, sum[2]! * k);
+  f.anchorLeftS = 0;
+  f.anchors++;
+}
+
 /** Strapdown step with a bias-corrected rate (rad/s): qGyr <- qGyr * exp(w dt / 2). */
 function integrateGyro(f: OrientationFilter, wx: number, wy: number, wz: number, dtS: number): void {
   const rateSq = wx * wx + wy * wy + wz * wz;
@@ -482,10 +555,24 @@ function rebuildSpans(f: OrientationFilter): void {
       stepAccLowpass(f, ax, ay, az, Math.max(Math.abs(ax), Math.abs(ay), Math.abs(az)) >= accRange);
       const out = f.accLp.out;
       correctInclination(f, out[0]!, out[1]!, out[2]!);
+      storeUp(f, k);
     }
+    f.rebuiltSamples = f.spanLogLength;
   }
   sat.closed.length = 0;
   f.spanLogLength = 0;
+}
+
+/** Up seen from the sensor (third row of R(qInc * qGyr)) into spanUp at sample k. */
+function storeUp(f: OrientationFilter, k: number): void {
+  const w = f.iw * f.gw - f.ix * f.gx - f.iy * f.gy - f.iz * f.gz;
+  const x = f.iw * f.gx + f.ix * f.gw + f.iy * f.gz - f.iz * f.gy;
+  const y = f.iw * f.gy - f.ix * f.gz + f.iy * f.gw + f.iz * f.gx;
+  const z = f.iw * f.gz + f.ix * f.gy - f.iy * f.gx + f.iz * f.gw;
+  const u = f.spanUp;
+  u[3 * k] = 2 * (x * z - w * y);
+  u[3 * k + 1] = 2 * (y * z + w * x);
+  u[3 * k + 2] = 1 - 2 * (x * x + y * y);
 }
 
 /** out = q * (vx, vy, vz) * conj(q), without allocating (the per-sample path). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Quat, Vec3 } from '@hinge/protocol';
 import { createOrientationFilter, getOrientation, updateOrientation, type OrientationFilter } from './orientation-filter';
+import { createSaturationState, stepSaturation } from './saturation';
 import { conjugate, fromAxisAngle, inclinationErrorDeg, multiply, normalize, rotate } from '../math/quaternion';
 
 const DEG = Math.PI / 180;
@@ -66,5 +67,24 @@ describe('gyroscope saturation', () => {
     run(f, 2000);
     expect(f.gyrSaturation.rangeRadS).toBe(Infinity);
     expect(f.gyrSaturation.clippedSamples).toBe(0);
+  });
+});
+
+describe('range learning', () => {
+  it('the span a learnt range opens is the plateau that taught it, not an earlier touch of the peak with the other sign', () => {
+    const s = createSaturationState();
+    const out = new Float64Array(3);
+    const range = 250 * DEG;
+    const rate = (t: number) => {
+      // one sample just reaching +range at 1 s, then a plateau at -range from 3.0 to 3.1 s
+      if (Math.abs(t - 1) < 0.005) return range;
+      const x = -range * 1.3 * Math.sin(Math.PI * Math.min(1, Math.max(0, (t - 2.8) / 0.5)));
+      return Math.max(-range, x);
+    };
+    for (let k = 1; k < 400; k++) stepSaturation(s, [0, rate(k * DT), 0], DT, out);
+    expect(s.rangeRadS).toBeCloseTo(range, 6);
+    expect(s.closed.length).toBe(1);
+    expect(s.closed[0]!.sign).toBe(-1);
+    expect(s.closed[0]!.startS).toBeGreaterThan(2.8);
   });
 });

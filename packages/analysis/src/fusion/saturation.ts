@@ -29,6 +29,8 @@ export interface SaturationState {
   peakSign: number;
   peakStartS: number;
   peakSlopeIn: number;
+  /** The previous sample was at the peak. */
+  peakPrevHit: boolean;
   /** The previous three samples' readings per axis (entry slopes), rad/s. */
   readonly prev: Float64Array;
   readonly prev2: Float64Array;
@@ -79,6 +81,7 @@ export function createSaturationState(rangeRadS = Infinity, minRange = MIN_RANGE
     peakSign: 0,
     peakStartS: 0,
     peakSlopeIn: 0,
+    peakPrevHit: false,
     prev: new Float64Array(3),
     prev2: new Float64Array(3),
     prev3: new Float64Array(3),
@@ -102,9 +105,16 @@ export function createSaturationState(rangeRadS = Infinity, minRange = MIN_RANGE
 function learnRange(s: SaturationState, gx: number, gy: number, gz: number, dtS: number): void {
   const ax = Math.abs(gx), ay = Math.abs(gy), az = Math.abs(gz);
   const m = Math.max(ax, ay, az);
-  if (m > s.peakRadS + PLATEAU_TOL_RAD_S) {
-    s.peakRadS = m;
-    s.peakHits = 1;
+  const above = m > s.peakRadS + PLATEAU_TOL_RAD_S;
+  const hit = !above && m >= s.peakRadS - PLATEAU_TOL_RAD_S;
+  if (above || (hit && !s.peakPrevHit)) {
+    // A new peak, or the known one reached again after a dip: a plateau may start here (the span a
+    // learnt range opens is this plateau, not an earlier one on another axis or with the other sign).
+    if (above) {
+      s.peakRadS = m;
+      s.peakHits = 0;
+    }
+    s.peakHits++;
     const axis = m === ax ? 0 : m === ay ? 1 : 2;
     const sign = (axis === 0 ? gx : axis === 1 ? gy : gz) > 0 ? 1 : -1;
     const u1 = sign * s.prev[axis]!;
@@ -112,7 +122,11 @@ function learnRange(s: SaturationState, gx: number, gy: number, gz: number, dtS:
     s.peakSign = sign;
     s.peakSlopeIn = entrySlope(s, axis, sign, dtS);
     s.peakStartS = s.timeS - dtS + Math.min(dtS, Math.max(0, (m - u1) / s.peakSlopeIn));
-  } else if (m >= s.peakRadS - PLATEAU_TOL_RAD_S && m >= s.minRange && ++s.peakHits >= PLATEAU_HITS) {
+  } else if (hit) {
+    s.peakHits++;
+  }
+  s.peakPrevHit = above || hit;
+  if (hit && m >= s.minRange && s.peakHits >= PLATEAU_HITS) {
     s.rangeRadS = s.peakRadS;
     const axis = s.peakAxis;
     s.spanSign[axis] = s.peakSign;
