@@ -8,12 +8,14 @@
 //   settings            -> the changed settings apply from here on (out of bounds: refused, a warning)
 //   set-start / set-end -> sets (rep-detector.ts `setOfRep` says which set a rep is in)
 //   calibrate           -> the next still standing period becomes the neutral
+//   annotation          -> a clinician's note, reported as it is (an invalid one: left out, a warning)
 // There is no other way in: a live session pushes its control lines through push() like a file.
 //
 //   samples --segment trackers (fusion, per sensor)--> time grid (100 Hz, both sensors)
 //           --body (calibration, angles)--> rep detector (reps, phases, alerts, sets)
 import type {
   AnalysisDocument,
+  Annotation,
   AnalysisEvent,
   AngleSample,
   AngleSeries,
@@ -23,7 +25,7 @@ import type {
   RecordingLine,
   SampleLine,
 } from '@hinge/protocol';
-import { isEventLine } from '@hinge/protocol';
+import { annotationProblem, isEventLine } from '@hinge/protocol';
 import { checkStale, createBodyState, presetNeutral, requestCalibration, settleCalibration, updateBody, type BodyState } from './body/body-angles';
 import { bestStillRun, createBestStill, updateBestStill, type StillRun } from './body/best-still';
 import { createSegmentTracker, takeHeld, updateSegment, type SegmentTracker } from './body/segment-tracker';
@@ -93,6 +95,7 @@ export function createSessionAnalyzer(
   const resolved = resolveSettings(initial);
   const warnings: string[] = [...resolved.warnings];
   const events: AnalysisEvent[] = [];
+  const annotations: Annotation[] = [];
   const pendingAngles: AngleSample[] = [];
   const series: AngleSeries = { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
 
@@ -222,11 +225,26 @@ export function createSessionAnalyzer(
     }
   }
 
+  /** An `annotation` line: the note as written; one that is not a valid note is left out (the warning never quotes it: patient data). */
+  function applyAnnotationLine(line: EventLine): void {
+    const problem = annotationProblem(line.text);
+    if (problem) {
+      const message = `${line.t.toFixed(2)} s: annotation left out (${problem})`;
+      warnings.push(message);
+      events.push({ type: 'warning', t: line.t, message });
+      return;
+    }
+    const text = line.text as string;
+    annotations.push({ t: line.t, text });
+    events.push({ type: 'annotation', t: line.t, text });
+  }
+
   function applyEventLine(line: EventLine): void {
     if (line.event === 'calibrate') requestCalibration(body, line.t);
     else if (line.event === 'set-start') startSet(reps, line.t);
     else if (line.event === 'set-end') endSet(reps, line.t);
     else if (line.event === 'settings') applySettingsLine(line);
+    else if (line.event === 'annotation') applyAnnotationLine(line);
     if (reps.events.length) events.push(...reps.events.splice(0));
   }
 
@@ -297,6 +315,7 @@ export function createSessionAnalyzer(
         summary: { ...summarizeReps(reps.reps), sets: reps.sets },
         warnings,
         settings: reps.settings,
+        annotations,
         thoracicLagMs: lag.estimated ? Math.round(lag.lagS * 10000) / 10 : null,
         clipped: finishClipSpans(clipSpans).map((c) => ({ sensor: sensorOfLane(c.segment), start: round2(c.start)!, end: round2(c.end)! })),
         ...(opts.keepAngleSeries ? { angles: series } : {}),

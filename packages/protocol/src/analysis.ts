@@ -4,6 +4,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Nullable, StringEnum } from './schema';
 import { PatientSettingsSchema } from './settings';
+import { Annotation } from './annotation';
 
 export const FAULTS = ['lumbar-rounding', 'knee-dominant', 'too-fast'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -109,6 +110,8 @@ export const AnalysisDocument = Type.Object({
   warnings: Type.Array(Type.String()),
   /** Settings in force at the end (the header's, changed by `settings` lines). */
   settings: Type.Optional(PatientSettingsSchema),
+  /** The clinician's notes (`annotation` lines), in file order; a line whose text is not a valid note is left out with a warning. */
+  annotations: Type.Optional(Type.Array(Annotation)),
   thoracicLagMs: Type.Optional(
     Nullable(Type.Number(), {
       description:
@@ -160,6 +163,8 @@ export const AnalysisEvent = Type.Union([
   event('set-completed', { set: SetSummary }),
   /** Settings in force from this time on (a `settings` line changed them). */
   event('settings', { settings: PatientSettingsSchema }),
+  /** A clinician's note (an `annotation` line) at this time. */
+  event('annotation', { text: Type.String() }),
   event('warning', { message: Type.String() }),
 ]);
 export type AnalysisEvent = Static<typeof AnalysisEvent>;

@@ -1,5 +1,6 @@
 export * from './recording';
 export * from './settings';
+export * from './annotation';
 export * from './analysis';
 export * from './ws';
 export * from './rest';

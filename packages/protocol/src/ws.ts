@@ -6,6 +6,7 @@ import { Value } from 'typebox/value';
 import { AnalysisEvent } from './analysis';
 import { SessionState } from './rest';
 import { SettingsPatch } from './settings';
+import { AnnotationText } from './annotation';
 
 export const WS_PROTOCOL_VERSION = 1;
 /** Largest inbound WebSocket message the bridge accepts, bytes; larger ones close the socket (1009). */
@@ -43,6 +44,11 @@ export const CLIENT_MESSAGE_SCHEMAS = {
     { type: Type.Literal('update-settings'), id: RequestId, sessionId: SessionId, settings: SettingsPatch },
     { additionalProperties: false },
   ),
+  /** A note at the current time of the session (an `annotation` line; patient data, never logged). Clinician only. */
+  annotate: Type.Object(
+    { type: Type.Literal('annotate'), id: RequestId, sessionId: SessionId, text: AnnotationText },
+    { additionalProperties: false },
+  ),
   /** Move a recorded source to time `t` (s). Only when the session's capabilities include `seek`. Clinician only. */
   seek: Type.Object(
     { type: Type.Literal('seek'), id: RequestId, sessionId: SessionId, t: Type.Number({ minimum: 0 }) },
@@ -67,6 +73,7 @@ export const CONTROL_MESSAGE_TYPES: readonly ClientMessageType[] = [
   'stop-set',
   'stop-session',
   'update-settings',
+  'annotate',
   'seek',
   'set-speed',
 ];

@@ -8,6 +8,7 @@ import { useConnectionStatus, useRunningSessions, useServices, useSessionStore }
 import { AngleChart } from '../chart/AngleChart';
 import { routeHash } from '../route';
 import { AlertFeed } from './AlertFeed';
+import { AnnotationPanel } from './Annotations';
 import { CalibrationWizard } from './CalibrationWizard';
 import { RepTable } from './RepTable';
 import { deg, seconds } from './format';
@@ -168,6 +169,8 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
         currentT={() => store.latestAngles()?.t ?? session.t}
         onCalibrate={() => command('calibrate')}
       />
+
+      <AnnotationPanel annotations={live.annotations} canControl={canControl && running} onAdd={(text) => connection.request({ type: 'annotate', sessionId, text })} />
 
       <SensorPanel status={snapshot.sensors} hasSensorStatus={capabilities.includes('sensor-status')} running={running} />
 

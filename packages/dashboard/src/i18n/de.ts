@@ -367,5 +367,16 @@ export const de: Resources = {
     },
     setting: { load: 'Last', lumbarLimitDeg: 'Grenze', tempoMinS: 'Mindesttempo', targetReps: 'Wdh. pro Satz', targetSets: 'Sätze', painLevel: 'Schmerz' },
   },
+  annotations: {
+    title: 'Notizen während der Sitzung',
+    none: 'Noch keine Notizen.',
+    label: 'Notiz zum aktuellen Zeitpunkt',
+    add: 'Notiz hinzufügen',
+    placeholder: 'z. B. Patient/in meldet Schmerz 4/10',
+    left: 'noch {{count}} Zeichen',
+    at: 'bei {{time}}',
+    loading: 'Notizen werden geladen…',
+    failed: 'Notizen konnten nicht geladen werden: {{error}}',
+  },
   notes: { title: 'Notizen (erscheinen im PDF-Bericht)', save: 'Notizen speichern', saved: 'Notizen gespeichert.' },
 };

@@ -367,6 +367,17 @@ export const en = {
     },
     setting: { load: 'load', lumbarLimitDeg: 'limit', tempoMinS: 'tempo minimum', targetReps: 'reps per set', targetSets: 'sets', painLevel: 'pain' },
   },
+  annotations: {
+    title: 'Notes during the session',
+    none: 'No notes yet.',
+    label: 'Note at the current time',
+    add: 'Add note',
+    placeholder: 'e.g. patient reports pain 4/10',
+    left: '{{count}} characters left',
+    at: 'at {{time}}',
+    loading: 'Loading notes…',
+    failed: 'Notes could not be loaded: {{error}}',
+  },
   notes: { title: 'Clinician notes (printed in the PDF report)', save: 'Save notes', saved: 'Notes saved.' },
 };
 

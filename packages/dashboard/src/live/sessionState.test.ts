@@ -75,6 +75,20 @@ describe('applyAnalysisEvent', () => {
     expect(ok.warnings).toEqual([{ t: 7, kind: 'calibration', message: 'bends were too shallow to find the axis' }]);
   });
 
+  it('keeps the clinician notes in order, rebuilt the same from a snapshot', () => {
+    const events: AnalysisEvent[] = [
+      { type: 'annotation', t: 3.2, text: 'pain 4/10' },
+      { type: 'rep-completed', t: 5, rep: rep(1) },
+      { type: 'annotation', t: 9.5, text: 'asks for a break' },
+    ];
+    const state = applyAnalysisEvents(INITIAL_SESSION_STATE, events);
+    expect(state.annotations).toEqual([
+      { t: 3.2, text: 'pain 4/10' },
+      { t: 9.5, text: 'asks for a break' },
+    ]);
+    expect(state.reps).toHaveLength(1);
+  });
+
   it('keeps the state for an event type it does not know', () => {
     const unknown = { type: 'posture-score', t: 3, score: 0.9 } as unknown as AnalysisEvent;
     expect(applyAnalysisEvent(INITIAL_SESSION_STATE, unknown)).toBe(INITIAL_SESSION_STATE);

@@ -1,7 +1,7 @@
 // The live state of one session as the dashboard shows it, rebuilt from the analysis events the bridge
 // streams (AnalysisEvent in @hinge/protocol). Pure: `applyAnalysisEvent(state, event)` returns a new state.
 // Angles are not kept here: at 100 Hz they go to a ring buffer outside React (chart/seriesRing.ts).
-import type { AnalysisEvent, Fault, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
+import type { AnalysisEvent, Annotation, Fault, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
 
 export interface AlertItem {
   /** Recording time, s. */
@@ -35,6 +35,8 @@ export interface LiveSessionState {
   /** Newest first, at most MAX_ALERTS. */
   alerts: AlertItem[];
   warnings: WarningItem[];
+  /** The clinician's notes (`annotation` events), in time order. */
+  annotations: Annotation[];
   /** Latest recording time seen in an event, s. */
   lastEventT: number | null;
 }
@@ -49,6 +51,7 @@ export const INITIAL_SESSION_STATE: LiveSessionState = {
   sets: [],
   alerts: [],
   warnings: [],
+  annotations: [],
   lastEventT: null,
 };
 
@@ -96,6 +99,8 @@ export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent
       sets.sort((a, b) => a.index - b.index);
       return { ...next, sets };
     }
+    case 'annotation':
+      return { ...next, annotations: [...state.annotations, { t: event.t, text: event.text }] };
     case 'warning':
       return { ...next, warnings: [...state.warnings, { t: event.t, kind: 'analysis', message: event.message }] };
     default:

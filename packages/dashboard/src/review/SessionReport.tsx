@@ -12,6 +12,7 @@ import { dateTime, deg, duration, percent, seconds } from '../clinician/format';
 import { RepTable } from '../clinician/RepTable';
 import { routeHash } from '../route';
 import { anglesColumns } from './progress';
+import { SessionAnnotations } from './SessionAnnotations';
 
 type Columns = ReturnType<typeof anglesColumns>['columns'];
 
@@ -190,6 +191,8 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
         <h2 id="report-reps-title">{t('live.reps')}</h2>
         <RepTable reps={reps} caption={t('review.repsCaption', { count: reps.length })} />
       </section>
+
+      {session.startedAt !== null && <SessionAnnotations sessionId={session.id} />}
     </article>
   );
 }

@@ -3,14 +3,15 @@
 //   SessionTimeline (session-timeline.ts): source lines and control lines -> recording + analysis, one path
 //   SessionRecord   (session-record.ts):   analysis events -> database row, sets, reps (what it stores and shows)
 //   SessionFanout   (session-fanout.ts):   angle frames, events, state -> subscribed clients
-// A control action is an event line in the recording (`calibrate`, `set-start`, `set-end`, `settings`);
+// A control action is an event line in the recording (`calibrate`, `set-start`, `set-end`, `settings`,
+// `annotation`);
 // the state clients see changes only when the analysis has interpreted it.
 // Storage failures (disk full, read-only database) are caught where they happen, never thrown into a
 // timer or a source callback: recording stops cleanly, what was written is kept, the clinician sees a
 // problem, and the live view goes on.
 import path from 'node:path';
-import type { AnalysisEvent, PatientSettings, RecordingHeader, RecordingLine, SessionState, SettingsPatch, SourceSpec } from '@hinge/protocol';
-import { settingsProblems } from '@hinge/protocol';
+import type { AnalysisEvent, Annotation, PatientSettings, RecordingHeader, RecordingLine, SessionState, SettingsPatch, SourceSpec } from '@hinge/protocol';
+import { annotationProblem, normalizeAnnotation, settingsProblems } from '@hinge/protocol';
 import { RecordingWriter } from '../recording/writer';
 import type { SensorSource, SourceStatus } from '../sources/source';
 import type { SessionRow, Store } from '../storage/store';
@@ -190,6 +191,20 @@ export class LiveSession {
     } else {
       this.control('settings', { settings: { ...patch } });
     }
+  }
+
+  /**
+   * A clinician's note at the time the analysis has reached: an `annotation` line. The text is trimmed
+   * and checked (one line, at most ANNOTATION_MAX_CHARS); the error never quotes it (patient data).
+   */
+  annotate(text: string): Annotation {
+    this.liveTimeline();
+    const note = normalizeAnnotation(text);
+    const problem = annotationProblem(note);
+    if (problem) throw new HingeError('HINGE_ERR_BAD_MESSAGE', 400, problem);
+    const line = this.liveTimeline().control('annotation', { text: note });
+    this.drainAnalysis();
+    return { t: line.t, text: note };
   }
 
   seek(t: number): void {

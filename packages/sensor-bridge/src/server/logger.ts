@@ -1,7 +1,7 @@
 // The bridge's structured log (pino, handed to Fastify as its logger): one JSON line per request and
 // per event into `hinge.log` in the data directory, and the same lines on the terminal, made readable
 // by pino-pretty when stderr is a terminal. Secrets and patient names never reach a log: the access and
-// display tokens (header, `?token=` query) and `name` fields of patients are redacted.
+// display tokens (header, `?token=` query), `name` fields of patients and the text of notes are redacted.
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -31,6 +31,10 @@ export const REDACTED_PATHS = [
   '*.patientName',
   'patient.name',
   'body.name',
+  // A clinician's note (annotation) is patient data.
+  'text',
+  '*.text',
+  'body.text',
 ];
 
 /** A URL with the value of any `token` query parameter replaced. */

@@ -1,9 +1,10 @@
 // One timeline: what a live session stores and streams (reps, sets, alerts, calibration) is exactly
 // what `hinge analyze` reports for its recording, field for field, with the REAL analysis. The session
 // has a warm-up rep outside any set, two sets, a lumbar-limit change in the middle of set 1, a
-// recalibration between the sets, a rep begun just before "start set", and a thoracic drop-out in the
-// middle of a rep. The same holds after an abrupt stop (the on-disk state a kill -9 leaves, copied
-// while the session runs) and crash recovery on restart, in a data directory at another place.
+// recalibration between the sets, a rep begun just before "start set", a clinician's note, and a
+// thoracic drop-out in the middle of a rep. The same holds after an abrupt stop (the on-disk state a
+// kill -9 leaves, copied while the session runs) and crash recovery on restart, in a data directory at
+// another place.
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,6 +69,7 @@ function scenario() {
   const { header, lines } = simulateSession({ seed: SEED, script: SCRIPT, noise: 'typical', dropouts: [dropout] });
   const controls: { t: number; action: string }[] = [
     { t: r(2).start - 1.5, action: 'set-start' },
+    { t: (r(2).end + r(3).start) / 2, action: 'note' },
     { t: (r(3).end + r(4).start) / 2, action: 'limit-40' },
     { t: r(4).end + 1.5, action: 'set-end' },
     { t: r(4).end + 3.5, action: 'calibrate' },
@@ -162,6 +164,11 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
     expect((await app.inject({ method: 'PUT', url: `/api/sessions/${id}/source`, payload: { kind: 'simulator' } })).statusCode).toBe(200);
 
     const act = async (action: string) => {
+      if (action === 'note') {
+        const note = await app.inject({ method: 'POST', url: `/api/sessions/${id}/annotations`, payload: { text: 'back feels tight before rep 3' } });
+        expect(note.statusCode, note.body).toBe(201);
+        return;
+      }
       const request =
         action === 'limit-40'
           ? { method: 'PATCH' as const, url: `/api/sessions/${id}/settings`, payload: { lumbarLimitDeg: 40 } }
@@ -207,6 +214,9 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
     expect(doc.calibrations[1]!.start).toBeGreaterThan(truth[3]!.end);
     expect(doc.summary.sets?.map((s) => s.repCount)).toEqual([3, 3]);
     expect(doc.settings?.lumbarLimitDeg).toBe(40);
+    expect(doc.annotations?.map((a) => a.text)).toEqual(['back feels tight before rep 3']);
+    expect(doc.annotations![0]!.t).toBeGreaterThan(truth[1]!.end);
+    expect(doc.annotations![0]!.t).toBeLessThan(truth[2]!.start);
 
     // Live = hinge analyze, field for field: stored reps, sets, calibration, summary ...
     expectStoredEqualsDocument(detail, doc);
@@ -222,6 +232,8 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
       [7, 'lumbar-rounding'],
     ]);
     expect(liveAlerts).toEqual(await alertsOf(file));
+    // ... the clinician's notes ...
+    expect(streamed('annotation').map((e) => e.type === 'annotation' && { t: e.t, text: e.text })).toEqual(doc.annotations);
     // ... and the calibration the client was last told.
     const calibrated = streamed('calibrated');
     expect(calibrated.at(-1)).toMatchObject({ ...doc.calibrations.at(-1), final: true });
@@ -243,6 +255,7 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
     expect(recoveredDoc.reps.length).toBe(6); // rep 7 came after the "kill"
     expect(recoveredDoc.reps).toEqual(doc.reps.slice(0, 6));
     expect(recoveredDoc.summary.sets?.[0]).toEqual(doc.summary.sets?.[0]);
+    expect(recoveredDoc.annotations).toEqual(doc.annotations);
     expect((await moved.inject({ url: `/api/sessions/${id}/analysis` })).json()).toEqual(recoveredDoc);
     expect(readdirSync(path.join(snapshotDir!, 'recordings'))).toHaveLength(1);
     expect(existsSync(file)).toBe(true);

@@ -10,6 +10,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
   AngleSeries,
+  Annotation,
+  AnnotationBody,
   CreatePatientBody,
   CreateSessionBody,
   CsvQuery,
@@ -194,6 +196,11 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
       hub.liveSession(request.params.id).updateSettings(request.body);
       return hub.sessionState(request.params.id);
     });
+    app.post(
+      '/sessions/:id/annotations',
+      { preHandler: clinician, schema: { tags, summary: 'a note at the current time of a running session (an `annotation` line)', params: IdParams, body: AnnotationBody, response: { 201: Annotation, ...ERROR_RESPONSES } } },
+      async (request, reply) => reply.code(201).send(hub.liveSession(request.params.id).annotate(request.body.text)),
+    );
     app.post('/sessions/:id/pain', { preHandler: clinician, schema: { tags, params: IdParams, body: PainReportBody, response: ok(SessionState) } }, async (request) =>
       hub.reportPain(request.params.id, request.body),
     );

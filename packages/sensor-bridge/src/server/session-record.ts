@@ -88,6 +88,7 @@ const SNAPSHOT_EVENTS = new Set<AnalysisEvent['type']>([
   'set-ended',
   'set-completed',
   'settings',
+  'annotation',
   'warning',
 ]);
 

@@ -88,6 +88,9 @@ export async function wsRoute(app: FastifyInstance): Promise<void> {
           case 'update-settings':
             hub.liveSession(message.sessionId).updateSettings(message.settings);
             break;
+          case 'annotate':
+            hub.liveSession(message.sessionId).annotate(message.text);
+            break;
           case 'seek':
             hub.liveSession(message.sessionId).seek(message.t);
             break;
