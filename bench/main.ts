@@ -22,7 +22,7 @@ import { evaluateHardCondition, HARD_CONDITIONS } from './hard-conditions';
 import { liveLatency } from './live-latency';
 import { loadTest } from './load-test';
 import { analyzeHour, pipelineThroughput, writeSimulatedRecording } from './offline';
-import { mcapPerHour } from './storage';
+import { storagePerHour } from './storage';
 import { median, mean, nowMs, repeatAsync } from './stats';
 import { wsBaseline } from './ws-baseline';
 
@@ -111,8 +111,19 @@ async function main(): Promise<void> {
       // Ten simulated minutes, scaled to an hour.
       const file = path.join(tmp, 'storage.jsonl');
       await writeSimulatedRecording(file, 600, 11);
-      const r = await mcapPerHour(file, 600, tmp);
+      const r = await storagePerHour(file, 600, tmp);
       details.storage = r;
+      rows.push({
+        section: 'Storage',
+        measure: 'live recording per hour of session (.jsonl.gz, MetaMotion resolution, sync flush every 250 ms)',
+        value: r.liveMBPerHour,
+        unit: 'MB/h',
+        baseline: `JSON Lines recording ${fmt(r.jsonlMBPerHour, 1)} MB/h`,
+        ratio: r.liveMBPerHour / r.jsonlMBPerHour,
+        target: '<= 15',
+        pass: r.liveMBPerHour <= 15,
+        note: `writer busy ${fmt(r.liveWriteSPerHour, 1)} s per hour of session`,
+      });
       rows.push({
         section: 'Storage',
         measure: 'MCAP export per hour of session (zstd chunks, Foxglove schemas)',

@@ -10,11 +10,22 @@ export type Quat = [number, number, number, number];
 
 export type Placement = 'sacrum' | 'thoracic' | (string & {});
 
+/**
+ * One step (LSB) of each raw signal as the device reports it, in the file's units (acc m/s^2, gyr rad/s,
+ * mag uT). Writers round values to the decimals this step needs and no more (docs/recording-format.md).
+ */
+export interface SensorResolution {
+  acc?: number;
+  gyr?: number;
+  mag?: number;
+}
+
 export interface SensorInfo {
   id: string;
   placement: Placement;
   model?: string;
   sampleRateHz?: number;
+  resolution?: SensorResolution;
   [extra: string]: unknown;
 }
 
@@ -89,6 +100,11 @@ export function validateHeader(value: unknown): LineResult<RecordingHeader> {
     if (ids.has(s.id)) return fail(`header sensors[${i}] repeats id "${s.id}"`);
     if (s.sampleRateHz !== undefined && !(typeof s.sampleRateHz === 'number' && s.sampleRateHz > 0)) {
       return fail(`header sensors[${i}] ("${s.id}") sampleRateHz must be a positive number`);
+    }
+    if (s.resolution !== undefined) {
+      const r = s.resolution;
+      const bad = !isObject(r) || Object.values(r).some((v) => !(typeof v === 'number' && Number.isFinite(v) && v > 0));
+      if (bad) return fail(`header sensors[${i}] ("${s.id}") resolution must map acc/gyr/mag to positive numbers`);
     }
     ids.add(s.id);
   }

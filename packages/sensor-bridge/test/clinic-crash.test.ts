@@ -4,6 +4,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main';
@@ -86,14 +87,15 @@ describe.skipIf(!db)('a station killed mid-push (real PostgreSQL)', { timeout: 1
       const row = store.getSession(sessionId)!;
       const local = readFileSync(resolveRecordingPath(dataDir, row.recordingPath!));
       const clinic = new ClinicDb(url);
-      const copy = path.join(dataDir, 'from-clinic.jsonl');
+      const copy = path.join(dataDir, 'from-clinic.jsonl.gz');
       try {
         await clinic.writeRecording(sessionId, copy);
       } finally {
         await clinic.close();
       }
       expect(readFileSync(copy).equals(local)).toBe(true);
-      expect(local.toString().trimEnd().split('\n').at(-1)).toContain('"interrupted"');
+      // Recovery left a complete gzip stream ending with the interruption mark.
+      expect(gunzipSync(local).toString().trimEnd().split('\n').at(-1)).toContain('"interrupted"');
       expect(await chunkCount(url, sessionId)).toBeGreaterThan(chunksAtKill);
       const reps = await query<{ idx: number }>(url, 'SELECT idx FROM reps WHERE session_id = $1 ORDER BY idx', [sessionId]);
       expect(reps.map((r) => r.idx)).toEqual(store.listReps(sessionId).map((r) => r.index));

@@ -339,6 +339,7 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
         placement: s.target.placement,
         model: s.driver!.model,
         sampleRateHz: s.stream!.timing.rateHz,
+        ...(s.stream!.resolution ? { resolution: s.stream!.resolution } : {}),
         address: s.status.address,
       }));
       return { format: 'hinge-recording', version: 1, startedAt: new Date().toISOString(), sensors: sensorsInfo };

@@ -1,6 +1,6 @@
 // Splits a text file, plain or gzipped (by its .gz name), into lines, streaming: chunks are decoded
-// as they arrive and whole lines handed out in batches. A file cut off mid-line (or a gzip stream
-// cut off before its trailer) is read up to its last whole line and reported through onTruncated.
+// as they arrive and whole lines handed out in batches. A file cut off mid-line (plain, or a gzip stream
+// cut off inside a line) is read up to its last whole line and reported through onTruncated.
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
@@ -82,7 +82,7 @@ export async function* rawLineBatches(
     const whole = isWhole(last);
     if (whole && !gzipCutOff) yield [{ text: last, number: lineNumber }];
     else onTruncated(lineNumber, whole ? 'compressed stream cut off' : 'last line is incomplete');
-  } else if (gzipCutOff) {
-    onTruncated(lineNumber, 'compressed stream cut off');
   }
+  // A gzip stream that stops after a whole line lost nothing: a live recording between two flushes (the
+  // writer sync-flushes after whole lines), or one whose writer was killed right after a flush.
 }

@@ -119,7 +119,7 @@ export class LiveSession {
       throw new HingeError('HINGE_ERR_SOURCE', 422, (error as Error).message);
     }
     const header = sessionHeader(sourceHeader, this.record.row);
-    const file = path.join(this.deps.layout.recordings, `${header.startedAt.slice(0, 10)}_${this.id}.jsonl`);
+    const file = path.join(this.deps.layout.recordings, `${header.startedAt.slice(0, 10)}_${this.id}.jsonl.gz`);
     let writer: RecordingWriter;
     try {
       writer = new RecordingWriter(file, header, { onError: (error) => this.storageFailed(error.message) });
@@ -128,7 +128,7 @@ export class LiveSession {
       this.source = null;
       throw new HingeError('HINGE_ERR_STORAGE', 507, `the recording cannot be created: ${describeStorageError(error)}`);
     }
-    this.timeline = new SessionTimeline(writer, this.deps.createAnalyzer(header));
+    this.timeline = new SessionTimeline(writer, this.deps.createAnalyzer(header), header);
     this.record.update({ status: 'live', source: spec, recordingPath: storedRecordingPath(this.deps.layout.root, file), startedAt: header.startedAt });
     this.statusTimer = setInterval(() => {
       this.broadcastStatus();

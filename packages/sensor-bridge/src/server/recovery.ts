@@ -5,9 +5,10 @@
 // would have stored), and marks the session `interrupted`. On a full or read-only disk nothing is
 // left half done: the `interrupted` line is removed again when the database cannot record the
 // recovery, and the error goes up (start-up reports it as one HINGE_ERR_STORAGE line).
-import { openSync, closeSync, ftruncateSync, fstatSync, readSync, truncateSync, writeSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { AnalysisDocument, PatientSettings, RecordingHeader, RecordingLine } from '@hinge/protocol';
 import { readRecording } from '../recording/reader';
+import { appendWholeLine, cutToLastWholeLine } from '../recording/repair';
 import type { SessionRow, Store } from '../storage/store';
 import { resolveRecordingPath } from '../storage/archive';
 import type { DataDirLayout } from '../storage/data-dir';
@@ -20,52 +21,6 @@ export type OfflineAnalyzer = (
   lines: Iterable<RecordingLine>,
   overrides?: Partial<PatientSettings>,
 ) => AnalysisDocument;
-
-const TAIL_BLOCK_BYTES = 64 * 1024;
-
-/** Where the file's last whole line ends: after its last '\n', found reading backwards block by block. */
-function endOfLastWholeLine(fd: number, size: number): number {
-  const block = Buffer.alloc(TAIL_BLOCK_BYTES);
-  for (let end = size; end > 0; end -= TAIL_BLOCK_BYTES) {
-    const start = Math.max(0, end - TAIL_BLOCK_BYTES);
-    const n = readSync(fd, block, 0, end - start, start);
-    const at = block.subarray(0, n).lastIndexOf(0x0a);
-    if (at >= 0) return start + at + 1;
-  }
-  return 0;
-}
-
-/** Cuts the file after its last '\n' (a crash may leave half a line). Returns bytes removed. */
-export function truncateToLastWholeLine(file: string): number {
-  const fd = openSync(file, 'r+');
-  try {
-    const size = fstatSync(fd).size;
-    const end = endOfLastWholeLine(fd, size);
-    if (end !== size) ftruncateSync(fd, end);
-    return size - end;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Appends one whole line, or nothing: on failure (disk full) the file is cut back to its size before. Returns how to take it out again. */
-function appendWholeLine(file: string, line: string): () => void {
-  const fd = openSync(file, 'r+');
-  let size = 0;
-  try {
-    size = fstatSync(fd).size;
-    const data = Buffer.from(line);
-    try {
-      for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset, data.length - offset, size + offset);
-    } catch (error) {
-      ftruncateSync(fd, size);
-      throw error;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return () => truncateSync(file, size);
-}
 
 /**
  * Closes a session a crash left open: its recording (cut to whole lines, an `interrupted` line
@@ -84,7 +39,7 @@ export async function recoverInterruptedSession(
   let undoAppend: (() => void) | null = null;
   const file = row.recordingPath ? resolveRecordingPath(layout.root, row.recordingPath) : null;
   if (file && existsSync(file)) {
-    const cut = truncateToLastWholeLine(file);
+    const cut = cutToLastWholeLine(file);
     if (cut > 0) warnings.push(`recording ended mid-line after the interruption; ${cut} bytes of a partial line removed`);
     try {
       const { header, lines } = await readRecording(file, { mode: 'lenient' });

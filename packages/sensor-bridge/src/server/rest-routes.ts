@@ -245,14 +245,15 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
       const { row, header, lines } = await storedRecording(request.params.id);
       return app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row)).angles ?? EMPTY_ANGLES;
     });
-    app.get('/sessions/:id/export/recording', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse('application/x-ndjson', 'the recording (docs/recording-format.md)') } }, async (request, reply) => {
+    app.get('/sessions/:id/export/recording', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse(['application/gzip', 'application/x-ndjson'], 'the recording as stored (docs/recording-format.md): SESSION.jsonl.gz (live sessions record compressed) or SESSION.jsonl (older ones)') } }, async (request, reply) => {
       const row = await hub.sessionRow(request.params.id);
       const copy = await recordingOf(row);
       const stream = createReadStream(copy.file);
       stream.on('close', () => void copy.release());
+      const gzipped = copy.file.endsWith('.gz');
       return reply
-        .type('application/x-ndjson')
-        .header('content-disposition', `attachment; filename="${row.id}.jsonl"`)
+        .type(gzipped ? 'application/gzip' : 'application/x-ndjson')
+        .header('content-disposition', `attachment; filename="${row.id}.jsonl${gzipped ? '.gz' : ''}"`)
         .send(stream);
     });
     const csvFormat = (query: CsvQuery) => (query.decimal === 'comma' ? CSV_DECIMAL_COMMA : CSV_DEFAULT);

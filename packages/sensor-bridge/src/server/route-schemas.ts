@@ -7,10 +7,11 @@ import { ErrorBody } from '@hinge/protocol';
 export const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 
 /** A download: the body is a file of `mediaType`, streamed as is (no serialisation). */
-export function fileResponse(mediaType: string, description: string) {
+export function fileResponse(mediaTypes: string | string[], description: string) {
   // The static type is the stream the handler sends; the schema documents the bytes.
   const schema = Type.Unsafe<Readable | Buffer | string>(Type.String({ description }));
-  return { 200: { description, content: { [mediaType]: { schema } } }, ...ERROR_RESPONSES };
+  const content = Object.fromEntries([mediaTypes].flat().map((type) => [type, { schema }]));
+  return { 200: { description, content }, ...ERROR_RESPONSES };
 }
 
 const anyObject = (description: string) => Type.Object({}, { additionalProperties: true, description });

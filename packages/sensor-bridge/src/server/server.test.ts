@@ -4,6 +4,7 @@
 // so these checks do not depend on analysis accuracy.
 import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -105,8 +106,9 @@ describe('session lifecycle over REST (inject)', () => {
     // The recording holds the samples and the control actions as events, in order.
     const recording = await app.inject({ url: `/api/sessions/${session.id}/export/recording` });
     expect(recording.statusCode).toBe(200);
-    const file = path.join(fixtureDir, `${session.id}-export.jsonl`);
-    await import('node:fs/promises').then((fs) => fs.writeFile(file, recording.body));
+    expect(recording.headers['content-disposition']).toBe(`attachment; filename="${session.id}.jsonl.gz"`);
+    const file = path.join(fixtureDir, `${session.id}-export.jsonl.gz`);
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, recording.rawPayload));
     const { header, lines } = await readRecording(file);
     expect(header.session).toMatchObject({ id: session.id });
     const events = lines.filter((l) => 'event' in l).map((l) => (l as { event: string }).event);
@@ -145,8 +147,8 @@ describe('session lifecycle over REST (inject)', () => {
     expect(state.sets[0].repCount).toBe(2);
     expect(state.reps.filter((r: { setIndex: number | null }) => r.setIndex === 1)).toHaveLength(2);
     await app.inject({ method: 'POST', url: `/api/sessions/${session.id}/stop`, headers: SCRIPTED });
-    const file = path.join(fixtureDir, `${session.id}-target.jsonl`);
-    await import('node:fs/promises').then(async (fs) => fs.writeFile(file, (await app.inject({ url: `/api/sessions/${session.id}/export/recording` })).body));
+    const file = path.join(fixtureDir, `${session.id}-target.jsonl.gz`);
+    await import('node:fs/promises').then(async (fs) => fs.writeFile(file, (await app.inject({ url: `/api/sessions/${session.id}/export/recording` })).rawPayload));
     const ends = (await readRecording(file)).lines.filter((l) => 'event' in l && l.event === 'set-end');
     expect(ends.map((l) => ('detail' in l ? l.detail : null))).toEqual([{ index: 1, reason: 'target' }]);
     expect((ends[0] as { t: number }).t).toBeGreaterThanOrEqual(state.reps[1].end);
@@ -468,12 +470,15 @@ describe('crash and restart', () => {
     });
     await new Promise((r) => setTimeout(r, 2500));
     // What was on disk one second before the kill must survive it.
-    const linesOneSecondBefore = readFileSync(started.recordingPath, 'utf8').split('\n').length - 1;
+    // Live recordings are gzip streams sync-flushed every 250 ms: what is on disk decodes without the stream's end.
+    const linesOnDisk = () => gunzipSync(readFileSync(started.recordingPath), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString().split('\n').length - 1;
+    expect(started.recordingPath.endsWith('.jsonl.gz')).toBe(true);
+    const linesOneSecondBefore = linesOnDisk();
     await new Promise((r) => setTimeout(r, 1000));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
-    const linesAfterKill = readFileSync(started.recordingPath, 'utf8').split('\n').length - 1;
+    const linesAfterKill = linesOnDisk();
     expect(linesOneSecondBefore).toBeGreaterThan(100);
     expect(linesAfterKill).toBeGreaterThan(linesOneSecondBefore);
 

@@ -1,11 +1,13 @@
 // The one timeline of a running session. Every line, the source's samples and the clinician's control
 // lines alike, goes into the recording and into the analysis in the same order through `push`;
 // nothing reaches the analysis any other way. So analysing the file again (`hinge analyze`, crash
-// recovery, /analysis, the exports) replays exactly what happened live.
+// recovery, /analysis, the exports) replays exactly what happened live. Samples are rounded to their
+// sensor's resolution (../recording/quantize.ts) before both, so the file holds what the analysis saw.
 import type { AnalysisDocument, AnalysisEvent, AngleSample, EventLine, RecordingHeader, RecordingLine } from '@hinge/protocol';
 import { isEventLine } from '@hinge/protocol';
 import type { SessionAnalyzer } from '@hinge/analysis';
 import type { RecordingWriter } from '../recording/writer';
+import { createQuantizer } from '../recording/quantize';
 
 /** The part of the analysis' SessionAnalyzer a live session drives. */
 export type StreamingAnalyzer = Pick<SessionAnalyzer, 'push' | 'now' | 'takeAngles' | 'takeEvents' | 'finish'>;
@@ -16,10 +18,15 @@ export class SessionTimeline {
   /** Latest sample time seen, s. */
   lastSampleT = 0;
 
+  private readonly quantize: (line: RecordingLine) => RecordingLine;
+
   constructor(
     private readonly writer: RecordingWriter,
     private readonly analyzer: StreamingAnalyzer,
-  ) {}
+    header: RecordingHeader,
+  ) {
+    this.quantize = createQuantizer(header);
+  }
 
   get file(): string {
     return this.writer.file;
@@ -27,7 +34,8 @@ export class SessionTimeline {
 
   /** Lines from the source, in their order. */
   push(lines: readonly RecordingLine[]): void {
-    for (const line of lines) {
+    for (const sourceLine of lines) {
+      const line = this.quantize(sourceLine);
       this.writer.append(line);
       this.analyzer.push(line);
       if (!isEventLine(line) && line.t > this.lastSampleT) this.lastSampleT = line.t;

@@ -12,6 +12,7 @@
 //
 // Sample i of a packet has seq + i and time timeUs + i * 1e6 / rateHz, where rateHz is what the host wrote
 // to the config characteristic. All fields little-endian. 7 + 12 bytes fit the default 20-byte ATT payload.
+import type { SensorResolution } from '@hinge/protocol';
 import { dpsToRadS, gToMS2, le, malformed, type DecodeResult, type Reading } from './types';
 
 export const GENERIC_VERSION = 1;
@@ -19,6 +20,8 @@ export const GENERIC_HEADER_BYTES = 7;
 const FLAG_MAG = 0x01;
 const MG_PER_G = 1000;
 const TENTHS = 10;
+/** One LSB of each field (acc mg, gyro 0.1 deg/s, mag 0.1 uT), in recording units. */
+export const GENERIC_RESOLUTION: SensorResolution = { acc: gToMS2(1 / MG_PER_G), gyr: dpsToRadS(1 / TENTHS), mag: 1 / TENTHS };
 const SEQ_MODULO = 65536;
 const TIME_MODULO_US = 2 ** 32;
 

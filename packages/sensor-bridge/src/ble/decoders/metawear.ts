@@ -2,7 +2,7 @@
 // are `[module, register, payload...]`, little-endian. The scale is not in the packet: the decoder is
 // given the ranges the driver configured. Layouts and scales from MetaWear-SDK-Cpp
 // (accelerometer_bosch.cpp, gyro_bosch.cpp, datainterpreter.cpp, logging.cpp); see docs/sensors.md.
-import type { Vec3 } from '@hinge/protocol';
+import type { SensorResolution, Vec3 } from '@hinge/protocol';
 import { dpsToRadS, gToMS2, le, malformed, unknown, type DecodeResult, type Reading } from './types';
 
 export type MetaWearChip = 'bmi160' | 'bmi270';
@@ -38,6 +38,11 @@ export const GYR_LSB_PER_DPS: Record<MetaWearGyrRangeDps, number> = { 2000: 16.4
 const MAG_LSB_PER_UT = 16;
 /** Accounter tick: 48/32768 s (logging.cpp TICK_TIME_STEP, given there in ms). */
 export const ACCOUNTER_TICK_S = 48 / 32768;
+/** One LSB of acc, gyro and magnetometer at the configured ranges, in recording units. */
+export function metawearResolution(config: { accRangeG: MetaWearAccRangeG; gyrRangeDps: MetaWearGyrRangeDps }): SensorResolution {
+  return { acc: gToMS2(1 / accLsbPerG(config.accRangeG)), gyr: dpsToRadS(1 / GYR_LSB_PER_DPS[config.gyrRangeDps]), mag: 1 / MAG_LSB_PER_UT };
+}
+
 /** Sensor fusion corrected acc is sent in mg (SENSOR_FUSION_ACC_SCALE = 1000). */
 const FUSION_ACC_MG_PER_G = 1000;
 

@@ -3,6 +3,7 @@
 // (m_motion.c: RAW_Q_FORMAT_*_INTEGER_BITS 6 / 11 / 12, i.e. 10, 5 and 4 fractional bits), which
 // Nordic-Thingy52-Nodejs lib/thingy.js also uses; Thingy.js's /64, /2048, /4096 is wrong (Thingyjs#20).
 // Packets carry no timestamp.
+import type { SensorResolution } from '@hinge/protocol';
 import { dpsToRadS, gToMS2, le, malformed, type DecodeResult } from './types';
 
 export type ThingyStream = 'raw' | 'quaternion';
@@ -13,6 +14,8 @@ const GYR_LSB_PER_DPS = 1 << 5;
 const MAG_LSB_PER_UT = 1 << 4;
 /** Quaternion (0404): int32 w, x, y, z in 2Q30. */
 const QUAT_LSB = 2 ** 30;
+/** One LSB of the raw stream, in recording units. */
+export const THINGY52_RESOLUTION: SensorResolution = { acc: gToMS2(1 / ACC_LSB_PER_G), gyr: dpsToRadS(1 / GYR_LSB_PER_DPS), mag: 1 / MAG_LSB_PER_UT };
 
 export function decodeThingy52(bytes: Uint8Array, stream: ThingyStream): DecodeResult {
   const view = le(bytes);

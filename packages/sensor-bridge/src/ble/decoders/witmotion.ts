@@ -6,6 +6,7 @@
 //   55 71 | regL regH | 8 x int16                    register read reply; 0x3A = magnetometer Hx Hy Hz (mG),
 //                                                    0x51 = quaternion Q0..Q3 /32768
 // No checksum and no timestamp.
+import type { SensorResolution } from '@hinge/protocol';
 import { dpsToRadS, gToMS2, le, type DecodeProblem, type DecodeResult } from './types';
 
 export const WIT_FRAME_LENGTH = 20;
@@ -18,6 +19,8 @@ const ACC_RANGE_G = 16;
 const GYR_RANGE_DPS = 2000;
 /** 1 mG = 0.1 uT. The datasheet unit; the vendor Python SDK divides by 120 instead (see docs/sensors.md). */
 const UT_PER_MILLIGAUSS = 0.1;
+/** One LSB of acc and gyro at the fixed ranges, in recording units (the magnetometer register reads whole mG: 0.1 uT). */
+export const WITMOTION_RESOLUTION: SensorResolution = { acc: gToMS2(ACC_RANGE_G / FULL_SCALE), gyr: dpsToRadS(GYR_RANGE_DPS / FULL_SCALE), mag: UT_PER_MILLIGAUSS };
 
 export interface WitFrames {
   frames: Uint8Array[];

@@ -1,6 +1,7 @@
 // What every vendor driver provides: recognise the device from its advertisement, configure and start
 // streaming over a BleConnection, hand decoded readings (SI units) to the caller, read the battery, and
 // stop cleanly. Decoding itself lives in ../decoders (pure, no BLE).
+import type { SensorResolution } from '@hinge/protocol';
 import type { DecodeProblem, Reading } from '../decoders/types';
 import { BATTERY_LEVEL_CHAR, BATTERY_SERVICE, type Advertisement, type BleConnection } from '../transport';
 
@@ -34,6 +35,8 @@ export interface StreamTiming {
 
 export interface RunningStream {
   timing: StreamTiming;
+  /** One LSB of the raw values as configured (devices that send floats have none): recordings round to it. */
+  resolution?: SensorResolution;
   /** Sends the device's stop commands and unsubscribes. Safe to call after a disconnect. */
   stop(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The hinge open sensor profile (docs/sensors.md; packet layout in ../decoders/generic.ts). The host
 // writes the rate (u16 LE, Hz) to the config characteristic, then subscribes to the data characteristic.
 // Packets carry a device timestamp (u32 us) and a sequence number (u16). Battery: the SIG Battery Service.
-import { decodeGeneric } from '../decoders/generic';
+import { decodeGeneric, GENERIC_RESOLUTION } from '../decoders/generic';
 import { normalizeUuid } from '../transport';
 import { bestEffort, guarded, readStandardBatteryPct, type SensorDriver } from './driver';
 
@@ -28,6 +28,7 @@ export const genericDriver: SensorDriver = {
     }));
     return {
       timing: { rateHz, hasDeviceTime: true, deviceWrapS: 2 ** 32 / 1e6, seqModulo: 65536 },
+      resolution: GENERIC_RESOLUTION,
       stop: () => bestEffort([() => connection.unsubscribe(GENERIC_SERVICE, GENERIC_DATA_CHAR)]),
     };
   },

@@ -5,6 +5,7 @@
 // are paired here in arrival order. With `orientation`, the on-board Bosch fusion (IMU+ mode) streams
 // its quaternion [19 07]. Streaming packets carry no timestamp: the arrival-time clock applies.
 import {
+  metawearResolution,
   GYR_LSB_PER_DPS,
   METAWEAR_ACC_RANGES_G,
   METAWEAR_GYR_RANGES_DPS,
@@ -123,6 +124,7 @@ export const metamotionDriver: SensorDriver = {
 
     return {
       timing: { rateHz: RATE_HZ, hasDeviceTime: false },
+      resolution: metawearResolution(config),
       stop: () =>
         bestEffort([
           ...(options.orientation

@@ -1,7 +1,7 @@
 // Nordic Thingy:52 motion service. Streaming starts on subscribe alone (Thingy firmware docs); the rate is
 // set by reading the 9-byte motion config (0401), patching motion_freq_hz (bytes 6-7, 5..200 Hz) and
 // writing it back, as Nordic-Thingy52-Nodejs does. No timestamps: the arrival-time clock applies.
-import { decodeThingy52 } from '../decoders/thingy52';
+import { decodeThingy52, THINGY52_RESOLUTION } from '../decoders/thingy52';
 import { normalizeUuid } from '../transport';
 import { bestEffort, guarded, readStandardBatteryPct, type SensorDriver } from './driver';
 
@@ -41,6 +41,7 @@ export const thingy52Driver: SensorDriver = {
     }));
     return {
       timing: { rateHz, hasDeviceTime: false },
+      resolution: THINGY52_RESOLUTION,
       stop: () => bestEffort([() => connection.unsubscribe(THINGY_MOTION_SERVICE, characteristic)]),
     };
   },

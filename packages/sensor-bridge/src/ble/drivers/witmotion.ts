@@ -2,7 +2,7 @@
 // the return rate (unlock FF AA 69 88 B5, then RRATE register 0x03) without saving it to flash. The
 // UUIDs use the base ...00805f9a34fb (not the SIG base), so they are full 128-bit UUIDs. No battery
 // characteristic and no timestamps.
-import { decodeWitMotion } from '../decoders/witmotion';
+import { decodeWitMotion, WITMOTION_RESOLUTION } from '../decoders/witmotion';
 import { normalizeUuid } from '../transport';
 import { bestEffort, guarded, nearest, type SensorDriver } from './driver';
 
@@ -32,6 +32,7 @@ export const witmotionDriver: SensorDriver = {
     await connection.write(WIT_SERVICE, WIT_WRITE_CHAR, Uint8Array.from([0xff, 0xaa, RRATE_REGISTER, RRATE_CODE[rateHz]!, 0x00]), true);
     return {
       timing: { rateHz, hasDeviceTime: false },
+      resolution: WITMOTION_RESOLUTION,
       stop: () => bestEffort([() => connection.unsubscribe(WIT_SERVICE, WIT_NOTIFY_CHAR)]),
     };
   },

@@ -1,4 +1,4 @@
-// `hinge record --sacrum ADDR --thoracic ADDR OUT.jsonl`: records both sensors to a hinge recording,
+// `hinge record --sacrum ADDR --thoracic ADDR OUT.jsonl[.gz]`: records both sensors to a hinge recording,
 // live, until Ctrl-C (or --seconds). Without addresses, the placements remembered by
 // 'hinge scan --identify' are used; the ones given are remembered for next time.
 import { existsSync } from 'node:fs';
@@ -6,14 +6,17 @@ import { createBleLiveSource, type BleSensorStatus } from '../../ble/live-source
 import { loadNobleTransport } from '../../ble/noble-transport';
 import { addressFor, loadPlacements, rememberPlacement } from '../../ble/placements';
 import { BleError, type BleTransport } from '../../ble/transport';
+import type { RecordingLine } from '@hinge/protocol';
 import { RecordingWriter } from '../../recording/writer';
+import { createQuantizer } from '../../recording/quantize';
 import { defaultDataDir } from '../../storage/data-dir';
 import { CliError, parseCommandArgs, type Command } from '../command';
 
-const usage = `usage: hinge record [--sacrum ADDR] [--thoracic ADDR] OUT.jsonl [options]
+const usage = `usage: hinge record [--sacrum ADDR] [--thoracic ADDR] OUT.jsonl[.gz] [options]
 
 Connects to the two sensors, streams from both on one clock and writes a hinge recording
-(docs/recording-format.md) until Ctrl-C. Drop-outs are recorded as disconnect/reconnect events
+(docs/recording-format.md) until Ctrl-C; OUT.jsonl.gz is written compressed
+(about a fifth of the size), flushed every 250 ms like the plain one. Drop-outs are recorded as disconnect/reconnect events
 and the sensor is reconnected. Addresses default to the placements remembered by
 'hinge scan --identify'; addresses given here are remembered.
 
@@ -36,7 +39,7 @@ function statusLine(sensors: BleSensorStatus[]): string {
 
 export function createRecordCommand(loadTransport: () => Promise<BleTransport> = loadNobleTransport): Command {
   return {
-    summary: 'record the two sensors over Bluetooth to a .jsonl recording',
+    summary: 'record the two sensors over Bluetooth to a .jsonl(.gz) recording',
     usage,
     async run(args, io) {
       const parsed = parseCommandArgs(args, {
@@ -80,7 +83,7 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
         },
       });
       // The writer needs the header, which start() returns; lines arrive only after that.
-      const file: { writer?: RecordingWriter } = {};
+      const file: { writer?: RecordingWriter; quantize?: (line: RecordingLine) => RecordingLine } = {};
       let failed: Error | undefined;
       let resolveFailed: () => void = () => {};
       const writeFailed = new Promise<void>((r) => (resolveFailed = r));
@@ -89,7 +92,7 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
       try {
         header = await source.start({
           lines: (batch) => {
-            for (const line of batch) file.writer?.append(line);
+            for (const line of batch) file.writer?.append(file.quantize!(line));
           },
           statusChanged: () => {},
           ended: () => {},
@@ -108,6 +111,7 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
           resolveFailed();
         },
       });
+      file.quantize = createQuantizer(header);
       file.writer = writer;
       io.err.write(`recording to ${out}; Ctrl-C stops\n`);
       const ticker = setInterval(() => io.err.write(statusLine(source.status().sensors) + '\n'), 2000);
