@@ -4,9 +4,11 @@
 // sync-flushed every 250 ms). Baseline: the plain JSON Lines recording of the same session.
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeRecordingLines, DEFAULT_SETTINGS } from '@hinge/analysis';
+import { DEFAULT_SETTINGS } from '@hinge/analysis';
 import type { RecordingHeader } from '@hinge/protocol';
-import { readRecording } from '../packages/sensor-bridge/src/recording/reader';
+import { openRecording, readRecording } from '../packages/sensor-bridge/src/recording/reader';
+import { realAnalysis } from '../packages/sensor-bridge/src/server/app';
+import { AngleFileSink, analyzeStoredRecording, readAngleFile } from '../packages/sensor-bridge/src/server/stored-analysis';
 import { RecordingWriter } from '../packages/sensor-bridge/src/recording/writer';
 import { createQuantizer } from '../packages/sensor-bridge/src/recording/quantize';
 import { metawearResolution } from '../packages/sensor-bridge/src/ble/decoders/metawear';
@@ -56,10 +58,14 @@ export async function storagePerHour(file: string, recordingS: number, tmpDir: s
   const perHour = (bytes: number) => (bytes / MB) * (3600 / recordingS);
   const live = path.join(tmpDir, 'live.jsonl.gz');
   const liveWriteS = writeLive({ header, lines }, live);
-  const doc = analyzeRecordingLines(header, lines, DEFAULT_SETTINGS, { angles: true });
+  // As the bridge's export does it: the analysis streams its angles to a file, then the writer merges them with the lines.
+  const angles = new AngleFileSink(path.join(tmpDir, 'angles.bin'));
+  const { doc } = await analyzeStoredRecording(file, () => DEFAULT_SETTINGS, realAnalysis.createOfflinePass, { angles });
+  await angles.close();
+  const stream = await openRecording(file, { mode: 'lenient' });
   const out = path.join(tmpDir, 'export.mcap');
   const start = nowMs();
-  await writeMcap(out, { header, lines, angles: doc.angles, reps: doc.reps.map((r) => ({ ...r, setIndex: r.set ?? null })), session: { id: 's_bench', settings: DEFAULT_SETTINGS } });
+  await writeMcap(out, { header: stream.header, lines: stream.batches, angles: readAngleFile(angles.file), reps: doc.reps.map((r) => ({ ...r, setIndex: r.set ?? null })), session: { id: 's_bench', settings: DEFAULT_SETTINGS } });
   const mcapWriteS = (nowMs() - start) / 1000;
   return {
     recordingS,

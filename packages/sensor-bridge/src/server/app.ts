@@ -9,13 +9,15 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import { ERROR_CODES, REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type ErrorBody, type PatientSettings } from '@hinge/protocol';
-import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS } from '@hinge/analysis';
+import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS, type StillRun } from '@hinge/analysis';
 import { prepareDataDir, type DataDirLayout } from '../storage/data-dir';
 import { Store } from '../storage/store';
 import { localArchive, type Archive } from '../storage/archive';
 import { ClinicDb } from '../storage/clinic-db';
 import { Pusher } from '../storage/pusher';
-import { createSourceFactory } from '../sources/factory';
+import { createSourceFactory, type ReplayLibrary } from '../sources/factory';
+import type { OfflinePassFactory } from './stored-analysis';
+import { MAX_CONCURRENT_EXPORTS, MAX_CONCURRENT_REPLAYS, WorkSlots } from './work-slots';
 import type { SensorSource } from '../sources/source';
 import type { SourceSpec } from '@hinge/protocol';
 import { isLoopbackHost, loadOrCreateAccessToken, type AccessPolicy } from './auth';
@@ -43,6 +45,12 @@ export interface BuildAppOptions {
   dashboardDir?: string;
   /** Folders whose `.jsonl`/`.jsonl.gz` files a replay source may play by name. */
   replayDirs?: string[];
+  /** Single recordings a replay source may play by their name (`serve --replay FILE`), without the rest of their folder. */
+  replayFiles?: string[];
+  /** Exports of stored sessions running at once (default MAX_CONCURRENT_EXPORTS); more answer 503. */
+  maxConcurrentExports?: number;
+  /** Replays playing at once (default MAX_CONCURRENT_REPLAYS); more answer 503. */
+  maxConcurrentReplays?: number;
   /** Browser origins allowed besides the bridge's own (e.g. a vite dev server). */
   allowedOrigins?: string[];
   /** Host names the bridge answers to besides loopback and its listening address (`--allowed-host`). */
@@ -77,7 +85,9 @@ export interface Bridge {
   tokenCreated: boolean;
   /** Sessions found open at start-up and closed as interrupted. */
   recovered: string[];
-  replayDirs: string[];
+  replay: ReplayLibrary;
+  /** Exports of stored sessions running now (work-slots.ts). */
+  exportSlots: WorkSlots;
   analysis: AnalysisFunctions;
   bleTransport: () => Promise<BleTransport>;
   /** Where sessions and patients are read from (this store, or the clinic database on a review desk). */
@@ -99,15 +109,21 @@ declare module 'fastify' {
 export interface AnalysisFunctions {
   createAnalyzer: AnalyzerFactory;
   analyzeOffline: OfflineAnalyzer;
-  /** With the angle series, for exports. */
-  analyzeWithAngles: OfflineAnalyzer;
+  /** One streaming pass over a stored recording, for the exports (stored-analysis.ts). */
+  createOfflinePass: OfflinePassFactory;
   defaultSettings: PatientSettings;
 }
 
 export const realAnalysis: AnalysisFunctions = {
   createAnalyzer: (header) => createSessionAnalyzer(header),
   analyzeOffline: (header, lines, overrides) => analyzeRecordingLines(header, lines, overrides, { angles: false }),
-  analyzeWithAngles: (header, lines, overrides) => analyzeRecordingLines(header, lines, overrides, { angles: true }),
+  createOfflinePass: (header, overrides, { angles, neutral }) =>
+    createSessionAnalyzer(header, overrides, {
+      keepAngleSeries: false,
+      maxPendingAngles: angles ? Infinity : 0,
+      findBestStill: neutral === null,
+      neutral: (neutral ?? null) as StillRun | null,
+    }),
   defaultSettings: DEFAULT_SETTINGS,
 };
 
@@ -133,7 +149,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const analysis = options.analysis ?? realAnalysis;
   if (options.reviewOnly && !options.clinicDatabaseUrl) throw new Error('a review-only bridge needs the clinic database (HINGE_DATABASE_URL or --database-file)');
   const { layout, store, token, created } = openDataDir(options.dataDir);
-  const replayDirs = (options.replayDirs ?? []).map((d) => path.resolve(d));
+  const replay: ReplayLibrary = { dirs: (options.replayDirs ?? []).map((d) => path.resolve(d)), files: (options.replayFiles ?? []).map((f) => path.resolve(f)) };
+  const replaySlots = new WorkSlots('replays', options.maxConcurrentReplays ?? MAX_CONCURRENT_REPLAYS);
   const bleTransport = options.bleTransport ?? loadNobleTransport;
   const early: string[] = [];
   let log: (message: string) => void = (message) => early.push(message);
@@ -148,7 +165,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     defaultSettings: analysis.defaultSettings,
     createAnalyzer: analysis.createAnalyzer,
     analyzeOffline: analysis.analyzeOffline,
-    createSource: options.createSource ?? createSourceFactory({ replayDirs, bleTransport }),
+    createSource: options.createSource ?? createSourceFactory({ replay, bleTransport, replaySlots }),
     ...(options.maxLiveSessions !== undefined ? { maxLiveSessions: options.maxLiveSessions } : {}),
     log: (m) => log(m),
   });
@@ -183,7 +200,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     policy,
     tokenCreated: created,
     recovered,
-    replayDirs,
+    replay,
+    exportSlots: new WorkSlots('exports', options.maxConcurrentExports ?? MAX_CONCURRENT_EXPORTS),
     analysis,
     bleTransport,
     archive,
@@ -198,7 +216,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
     const body = errorBody(error);
     // Every server-side failure leaves its stack in the log; client errors are in the request log line.
-    if (body.statusCode >= 500) request.log.error({ err: error, code: body.code }, `${request.method} ${request.routeOptions.url ?? ''} failed: ${error.message}`);
+    if (error instanceof HingeError && error.options.retryAfterS !== undefined) void reply.header('retry-after', String(error.options.retryAfterS));
+    if (body.statusCode >= 500 && body.code !== 'HINGE_ERR_BUSY') request.log.error({ err: error, code: body.code }, `${request.method} ${request.routeOptions.url ?? ''} failed: ${error.message}`);
     return reply.code(body.statusCode).send(body);
   });
 

@@ -9,6 +9,8 @@ export class HingeError extends Error {
     readonly statusCode: number,
     /** Extra detail appended to the stable message, e.g. which field was wrong. */
     detail?: string,
+    /** `retryAfterS`: sent as Retry-After (a 503 for work that is busy now). */
+    readonly options: { retryAfterS?: number } = {},
   ) {
     super(detail ? `${ERROR_CODES[code]}: ${detail}` : ERROR_CODES[code]);
   }

@@ -1,6 +1,9 @@
-// Exports of a stored session as CSV: the angle series and the reps. The whole session as MCAP is
-// mcap-export.ts; the recording itself is exported as-is by the route.
-import { type AngleSeries, type RepRecord, FAULTS } from '@hinge/protocol';
+// Exports of a stored session as CSV: the angle series and the reps, written by csv-stringify. The
+// whole session as MCAP is mcap-export.ts; the recording itself is exported as-is by the route.
+import { Readable, type Transform } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
+import { type AngleSample, type RepRecord, FAULTS } from '@hinge/protocol';
 
 /** Cell separator and decimal mark: `,` and `.` by default; `;` and `,` for decimal-comma spreadsheets. */
 export interface CsvFormat {
@@ -10,22 +13,26 @@ export interface CsvFormat {
 export const CSV_DEFAULT: CsvFormat = { separator: ',', decimal: '.' };
 export const CSV_DECIMAL_COMMA: CsvFormat = { separator: ';', decimal: ',' };
 
-const csvNumber = (v: number | null | undefined, format: CsvFormat = CSV_DEFAULT): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? '' : format.decimal === '.' ? String(v) : String(v).replace('.', ',');
+const csvNumber = (v: number, format: CsvFormat): string =>
+  !Number.isFinite(v) ? '' : format.decimal === '.' ? String(v) : String(v).replace('.', ',');
 
-/** `t,pelvisDeg,trunkDeg,lumbarDeg`, one row per angle sample; empty cells where a sensor had no data. */
-export function* anglesCsv(angles: AngleSeries, format: CsvFormat = CSV_DEFAULT): Generator<string> {
-  const sep = format.separator;
-  yield ['t', 'pelvisDeg', 'trunkDeg', 'lumbarDeg'].join(sep) + '\n';
-  const rows: string[] = [];
-  for (let i = 0; i < angles.t.length; i++) {
-    rows.push([angles.t[i], angles.pelvisDeg[i], angles.trunkDeg[i], angles.lumbarDeg[i]].map((v) => csvNumber(v, format)).join(sep));
-    if (rows.length === 1000) {
-      yield rows.join('\n') + '\n';
-      rows.length = 0;
-    }
+/** csv-stringify options: a header row, `\n` after every row, empty cells for null, numbers in the format. */
+const csvOptions = (columns: readonly string[], format: CsvFormat) => ({
+  header: true,
+  columns: [...columns],
+  delimiter: format.separator,
+  record_delimiter: '\n',
+  cast: { number: (v: number) => csvNumber(v, format) },
+});
+
+export const ANGLE_CSV_COLUMNS = ['t', 'pelvisDeg', 'trunkDeg', 'lumbarDeg'] as const;
+
+/** `t,pelvisDeg,trunkDeg,lumbarDeg`, one row per angle sample; empty cells where a sensor had no data. Streams. */
+export function anglesCsv(batches: AsyncIterable<AngleSample[]>, format: CsvFormat = CSV_DEFAULT): Transform {
+  async function* rows() {
+    for await (const batch of batches) for (const s of batch) yield [s.t, s.pelvisDeg, s.trunkDeg, s.lumbarDeg];
   }
-  if (rows.length > 0) yield rows.join('\n') + '\n';
+  return Readable.from(rows()).pipe(stringify(csvOptions(ANGLE_CSV_COLUMNS, format)));
 }
 
 export const REP_CSV_COLUMNS = [
@@ -45,25 +52,21 @@ export const REP_CSV_COLUMNS = [
 
 /** One row per rep; each fault is a 0/1 column so spreadsheets can sum them. */
 export function repsCsv(reps: readonly RepRecord[], format: CsvFormat = CSV_DEFAULT): string {
-  const rows = reps.map((r) =>
-    [
-      r.index,
-      r.setIndex ?? '',
-      r.start,
-      r.bottom,
-      r.end,
-      r.peakTrunkDeg,
-      r.peakPelvisDeg,
-      r.peakLumbarDeg,
-      r.hipShare,
-      r.descentS,
-      r.ascentS,
-      ...FAULTS.map((f) => (r.faults.includes(f) ? 1 : 0)),
-    ]
-      .map((v) => (typeof v === 'number' ? csvNumber(v, format) : v))
-      .join(format.separator),
-  );
-  return [REP_CSV_COLUMNS.join(format.separator), ...rows].join('\n') + '\n';
+  const rows = reps.map((r) => [
+    r.index,
+    r.setIndex ?? null,
+    r.start,
+    r.bottom,
+    r.end,
+    r.peakTrunkDeg,
+    r.peakPelvisDeg,
+    r.peakLumbarDeg,
+    r.hipShare,
+    r.descentS,
+    r.ascentS,
+    ...FAULTS.map((f) => (r.faults.includes(f) ? 1 : 0)),
+  ]);
+  return stringifySync(rows, csvOptions(REP_CSV_COLUMNS, format));
 }
 
 /** What the CSV columns hold, with units: the sidecar `about.json` beside the CSV files. */

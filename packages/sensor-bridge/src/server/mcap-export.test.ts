@@ -31,7 +31,13 @@ beforeAll(async () => {
   reps = doc.reps.map((r) => ({ ...r, setIndex: null }));
   anglesCount = doc.angles!.t.length;
   eventCount = lines.filter((l) => 'event' in l).length;
-  await writeMcap(file, { header, lines, angles: doc.angles, reps, session: { id: 's_test', settings: DEFAULT_SETTINGS } });
+  const series = doc.angles!;
+  const samples = series.t.map((t, i) => ({ t, pelvisDeg: series.pelvisDeg[i]!, trunkDeg: series.trunkDeg[i]!, lumbarDeg: series.lumbarDeg[i]! }));
+  // Fed in uneven batches, as the streaming export reads them.
+  async function* inBatches<T>(items: T[], size: number) {
+    for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+  }
+  await writeMcap(file, { header, lines: inBatches(lines, 333), angles: inBatches(samples, 1000), reps, session: { id: 's_test', settings: DEFAULT_SETTINGS } });
   read = await readMcap(new Uint8Array(readFileSync(file)));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,15 +7,18 @@
 // Our own schemas, complete (required fields, units, nullable where null): `/imu/<sensor>`, `/events`,
 // `/angles`, `/reps`. A Metadata record `hinge.session` holds the session, its settings and the
 // software version; never the patient's name.
-// No per-message index (see the writer options). Streaming: messages go out in time order as they are read, and the writer keeps one chunk (1 MiB)
-// in memory, so memory does not grow with the session's length.
+// No per-message index (see the writer options). Streaming: the recording's lines and the angle samples
+// are read in batches and merged in time order, the writer keeps one chunk (MCAP_CHUNK_BYTES) in memory,
+// and each batch is followed by a turn of the event loop, so neither memory nor the loop's latency grows
+// with the session's length.
 import { open, type FileHandle } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { McapWriter, type IWritable } from '@mcap/core';
 import { compress, init as initZstd } from '@bokuweb/zstd-wasm';
 import {
   RepRecord,
   isEventLine,
-  type AngleSeries,
+  type AngleSample,
   type PatientSettings,
   type Quat,
   type RecordingHeader,
@@ -25,8 +28,10 @@ import { SOFTWARE_VERSION } from '../version';
 
 export interface McapInput {
   header: RecordingHeader;
-  lines: Iterable<RecordingLine>;
-  angles: AngleSeries | undefined;
+  /** The recording's lines after the header, in batches (openRecording). */
+  lines: AsyncIterable<RecordingLine[]>;
+  /** The analysis' angle samples in time order, in batches. */
+  angles: AsyncIterable<AngleSample[]>;
   reps: readonly RepRecord[];
   /** The stored session: id and settings go into the Metadata record. */
   session?: { id: string; settings: PatientSettings };
@@ -247,20 +252,37 @@ export async function writeMcap(file: string, input: McapInput): Promise<void> {
       add(logChannel, t, { timestamp: foxgloveTime(nsAt(t)), level, message, name, file: '', line: 0 });
 
     // Angles and reps interleave with the recording's lines in time order.
-    const angles = input.angles ?? { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
+    const angleBatches = input.angles[Symbol.asyncIterator]();
+    let angles: AngleSample[] = [];
     let nextAngle = 0;
+    let anglesDone = false;
+    /** The next angle sample at or before `t`, or null. */
+    const angleUpTo = async (t: number): Promise<AngleSample | null> => {
+      while (nextAngle >= angles.length && !anglesDone) {
+        const step = await angleBatches.next();
+        if (step.done) anglesDone = true;
+        else {
+          angles = step.value;
+          nextAngle = 0;
+        }
+      }
+      const sample = angles[nextAngle];
+      if (!sample || sample.t > t) return null;
+      nextAngle++;
+      return sample;
+    };
     let lastAngleT = -Infinity;
     let lastTfT = -Infinity;
     const reps = [...input.reps].sort((a, b) => a.end - b.end);
     let nextRep = 0;
     const writeUpTo = async (t: number) => {
-      for (; nextAngle < angles.t.length && (angles.t[nextAngle] as number) <= t; nextAngle++) {
-        const at = angles.t[nextAngle] as number;
+      for (let sample = await angleUpTo(t); sample; sample = await angleUpTo(t)) {
+        const at = sample.t;
         if (at - lastAngleT < ANGLES_PERIOD_S * PERIOD_TOLERANCE) continue;
         lastAngleT = at;
-        const pelvisDeg = roundTo(angles.pelvisDeg[nextAngle] ?? null, ANGLE_STEPS_PER_DEG);
-        const lumbarDeg = roundTo(angles.lumbarDeg[nextAngle] ?? null, ANGLE_STEPS_PER_DEG);
-        await add(angleChannel, at, { t: at, pelvisDeg, trunkDeg: roundTo(angles.trunkDeg[nextAngle] ?? null, ANGLE_STEPS_PER_DEG), lumbarDeg });
+        const pelvisDeg = roundTo(sample.pelvisDeg, ANGLE_STEPS_PER_DEG);
+        const lumbarDeg = roundTo(sample.lumbarDeg, ANGLE_STEPS_PER_DEG);
+        await add(angleChannel, at, { t: at, pelvisDeg, trunkDeg: roundTo(sample.trunkDeg, ANGLE_STEPS_PER_DEG), lumbarDeg });
         if (pelvisDeg !== null && lumbarDeg !== null && at - lastTfT >= SEGMENT_TF_PERIOD_S * PERIOD_TOLERANCE) {
           lastTfT = at;
           for (const tf of segmentTransforms(pelvisDeg, lumbarDeg, foxgloveTime(nsAt(at)))) await add(tfChannel, at, tf);
@@ -276,17 +298,20 @@ export async function writeMcap(file: string, input: McapInput): Promise<void> {
       }
     };
 
-    for (const line of input.lines) {
-      await writeUpTo(line.t);
-      if (isEventLine(line)) {
-        await add(eventChannel, line.t, line);
-        await log(line.t, LOG_LEVEL.INFO, 'hinge.recording', `${line.event}${line.sensor ? ` (${line.sensor})` : ''}`);
-        continue;
+    for await (const batch of input.lines) {
+      for (const line of batch) {
+        await writeUpTo(line.t);
+        if (isEventLine(line)) {
+          await add(eventChannel, line.t, line);
+          await log(line.t, LOG_LEVEL.INFO, 'hinge.recording', `${line.event}${line.sensor ? ` (${line.sensor})` : ''}`);
+          continue;
+        }
+        const imu = imuChannels.get(line.sensor);
+        if (imu === undefined) continue;
+        await add(imu, line.t, line);
+        if (line.quat) await add(tfChannel, line.t, sensorTransform(line.sensor, line.quat, foxgloveTime(nsAt(line.t))));
       }
-      const imu = imuChannels.get(line.sensor);
-      if (imu === undefined) continue;
-      await add(imu, line.t, line);
-      if (line.quat) await add(tfChannel, line.t, sensorTransform(line.sensor, line.quat, foxgloveTime(nsAt(line.t))));
+      await nextTurn();
     }
     await writeUpTo(Infinity);
     await writer.end();

@@ -1,31 +1,25 @@
 // REST API (docs/websocket-protocol.md, "REST"): patients, sessions and their lifecycle, sets,
-// reps, exports. Every body, query and parameter is validated against the shared schemas.
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { networkInterfaces, tmpdir } from 'node:os';
+// reps; the exports are export-routes.ts. Every body, query and parameter is validated against the shared schemas.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
-  AngleSeries,
   Annotation,
   AnnotationBody,
   CreatePatientBody,
   CreateSessionBody,
-  CsvQuery,
   DisplayLink,
   Health,
   IdParams,
   MergePatientBody,
   PainReportBody,
   PatientPatch,
-  ReportQuery,
   Patient,
   RecordingEntry,
   RepRecord,
-  SessionAnalysis,
   SessionDetail,
   SessionState,
   SessionsQuery,
@@ -35,18 +29,12 @@ import {
   WS_PROTOCOL_VERSION,
   type ClinicHealth,
 } from '@hinge/protocol';
-import { readRecording } from '../recording/reader';
-import type { RecordingCopy } from '../storage/archive';
-import type { SessionRow } from '../storage/store';
-import { legacySettings } from './recovery';
 import { accessOf, isLoopbackHost, type Access } from './auth';
 import { HingeError } from './errors';
-import { writeReportPdf } from '../report/report-pdf';
-import { CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, anglesCsv, repsCsv } from './exports';
-import { sessionBundle } from './fhir';
-import { writeMcap } from './mcap-export';
+import { exportRoutes } from './export-routes';
 import { sensorRoutes } from './sensor-routes';
-import { CsvSidecar, ERROR_RESPONSES, fileResponse } from './route-schemas';
+import { ERROR_RESPONSES } from './route-schemas';
+import type { ReplayLibrary } from '../sources/factory';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,21 +53,14 @@ export function networkHosts(listenHost: string): string[] {
     .map((a) => a.address);
 }
 
-function isTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const EMPTY_ANGLES: AngleSeries = { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
-
-/** Replay files (by name) in the configured folders. */
-export function listReplayFiles(dirs: readonly string[]): RecordingEntry[] {
+/** Recordings a replay may play, by name: the single files configured, then those in the replay folders. */
+export function listReplayFiles(library: ReplayLibrary): RecordingEntry[] {
   const out: RecordingEntry[] = [];
-  for (const dir of dirs) {
+  for (const file of library.files) {
+    const name = path.basename(file);
+    if (existsSync(file) && !out.some((e) => e.name === name)) out.push({ name, bytes: statSync(file).size });
+  }
+  for (const dir of library.dirs) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir).sort()) {
       if (!/\.jsonl(\.gz)?$/.test(name) || out.some((e) => e.name === name)) continue;
@@ -137,9 +118,9 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
 
   registerPatientRoutes();
   registerSessionRoutes();
-  registerExportRoutes();
+  await app.register(exportRoutes, { clinician });
   app.get('/recordings', { preHandler: clinician, schema: { tags: ['sessions'], response: ok(Type.Array(RecordingEntry)) } }, async () =>
-    listReplayFiles(app.bridge.replayDirs),
+    listReplayFiles(app.bridge.replay),
   );
   // Bluetooth sensors: scan, tap to identify, remembered placements.
   await app.register(sensorRoutes, { clinician });
@@ -214,140 +195,6 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
     app.post('/sessions/:id/display-link', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(DisplayLink) } }, async (request) => {
       const token = await hub.createDisplayToken(request.params.id);
       return { token, path: `/?token=${token}#/patient/${request.params.id}`, networkHosts: networkHosts(app.bridge.listenHost) };
-    });
-  }
-
-  /** The session's recording, from this station's file or reassembled from the clinic database. */
-  async function recordingOf(row: SessionRow): Promise<RecordingCopy> {
-    const copy = await archive.recording(row);
-    if (!copy) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
-    return copy;
-  }
-
-  async function storedRecording(id: string) {
-    const row = await hub.sessionRow(id);
-    const copy = await recordingOf(row);
-    try {
-      const { header, lines } = await readRecording(copy.file, { mode: 'lenient' });
-      return { row, header, lines };
-    } finally {
-      await copy.release();
-    }
-  }
-
-  function registerExportRoutes() {
-    const tags = ['exports'];
-    app.get('/sessions/:id/analysis', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(SessionAnalysis) } }, async (request) => {
-      const { row, header, lines } = await storedRecording(request.params.id);
-      return app.bridge.analysis.analyzeOffline(header, lines, legacySettings(header, row));
-    });
-    app.get('/sessions/:id/angles', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(AngleSeries) } }, async (request) => {
-      const { row, header, lines } = await storedRecording(request.params.id);
-      return app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row)).angles ?? EMPTY_ANGLES;
-    });
-    app.get('/sessions/:id/export/recording', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse(['application/gzip', 'application/x-ndjson'], 'the recording as stored (docs/recording-format.md): SESSION.jsonl.gz (live sessions record compressed) or SESSION.jsonl (older ones)') } }, async (request, reply) => {
-      const row = await hub.sessionRow(request.params.id);
-      const copy = await recordingOf(row);
-      const stream = createReadStream(copy.file);
-      stream.on('close', () => void copy.release());
-      const gzipped = copy.file.endsWith('.gz');
-      return reply
-        .type(gzipped ? 'application/gzip' : 'application/x-ndjson')
-        .header('content-disposition', `attachment; filename="${row.id}.jsonl${gzipped ? '.gz' : ''}"`)
-        .send(stream);
-    });
-    const csvFormat = (query: CsvQuery) => (query.decimal === 'comma' ? CSV_DECIMAL_COMMA : CSV_DEFAULT);
-    app.get(
-      '/sessions/:id/export/angles.csv',
-      { preHandler: clinician, schema: { tags, params: IdParams, querystring: CsvQuery, response: fileResponse('text/csv', 'angle series: t, pelvisDeg, trunkDeg, lumbarDeg') } },
-      async (request, reply) => {
-        const { row, header, lines } = await storedRecording(request.params.id);
-        const angles = app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row)).angles ?? EMPTY_ANGLES;
-        return reply
-          .type('text/csv')
-          .header('content-disposition', `attachment; filename="${row.id}-angles.csv"`)
-          .send(Readable.from(anglesCsv(angles, csvFormat(request.query))));
-      },
-    );
-    app.get(
-      '/sessions/:id/export/reps.csv',
-      { preHandler: clinician, schema: { tags, params: IdParams, querystring: CsvQuery, response: fileResponse('text/csv', 'one row per rep, a 0/1 column per fault') } },
-      async (request, reply) => {
-        const row = await hub.sessionRow(request.params.id);
-        return reply
-          .type('text/csv')
-          .header('content-disposition', `attachment; filename="${row.id}-reps.csv"`)
-          .send(repsCsv(await archive.listReps(row.id), csvFormat(request.query)));
-      },
-    );
-    // The CSV files' sidecar: whose session it is, when, its settings, and each column's unit.
-    app.get('/sessions/:id/export/about.json', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(CsvSidecar) } }, async (request, reply) => {
-      const session = await hub.sessionState(request.params.id);
-      const patient = await hub.patient(session.patientId);
-      return reply.header('content-disposition', `attachment; filename="${session.id}-about.json"`).send({
-        patient: { id: patient.id, name: patient.name, clinicId: patient.clinicId },
-        session: { id: session.id, label: session.label, startedAt: session.startedAt, endedAt: session.endedAt, status: session.status },
-        settings: session.settings,
-        pain: { before: session.painBefore ?? null, after: session.painAfter ?? null },
-        files: { 'reps.csv': [...REP_CSV_COLUMNS], 'angles.csv': ['t', 'pelvisDeg', 'trunkDeg', 'lumbarDeg'] },
-        units: CSV_COLUMN_UNITS,
-      });
-    });
-    app.get('/sessions/:id/export/fhir.json', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse('application/fhir+json', 'FHIR R4 transaction bundle') } }, async (request, reply) => {
-      const session = await hub.sessionRow(request.params.id);
-      const bundle = sessionBundle({
-        patient: await hub.patient(session.patientId),
-        session,
-        reps: await archive.listReps(session.id),
-        painReports: await archive.listPainReports(session.id),
-      });
-      return reply
-        .type('application/fhir+json')
-        .header('content-disposition', `attachment; filename="${session.id}-fhir.json"`)
-        .send(JSON.stringify(bundle));
-    });
-    app.get(
-      '/sessions/:id/export/report.pdf',
-      { preHandler: clinician, schema: { tags, params: IdParams, querystring: ReportQuery, response: fileResponse('application/pdf', 'the session report') } },
-      async (request, reply) => {
-        const timeZone = request.query.tz ?? 'UTC';
-        if (!isTimeZone(timeZone)) throw new HingeError('HINGE_ERR_BAD_TIME_ZONE', 400, timeZone);
-        const session = await hub.sessionState(request.params.id);
-        const row = await hub.sessionRow(session.id);
-        const reps = await archive.listReps(session.id);
-        // The angle chart needs the recording; without one the report says the rest.
-        const copy = await archive.recording(row);
-        let angles = null;
-        if (copy) {
-          try {
-            const { header, lines } = await readRecording(copy.file, { mode: 'lenient' });
-            angles = app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row)).angles ?? null;
-          } finally {
-            await copy.release();
-          }
-        }
-        const patient = await hub.patient(session.patientId);
-        const pdf = await writeReportPdf({ patient, session, reps, angles }, { language: request.query.lang ?? 'en', timeZone });
-        return reply.type('application/pdf').header('content-disposition', `attachment; filename="${session.id}-report.pdf"`).send(pdf);
-      },
-    );
-    app.get('/sessions/:id/export/session.mcap', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse('application/octet-stream', 'MCAP file for Foxglove / Lichtblick') } }, async (request, reply) => {
-      const { row, header, lines } = await storedRecording(request.params.id);
-      const doc = app.bridge.analysis.analyzeWithAngles(header, lines, legacySettings(header, row));
-      const dir = await mkdtemp(path.join(tmpdir(), 'hinge-mcap-'));
-      const file = path.join(dir, `${row.id}.mcap`);
-      try {
-        await writeMcap(file, { header, lines, angles: doc.angles, reps: await archive.listReps(row.id), session: { id: row.id, settings: row.settings } });
-      } catch (error) {
-        await rm(dir, { recursive: true, force: true });
-        throw error;
-      }
-      const stream = createReadStream(file);
-      stream.on('close', () => void rm(dir, { recursive: true, force: true }));
-      return reply
-        .type('application/octet-stream')
-        .header('content-disposition', `attachment; filename="${row.id}.mcap"`)
-        .send(stream);
     });
   }
 }

@@ -172,7 +172,12 @@ export class SessionHub {
       if (error instanceof HingeError) throw error;
       throw new HingeError('HINGE_ERR_SOURCE', 422, (error as Error).message);
     }
-    await session.attachSource(spec, source);
+    try {
+      await session.attachSource(spec, source);
+    } catch (error) {
+      await source.stop().catch(() => undefined); // gives back what the source holds (a replay slot)
+      throw error;
+    }
     this.announce();
     return session;
   }

@@ -67,7 +67,7 @@ export function portOption(value: string | undefined): number {
 }
 
 /** What feeds the first session, from the options; null when none should start. */
-function sourceFromOptions(values: Record<string, string | boolean | string[] | undefined>, replayDirs: string[]): SourceSpec | null {
+function sourceFromOptions(values: Record<string, string | boolean | string[] | undefined>, replayFiles: string[]): SourceSpec | null {
   const speed = numberOption(values.speed as string | undefined, 'speed', 1);
   if (values['no-session']) return null;
   const sacrum = values.sacrum as string | undefined;
@@ -84,7 +84,7 @@ function sourceFromOptions(values: Record<string, string | boolean | string[] | 
   if (replay !== undefined) {
     const file = path.resolve(replay);
     if (!existsSync(file)) throw new CliError(`no such recording: ${replay}`);
-    replayDirs.unshift(path.dirname(file));
+    replayFiles.push(file); // this file alone: the rest of its folder is not offered to clients
     return { kind: 'replay', recording: path.basename(file), speed, loop: Boolean(values.loop) };
   }
   // The demo.
@@ -137,7 +137,8 @@ export const serveCommand: Command = {
     const port = portOption(values.port);
     const host = values.host ?? '127.0.0.1';
     const replayDirs = [fixturesDir];
-    const source = sourceFromOptions(values, replayDirs);
+    const replayFiles: string[] = [];
+    const source = sourceFromOptions(values, replayFiles);
     const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
     const dashboardDir = values.dashboard ? path.resolve(values.dashboard) : path.join(repoRoot, 'packages/dashboard/dist');
 
@@ -149,6 +150,7 @@ export const serveCommand: Command = {
       host,
       dashboardDir,
       replayDirs,
+      replayFiles,
       allowedOrigins: values['allow-origin'] ?? [],
       log: { level: level as LogLevel, terminal: io.err },
       allowedHosts: values['allowed-host'] ?? [],

@@ -1,0 +1,228 @@
+// Exports of a stored session (docs/websocket-protocol.md, "REST"): the recording as is, the analysis,
+// the angle series (JSON, CSV), the reps (CSV), the CSV sidecar, FHIR, the report PDF and MCAP.
+// Long recordings: everything streams (stored-analysis.ts), heavy work takes one of a few export
+// slots (more answer 503 with Retry-After), and the angle series goes through a temporary file that
+// is removed when the response is done, so the bridge's memory does not grow with the recording.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type AngleSample } from '@hinge/protocol';
+import { openRecording } from '../recording/reader';
+import type { SessionRow } from '../storage/store';
+import { writeReportPdf } from '../report/report-pdf';
+import { legacySettings } from './recovery';
+import { HingeError } from './errors';
+import { ANGLE_CSV_COLUMNS, CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, anglesCsv, repsCsv } from './exports';
+import { sessionBundle } from './fhir';
+import { writeMcap } from './mcap-export';
+import { CsvSidecar, ERROR_RESPONSES, fileResponse } from './route-schemas';
+import { AngleFileSink, ThinnedAngles, analyzeStoredRecording, readAngleFile, type AngleSink } from './stored-analysis';
+
+/** Points of the report's angle chart (a thinned series; the chart draws at most 800). */
+const REPORT_CHART_POINTS = 800;
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The angle file as the JSON of an AngleSeries (`{"t":[...],"pelvisDeg":[...],...}`), one column after the other. */
+async function* angleSeriesJson(file: string): AsyncGenerator<string> {
+  const keys = ['t', 'pelvisDeg', 'trunkDeg', 'lumbarDeg'] as const;
+  for (const [i, key] of keys.entries()) {
+    yield `${i === 0 ? '{' : '],'}${JSON.stringify(key)}:[`;
+    let first = true;
+    for await (const batch of readAngleFile(file)) {
+      if (batch.length === 0) continue;
+      yield (first ? '' : ',') + batch.map((s: AngleSample) => JSON.stringify(s[key])).join(',');
+      first = false;
+    }
+  }
+  yield ']}';
+}
+
+export async function exportRoutes(fastify: FastifyInstance, options: { clinician: (request: FastifyRequest) => Promise<void> }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { hub, archive, exportSlots } = app.bridge;
+  const { clinician } = options;
+  const tags = ['exports'];
+  const ok = <T>(schema: T) => ({ 200: schema, ...ERROR_RESPONSES });
+
+  /**
+   * Runs an export's heavy work in an export slot, with the session's recording (this station's file,
+   * or reassembled from the clinic database) and a private temporary folder. The slot is given back
+   * when the work is done; the folder when the response has been sent (or the client went away), which
+   * also stops the work.
+   */
+  async function exportJob<T>(request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply, work: (job: { row: SessionRow; file: string; dir: string; signal: AbortSignal }) => Promise<T>): Promise<T> {
+    const row = await hub.sessionRow(request.params.id);
+    const release = exportSlots.take();
+    const abort = new AbortController();
+    let dir: string | null = null;
+    const cleanUp = () => {
+      abort.abort();
+      if (dir) void rm(dir, { recursive: true, force: true });
+    };
+    reply.raw.once('close', cleanUp);
+    try {
+      const copy = await archive.recording(row);
+      if (!copy) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
+      try {
+        dir = await mkdtemp(path.join(tmpdir(), 'hinge-export-'));
+        if (abort.signal.aborted) cleanUp();
+        return await work({ row, file: copy.file, dir, signal: abort.signal });
+      } finally {
+        await copy.release();
+      }
+    } catch (error) {
+      cleanUp();
+      throw error;
+    } finally {
+      release();
+    }
+  }
+
+  /** The stored analysis, with the angle samples to `angles` when given. */
+  const analyze = (job: { row: SessionRow; file: string; signal: AbortSignal }, angles?: AngleSink) =>
+    analyzeStoredRecording(job.file, (header) => legacySettings(header, job.row), app.bridge.analysis.createOfflinePass, { signal: job.signal, ...(angles ? { angles } : {}) });
+
+  /** The analysis with its angle samples in a file of the job's folder. */
+  const analyzeToAngleFile = async (job: { row: SessionRow; file: string; dir: string; signal: AbortSignal }) => {
+    const sink = new AngleFileSink(path.join(job.dir, 'angles.bin'));
+    try {
+      const result = await analyze(job, sink);
+      return { ...result, anglesFile: sink.file };
+    } finally {
+      await sink.close();
+    }
+  };
+
+  app.get('/sessions/:id/analysis', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(SessionAnalysis) } }, async (request, reply) =>
+    (await exportJob(request, reply, (job) => analyze(job))).doc,
+  );
+
+  app.get('/sessions/:id/angles', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(AngleSeries) } }, async (request, reply) => {
+    const { anglesFile } = await exportJob(request, reply, analyzeToAngleFile);
+    // Streamed as built (the schema documents the shape; a stream bypasses serialisation).
+    return reply.type('application/json; charset=utf-8').send(Readable.from(angleSeriesJson(anglesFile)) as unknown as AngleSeries);
+  });
+
+  app.get('/sessions/:id/export/recording', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse(['application/gzip', 'application/x-ndjson'], 'the recording as stored (docs/recording-format.md): SESSION.jsonl.gz (live sessions record compressed) or SESSION.jsonl (older ones)') } }, async (request, reply) => {
+    const row = await hub.sessionRow(request.params.id);
+    const copy = await archive.recording(row);
+    if (!copy) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
+    const stream = createReadStream(copy.file);
+    stream.on('close', () => void copy.release());
+    const gzipped = copy.file.endsWith('.gz');
+    return reply
+      .type(gzipped ? 'application/gzip' : 'application/x-ndjson')
+      .header('content-disposition', `attachment; filename="${row.id}.jsonl${gzipped ? '.gz' : ''}"`)
+      .send(stream);
+  });
+
+  const csvFormat = (query: CsvQuery) => (query.decimal === 'comma' ? CSV_DECIMAL_COMMA : CSV_DEFAULT);
+  app.get(
+    '/sessions/:id/export/angles.csv',
+    { preHandler: clinician, schema: { tags, params: IdParams, querystring: CsvQuery, response: fileResponse('text/csv', 'angle series: t, pelvisDeg, trunkDeg, lumbarDeg') } },
+    async (request, reply) => {
+      const { row, anglesFile } = await exportJob(request, reply, async (job) => ({ row: job.row, ...(await analyzeToAngleFile(job)) }));
+      return reply
+        .type('text/csv')
+        .header('content-disposition', `attachment; filename="${row.id}-angles.csv"`)
+        .send(anglesCsv(readAngleFile(anglesFile), csvFormat(request.query)));
+    },
+  );
+
+  app.get(
+    '/sessions/:id/export/reps.csv',
+    { preHandler: clinician, schema: { tags, params: IdParams, querystring: CsvQuery, response: fileResponse('text/csv', 'one row per rep, a 0/1 column per fault') } },
+    async (request, reply) => {
+      const row = await hub.sessionRow(request.params.id);
+      return reply
+        .type('text/csv')
+        .header('content-disposition', `attachment; filename="${row.id}-reps.csv"`)
+        .send(repsCsv(await archive.listReps(row.id), csvFormat(request.query)));
+    },
+  );
+
+  // The CSV files' sidecar: whose session it is, when, its settings, and each column's unit.
+  app.get('/sessions/:id/export/about.json', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(CsvSidecar) } }, async (request, reply) => {
+    const session = await hub.sessionState(request.params.id);
+    const patient = await hub.patient(session.patientId);
+    return reply.header('content-disposition', `attachment; filename="${session.id}-about.json"`).send({
+      patient: { id: patient.id, name: patient.name, clinicId: patient.clinicId },
+      session: { id: session.id, label: session.label, startedAt: session.startedAt, endedAt: session.endedAt, status: session.status },
+      settings: session.settings,
+      pain: { before: session.painBefore ?? null, after: session.painAfter ?? null },
+      files: { 'reps.csv': [...REP_CSV_COLUMNS], 'angles.csv': [...ANGLE_CSV_COLUMNS] },
+      units: CSV_COLUMN_UNITS,
+    });
+  });
+
+  app.get('/sessions/:id/export/fhir.json', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse('application/fhir+json', 'FHIR R4 transaction bundle') } }, async (request, reply) => {
+    const session = await hub.sessionRow(request.params.id);
+    const bundle = sessionBundle({
+      patient: await hub.patient(session.patientId),
+      session,
+      reps: await archive.listReps(session.id),
+      painReports: await archive.listPainReports(session.id),
+    });
+    return reply
+      .type('application/fhir+json')
+      .header('content-disposition', `attachment; filename="${session.id}-fhir.json"`)
+      .send(JSON.stringify(bundle));
+  });
+
+  app.get(
+    '/sessions/:id/export/report.pdf',
+    { preHandler: clinician, schema: { tags, params: IdParams, querystring: ReportQuery, response: fileResponse('application/pdf', 'the session report') } },
+    async (request, reply) => {
+      const timeZone = request.query.tz ?? 'UTC';
+      if (!isTimeZone(timeZone)) throw new HingeError('HINGE_ERR_BAD_TIME_ZONE', 400, timeZone);
+      const session = await hub.sessionState(request.params.id);
+      const reps = await archive.listReps(session.id);
+      // The angle chart needs the recording (a thinned series is enough); without one the report says the rest.
+      let angles: AngleSeries | null = null;
+      try {
+        angles = await exportJob(request, reply, async (job) => {
+          const chart = new ThinnedAngles(REPORT_CHART_POINTS);
+          await analyze(job, chart);
+          return chart.series;
+        });
+      } catch (error) {
+        if (!(error instanceof HingeError && error.code === 'HINGE_ERR_RECORDING_MISSING')) throw error;
+      }
+      const patient = await hub.patient(session.patientId);
+      const pdf = await writeReportPdf({ patient, session, reps, angles }, { language: request.query.lang ?? 'en', timeZone });
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${session.id}-report.pdf"`).send(pdf);
+    },
+  );
+
+  app.get('/sessions/:id/export/session.mcap', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse('application/octet-stream', 'MCAP file for Foxglove / Lichtblick') } }, async (request, reply) => {
+    const { row, mcapFile } = await exportJob(request, reply, async (job) => {
+      const { anglesFile } = await analyzeToAngleFile(job);
+      const recording = await openRecording(job.file, { mode: 'lenient' });
+      const mcapFile = path.join(job.dir, `${job.row.id}.mcap`);
+      await writeMcap(mcapFile, {
+        header: recording.header,
+        lines: recording.batches,
+        angles: readAngleFile(anglesFile),
+        reps: await archive.listReps(job.row.id),
+        session: { id: job.row.id, settings: job.row.settings },
+      });
+      return { row: job.row, mcapFile };
+    });
+    return reply
+      .type('application/octet-stream')
+      .header('content-disposition', `attachment; filename="${row.id}.mcap"`)
+      .send(createReadStream(mcapFile));
+  });
+}
