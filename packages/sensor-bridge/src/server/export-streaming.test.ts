@@ -1,0 +1,134 @@
+// Exports of long recordings (stored-analysis.ts, export-routes.ts, work-slots.ts) at a small scale:
+// the streamed analysis gives exactly what the in-memory analysis gives (also when it needs its second,
+// offline-calibrated pass), and exports and replays beyond their limits are refused with 503. The
+// memory and latency targets on a 4-hour recording are a benchmark (bench/long-export.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { analyzeRecordingLines, createSessionAnalyzer } from '@hinge/analysis';
+import type { AngleSample, RecordingHeader, RecordingLine } from '@hinge/protocol';
+import { simulateSession } from '../simulator';
+import { writeRecordingFile } from '../recording/writer';
+import { buildApp, realAnalysis } from './app';
+import { AngleFileSink, ThinnedAngles, analyzeStoredRecording, readAngleFile } from './stored-analysis';
+import { standinAnalysis } from './test-support/standin-analysis';
+import { CLIENT_HEADER } from './request-guard';
+
+let dir: string;
+const apps: FastifyInstance[] = [];
+const recordings: Record<string, { header: RecordingHeader; lines: RecordingLine[]; file: string }> = {};
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'hinge-export-test-'));
+  const scripts = {
+    // Stands still first: calibrated in the first pass.
+    calibrated: [{ kind: 'stand', durationS: 3 }, { kind: 'hinge' }, { kind: 'stand', durationS: 2 }, { kind: 'hinge' }, { kind: 'stand', durationS: 2 }],
+    // Never still long enough: the analysis needs its second pass from the best still stand.
+    uncalibrated: [{ kind: 'sway', durationS: 3 }, { kind: 'hinge' }, { kind: 'stand', durationS: 0.8 }, { kind: 'hinge' }, { kind: 'sway', durationS: 2 }],
+  } as const;
+  for (const [name, script] of Object.entries(scripts)) {
+    const { header, lines } = simulateSession({ seed: 11, script: [...script] });
+    const file = path.join(dir, `${name}.jsonl`);
+    await writeRecordingFile(file, header, lines);
+    recordings[name] = { header, lines, file };
+  }
+  // A minute of standing and hinging for the server tests (12,000 lines).
+  const long = simulateSession({ seed: 5, script: [{ kind: 'stand', durationS: 3 }, ...Array.from({ length: 10 }, () => [{ kind: 'hinge' as const }, { kind: 'stand' as const, durationS: 2 }]).flat()] });
+  await writeRecordingFile(path.join(dir, 'long.jsonl'), long.header, long.lines);
+});
+afterEach(async () => {
+  while (apps.length > 0) await apps.pop()?.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function allSamples(batches: AsyncIterable<AngleSample[]>): Promise<AngleSample[]> {
+  const out: AngleSample[] = [];
+  for await (const batch of batches) out.push(...batch);
+  return out;
+}
+
+describe('the streamed stored analysis', () => {
+  for (const name of ['calibrated', 'uncalibrated']) {
+    it(`equals the in-memory analysis, angles included (${name} recording)`, async () => {
+      const { header, lines, file } = recordings[name]!;
+      // The precondition: which of the two paths this recording takes.
+      const probe = createSessionAnalyzer(header, {}, { maxPendingAngles: 0, findBestStill: true });
+      for (const line of lines) probe.push(line);
+      probe.finish();
+      expect(probe.offlineNeutral() !== null).toBe(name === 'uncalibrated');
+
+      const expected = analyzeRecordingLines(header, lines, {}, { angles: true });
+      const sink = new AngleFileSink(path.join(dir, `${name}.angles`));
+      const { doc } = await analyzeStoredRecording(file, () => ({}), realAnalysis.createOfflinePass, { angles: sink });
+      await sink.close();
+      const { angles, ...withoutAngles } = expected;
+      expect(doc).toEqual(withoutAngles);
+      const streamed = await allSamples(readAngleFile(sink.file));
+      expect(streamed.map((s) => s.t)).toEqual(angles!.t);
+      expect(streamed.map((s) => s.lumbarDeg)).toEqual(angles!.lumbarDeg);
+      expect(streamed.map((s) => s.pelvisDeg)).toEqual(angles!.pelvisDeg);
+      expect(streamed.map((s) => s.trunkDeg)).toEqual(angles!.trunkDeg);
+      expect(streamed.filter((s) => s.lumbarDeg !== null).length).toBeGreaterThan(streamed.length / 2);
+    });
+  }
+
+  it('the chart series keeps a bounded, evenly thinned subset in time order', async () => {
+    const thinned = new ThinnedAngles(100);
+    const samples = Array.from({ length: 10_001 }, (_, i) => ({ t: i / 100, pelvisDeg: i, trunkDeg: null, lumbarDeg: -i }));
+    for (let i = 0; i < samples.length; i += 777) thinned.write(samples.slice(i, i + 777));
+    const { t, pelvisDeg } = thinned.series;
+    expect(t.length).toBeGreaterThanOrEqual(100);
+    expect(t.length).toBeLessThan(200);
+    const stride = pelvisDeg[1]! - pelvisDeg[0]!;
+    expect(pelvisDeg.every((v, i) => v === i * stride)).toBe(true);
+  });
+});
+
+describe('limits on exports and replays', () => {
+  async function makeApp(options: { maxConcurrentExports?: number; maxConcurrentReplays?: number }) {
+    const app = await buildApp({ dataDir: mkdtempSync(path.join(dir, 'data-')), replayDirs: [dir], analysis: standinAnalysis, ...options });
+    apps.push(app);
+    return app;
+  }
+  async function session(app: FastifyInstance, source?: object) {
+    const patient = (await app.inject({ method: 'POST', url: '/api/patients', payload: { name: 'Ada' } })).json();
+    return app.inject({ method: 'POST', url: '/api/sessions', payload: { patientId: patient.id, ...(source ? { source } : {}) } });
+  }
+
+  it('an export beyond the limit answers 503 HINGE_ERR_BUSY with Retry-After; once the first is done it runs', async () => {
+    const app = await makeApp({ maxConcurrentExports: 1 });
+    const created = (await session(app, { kind: 'replay', recording: 'long.jsonl', speed: 100 })).json();
+    expect(created.id).toEqual(expect.any(String));
+    for (let i = 0; i < 300 && (await app.inject({ url: `/api/sessions/${created.id}` })).json().status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 50));
+    const first = app.inject({ url: `/api/sessions/${created.id}/export/angles.csv` });
+    for (let i = 0; i < 1000 && app.bridge.exportSlots.active === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(app.bridge.exportSlots.active).toBe(1);
+    const refused = await app.inject({ url: `/api/sessions/${created.id}/analysis` });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.json()).toMatchObject({ code: 'HINGE_ERR_BUSY' });
+    expect(refused.json().message).toMatch(/^[^\n]+$/);
+    const csv = await first;
+    expect(csv.statusCode).toBe(200);
+    // The stand-in analysis gives one angle per sacrum sample: 100 Hz for 60 s and more.
+    expect(csv.body.split('\n').length).toBeGreaterThan(6000);
+    expect(app.bridge.exportSlots.active).toBe(0);
+    expect((await app.inject({ url: `/api/sessions/${created.id}/analysis` })).statusCode).toBe(200);
+  });
+
+  it('a replay beyond the limit answers 503 HINGE_ERR_BUSY; stopping one frees its slot', async () => {
+    const app = await makeApp({ maxConcurrentReplays: 1 });
+    const replay = { kind: 'replay', recording: 'long.jsonl', loop: true };
+    const first = await session(app, replay);
+    expect(first.statusCode).toBe(201);
+    const second = await session(app);
+    const refused = await app.inject({ method: 'PUT', url: `/api/sessions/${second.json().id}/source`, payload: replay });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json()).toMatchObject({ code: 'HINGE_ERR_BUSY' });
+    expect(refused.headers['retry-after']).toBe('5');
+    await app.inject({ method: 'POST', url: `/api/sessions/${first.json().id}/stop`, headers: { [CLIENT_HEADER]: 'test' } });
+    expect((await app.inject({ method: 'PUT', url: `/api/sessions/${second.json().id}/source`, payload: replay })).statusCode).toBe(200);
+  });
+});
