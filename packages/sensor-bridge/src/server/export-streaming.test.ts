@@ -13,7 +13,7 @@ import { simulateSession } from '../simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { buildApp, realAnalysis } from './app';
 import { AngleFileSink, ThinnedAngles, analyzeStoredRecording, readAngleFile } from './stored-analysis';
-import { standinAnalysis } from './test-support/standin-analysis';
+import { standinAnalysis } from '../../test/standin-analysis';
 import { CLIENT_HEADER } from './request-guard';
 
 let dir: string;
