@@ -113,3 +113,49 @@ describe('class 2: the sink is measured only between two moments at rest', () =>
     expect(sacrumSinkM(trace, 0.3, 5.07)).toBeNull();
   });
 });
+
+describe('class 1: squats with a little forward lean', () => {
+  // A still stand (the calibration), then one squat: the first rep after calibration.
+  const stillUntil = (s: number) => (t: number) => t < s;
+
+  it('a 0.20 m squat leaning 18 deg with a quiet second at the bottom is one rep (its bottom is not "back at the start")', () => {
+    // Trunk 18 deg and pelvis 16 deg stay short of the trunk path's 20 deg; the sacrum sinks 0.20 m.
+    const trunk = path([[2, 0], [4, 18], [5, 18], [6.5, 0]]);
+    const pelvis = path([[2, 0], [4, 16], [5, 16], [6.5, 0]]);
+    const sink = path([[2, 0], [4, 0.2], [5, 0.2], [6.5, 0]]);
+    const { reps } = detect(frames(10, trunk, pelvis, sink, stillUntil(1.9)));
+    expect(reps).toHaveLength(1);
+    expect(reps[0]!.sacrumDropM).toBeGreaterThan(0.17);
+    expect(reps[0]!.faults).toContain('knee-dominant');
+  });
+
+  it('a slow squat (0.22 m in 3.5 s, 17 deg lean) is measured from rest before the quiet test noticed it', () => {
+    // Peak vertical acceleration 5.77 * 0.22 / 3.5^2 = 0.10 m/s^2, under the quiet threshold: only the
+    // trunk's speed ends the quiet, about 0.5 s after the squat began.
+    const trunk = path([[2, 0], [5.5, 17], [6, 17], [8.5, 0]]);
+    const pelvis = path([[2, 0], [5.5, 16], [6, 16], [8.5, 0]]);
+    const sink = path([[2, 0], [5.5, 0.22], [6, 0.22], [8.5, 0]]);
+    const { reps } = detect(frames(12, trunk, pelvis, sink, stillUntil(1.9)));
+    expect(reps).toHaveLength(1);
+    // The end is flagged quiet early too (the last 0.5 s of the rise is as slow): a few cm short.
+    expect(reps[0]!.sacrumDropM).toBeGreaterThan(0.16);
+  });
+
+  it('a quiet second part way down (0.06 m, trunk 12 deg) does not end the squat', () => {
+    const trunk = path([[2, 0], [3, 12], [4, 12], [5, 17], [5.5, 17], [7, 0]]);
+    const pelvis = path([[2, 0], [3, 9], [4, 9], [5, 15], [5.5, 15], [7, 0]]);
+    const sink = path([[2, 0], [3, 0.06], [4, 0.06], [5, 0.22], [5.5, 0.22], [7, 0]]);
+    const { reps } = detect(frames(10, trunk, pelvis, sink, stillUntil(1.9)));
+    expect(reps).toHaveLength(1);
+  });
+});
+
+describe('sitting down and standing up are not reps', () => {
+  it('a short sit (1.2 s seated, pelvis rolled back 7 deg) with 38 deg of lean at seat-off and seat-on counts nothing', () => {
+    const trunk = path([[2, 0], [3, 38], [4, 0], [5.2, 0], [6.2, 38], [7.2, 0]]);
+    const pelvis = path([[2, 0], [3, 20], [4, -7], [5.2, -7], [6.2, 20], [7.2, 0]]);
+    const sink = path([[2, 0], [4, 0.42], [5.2, 0.42], [7.2, 0]]);
+    const { reps } = detect(frames(11, trunk, pelvis, sink, (t) => t < 1.9));
+    expect(reps).toHaveLength(0);
+  });
+});

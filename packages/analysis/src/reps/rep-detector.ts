@@ -65,6 +65,11 @@ export interface RepDetectorOptions {
   quietTauS: number;
   /** A height is measured from a quiet moment at most this long before a candidate opened, s. */
   quietLookbackS: number;
+  /**
+   * Rest (zero vertical velocity) is taken quietLagS before the last quiet frame, and no earlier than
+   * quietLagS into its quiet run: the quiet test notices a slow movement's start and end late (zeroVelocityT), s.
+   */
+  quietLagS: number;
   /** Longest rep, s (descent + hold + ascent of the slowest people, with room to spare). */
   maxRepS: number;
   /** Held low (not back at the start height) with the trunk within seatedTrunkDeg of standing for seatedS: sitting. */
@@ -98,6 +103,7 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   quietDegS: 4,
   quietTauS: 0.15,
   quietLookbackS: 4,
+  quietLagS: 0.5,
   maxRepS: 15,
   seatedTrunkDeg: 10,
   seatedS: 1.5,
@@ -176,6 +182,10 @@ export interface RepDetector {
   quietSpeed2: number;
   quiet: boolean;
   lastQuietT: number | null;
+  /** Start of the quiet run that lastQuietT ends (or is in), s. */
+  quietRunStartT: number | null;
+  /** Time the running sacrum height is integrated from (a zero-velocity moment), or null while it is held at 0. */
+  heightFromT: number | null;
   /** Where the last rep's trace ended (its completion), s: the next rep's history starts no earlier. */
   lastRepDoneT: number | null;
   /** The person has sat down (a bend ended low with the trunk upright): the next movement is standing up. */
@@ -212,6 +222,8 @@ export function createRepDetector(
     quietSpeed2: 0,
     quiet: false,
     lastQuietT: null,
+    quietRunStartT: null,
+    heightFromT: null,
     lastRepDoneT: null,
     seated: false,
   };
@@ -450,7 +462,8 @@ function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], d
   const floorT = Math.max(d.lastRepEndT ?? -Infinity, d.lastRepDoneT ?? -Infinity);
   while (start > 0 && h.t[idx]! - h.t[start - 1]! <= d.options.preBufferS && h.t[start - 1]! >= floorT) start--;
   d.phase = 'descent';
-  const quietBeforeT = d.lastQuietT !== null && t - d.lastQuietT <= d.options.quietLookbackS && d.lastQuietT >= floorT ? d.lastQuietT : null;
+  const anchorT = zeroVelocityT(d);
+  const quietBeforeT = anchorT !== null && d.lastQuietT !== null && t - d.lastQuietT <= d.options.quietLookbackS && anchorT >= floorT ? anchorT : null;
   return {
     driver, index: 0, startIdx: start, openT: t, confirmed: false, phase: 'descent', peakDeg: depth, peakT: t,
     alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg, settings: d.settings,
@@ -473,20 +486,56 @@ function trackQuiet(d: RepDetector, f: BodyFrame, idx: number, dt: number): void
   const k = dt > 0 && dt <= 0.1 ? Math.min(1, dt / o.quietTauS) : 1;
   d.quietAcc2 += (acc * acc - d.quietAcc2) * k;
   d.quietSpeed2 += (speed * speed - d.quietSpeed2) * k;
+  const wasQuiet = d.quiet;
   d.quiet = f.trunkDeg !== null && d.quietAcc2 <= o.quietAccMS2 ** 2 && d.quietSpeed2 <= o.quietDegS ** 2;
+  if (d.quiet && !wasQuiet) d.quietRunStartT = f.t;
   if (d.quiet) d.lastQuietT = f.t;
 }
 
-/** Leaky double integration of the sacrum's vertical acceleration, reset whenever the body is quiet between reps. */
-function trackSacrumHeight(d: RepDetector, f: BodyFrame, dt: number): void {
+/**
+ * A moment known to be at rest (zero vertical velocity) before now, s, or null. The quiet test lags: a
+ * slow squat (0.2 m in 3.5 s, minimum jerk) accelerates at most 0.09 m/s^2, under quietAccMS2, so only the
+ * trunk's speed ends the quiet, about 0.45 s after onset for a 20 deg lean, when the sacrum already sinks
+ * at 2 cm/s; over the rest of the squat that lost velocity is about 6 cm of sink. So rest is taken
+ * quietLagS before the last quiet frame. Early in a quiet run the previous movement may still be ending
+ * as slowly, so not within quietLagS of the run's start either (mid-way through a shorter run).
+ * A slower start (a 12 deg lean over 3.5 s passes 4 deg/s only after 1.1 s) is still caught late.
+ */
+function zeroVelocityT(d: RepDetector): number | null {
+  if (d.lastQuietT === null) return null;
+  const runStart = d.quietRunStartT ?? d.lastQuietT;
+  const lag = d.options.quietLagS;
+  return Math.max(runStart + Math.min(lag, (d.lastQuietT - runStart) / 2), d.lastQuietT - lag);
+}
+
+/**
+ * Leaky double integration of the sacrum's vertical acceleration, held at 0 while the body is quiet between
+ * reps. When quiet ends, it starts from the rest moment (zeroVelocityT), integrating the frames since then
+ * from the history: the movement began before the quiet test noticed it.
+ */
+function trackSacrumHeight(d: RepDetector, f: BodyFrame, idx: number, dt: number): void {
   if (f.sacrumVertAccMS2 === null || dt <= 0 || dt > 0.1 || (!d.current && (f.still || d.quiet))) {
     d.sacrumVelMS = 0;
     d.sacrumHeightM = 0;
+    d.heightFromT = null;
     return;
   }
-  const leak = Math.min(1, dt / d.options.sinkLeakS);
-  d.sacrumVelMS += f.sacrumVertAccMS2 * dt - d.sacrumVelMS * leak;
-  d.sacrumHeightM += d.sacrumVelMS * dt - d.sacrumHeightM * leak;
+  const h = d.history;
+  let from = idx;
+  if (d.heightFromT === null) {
+    d.heightFromT = zeroVelocityT(d) ?? f.t;
+    while (from > 0 && h.t[from - 1]! >= d.heightFromT) from--;
+    d.sacrumVelMS = 0;
+    d.sacrumHeightM = 0;
+  }
+  const leak = (step: number) => Math.min(1, step / d.options.sinkLeakS);
+  for (let i = from; i <= idx; i++) {
+    const step = i > 0 ? h.t[i]! - h.t[i - 1]! : 0;
+    if (i === from && from !== idx) continue; // the rest moment itself: the integration starts there
+    if (step <= 0 || step > 0.1) continue;
+    d.sacrumVelMS += (h.sacrumVertAccMS2[i] ?? 0) * step - d.sacrumVelMS * leak(step);
+    d.sacrumHeightM += d.sacrumVelMS * step - d.sacrumHeightM * leak(step);
+  }
 }
 
 type HeightVerdict = 'back' | 'low' | 'seated' | 'not-a-rep' | 'unknown';
@@ -504,20 +553,39 @@ function heightVerdict(d: RepDetector, rep: OpenRep, f: BodyFrame, rel: number):
   if (!series) return { verdict: 'unknown', deepestM: 0 };
   const deepestM = Math.max(0, ...series.sinkM);
   const finalM = series.sinkM[series.sinkM.length - 1]!;
-  if (backToStartHeight(deepestM, finalM)) {
+  const pelvisShiftDeg = pelvisSinceStartDeg(d, rep.quietBeforeT, f);
+  if (backToStartHeight(deepestM, finalM) && Math.abs(pelvisShiftDeg) <= o.standingPelvisDeg) {
     rep.lowSinceT = undefined;
     rep.seatedSinceT = undefined;
     return { verdict: 'back', deepestM };
   }
-  if (finalM < 0) return { verdict: 'not-a-rep', deepestM };
+  if (finalM < 0 && !backToStartHeight(deepestM, finalM)) return { verdict: 'not-a-rep', deepestM };
   rep.lowSinceT ??= f.t;
   if (rel < o.seatedTrunkDeg) {
     rep.seatedSinceT ??= f.t;
-    if (f.t - rep.seatedSinceT >= o.seatedS) return { verdict: 'seated', deepestM };
+    // Low with the trunk upright and the pelvis rolled back past standing sway: a seat carries the body
+    // (a crouch tilts the pelvis forward, never back). Otherwise it takes seatedS to tell.
+    const rolledBack = f.pelvisDeg !== null && f.pelvisDeg < o.seatedPelvisDeg && pelvisShiftDeg < -o.standingPelvisDeg;
+    if (f.t - rep.seatedSinceT >= o.seatedS || rolledBack) return { verdict: 'seated', deepestM };
   } else {
     rep.seatedSinceT = undefined;
   }
   return { verdict: 'low', deepestM };
+}
+
+/**
+ * How far the pelvis has tilted (+ forward) since the rep's rest moment, deg (0 when unknown). Standing
+ * where it began needs it back within standing sway (standingPelvisDeg): the height alone cannot tell, as
+ * its tolerance (backToStartHeight) is as large as a shallow squat, and the quiet bottom of a 0.2 m squat
+ * with 16 deg of pelvic tilt would read "back".
+ */
+function pelvisSinceStartDeg(d: RepDetector, startT: number, f: BodyFrame): number {
+  if (f.pelvisDeg === null) return 0;
+  const h = d.history;
+  let i = h.t.length - 1;
+  while (i > 0 && h.t[i]! > startT) i--;
+  const startPelvis = h.pelvisDeg[i];
+  return startPelvis === null || startPelvis === undefined ? 0 : f.pelvisDeg - startPelvis;
 }
 
 /** Height checks run at quiet moments, at most every 0.1 s. */
@@ -547,7 +615,8 @@ function updateSinkRep(d: RepDetector, rep: OpenRep, idx: number, f: BodyFrame, 
   }
   if (f.t - rep.openT < 0.5 || !heightCheckDue(d, rep, f.t)) return;
   const { verdict, deepestM } = heightVerdict(d, rep, f, rel);
-  if (verdict === 'low' && deepestM >= o.minSinkM) return;
+  // Held low with the trunk forward: a pause at the bottom, or on the way down; it may sink further.
+  if (verdict === 'low') return;
   if (verdict !== 'back' || deepestM < o.minSinkM || rep.fromSeat) {
     cancel(d, rep, verdict === 'seated');
     return;
@@ -588,7 +657,7 @@ function updateRepState(d: RepDetector, f: BodyFrame): void {
   d.lastT = f.t;
   const idx = pushHistory(d, f);
   trackQuiet(d, f, idx, dt);
-  trackSacrumHeight(d, f, dt);
+  trackSacrumHeight(d, f, idx, dt);
   const trunk = f.trunkDeg;
   let rep = d.current;
   if (trunk === null) {
