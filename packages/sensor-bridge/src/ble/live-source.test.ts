@@ -34,7 +34,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: { connectTimeoutMs?: number; startTimeoutMs?: number; orientation?: boolean } = {}): Rig {
+interface RigOverrides {
+  connectTimeoutMs?: number;
+  startTimeoutMs?: number;
+  retryDelayMs?: number;
+  orientation?: boolean;
+  nowS?: () => number;
+  wallTime?: () => Date;
+}
+
+function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: RigOverrides = {}): Rig {
   const bindings = new FakeBindings();
   const devices = fakes.map(({ fake }) => bindings.addDevice(fake.spec));
   const transport = createNobleTransport(withBindings(bindings));
@@ -44,10 +53,12 @@ function rig(fakes: { fake: FakeSensor; placement: string }[], overrides: { conn
     sensors: fakes.map(({ fake, placement }) => ({ id: placement, placement, address: fake.spec.address.toUpperCase() })),
     transport: async () => transport,
     batchIntervalMs: 20,
-    retryDelayMs: 50,
+    retryDelayMs: overrides.retryDelayMs ?? 50,
     connectTimeoutMs: overrides.connectTimeoutMs ?? 2000,
     startTimeoutMs: overrides.startTimeoutMs ?? 5000,
     driverOptions: { orientation: overrides.orientation ?? false },
+    ...(overrides.nowS ? { nowS: overrides.nowS } : {}),
+    ...(overrides.wallTime ? { wallTime: overrides.wallTime } : {}),
   });
   cleanups.push(async () => {
     stopRadios();
@@ -242,5 +253,62 @@ describe('failures become clear errors, not crashes', () => {
     fake.spec.advertisement = { localName: 'Kettle', serviceUuids: ['fff0'] };
     const r = rig([{ fake, placement: 'sacrum' }], { startTimeoutMs: 300 });
     await expect(r.source.start(sink(r))).rejects.toMatchObject({ message: expect.stringContaining('not a sensor hinge supports') });
+  });
+});
+
+/** A monotonic clock the test can move forward: real time plus a jump. */
+function fakeClock() {
+  let jumpS = 0;
+  return { nowS: () => performance.now() / 1000 + jumpS, advance: (s: number) => (jumpS += s) };
+}
+
+describe('explicit state on the injected clock', () => {
+  it('source and link states through start, a drop-out, reconnect and stop; startedAt from the injected wall clock', async () => {
+    const clock = fakeClock();
+    const r = rig([{ fake: fakeGeneric({ id: 'g', address: 'aa:bb:cc:00:00:05' }), placement: 'sacrum' }], {
+      nowS: clock.nowS,
+      wallTime: () => new Date('2031-05-06T07:08:09.000Z'),
+    });
+    expect(r.source.phase()).toBe('idle');
+    expect(r.source.links()).toEqual(['searching']);
+    const starting = r.source.start(sink(r));
+    expect(r.source.phase()).toBe('starting');
+    r.header = await starting;
+    expect(r.header.startedAt).toBe('2031-05-06T07:08:09.000Z');
+    expect(r.source.phase()).toBe('streaming');
+    expect(r.source.links()).toEqual(['streaming']);
+    await until('samples', () => samples(r, 'sacrum').length > 10);
+    r.devices[0]!.dropLink();
+    await until('link lost', () => r.source.links()[0] !== 'streaming');
+    await until('reconnect', () => r.lines.some((l) => isEventLine(l) && l.event === 'reconnect'));
+    expect(r.source.links()).toEqual(['streaming']);
+    await expect(r.source.start(sink(r))).rejects.toThrow(/starts once/);
+    await r.source.stop();
+    expect(r.source.phase()).toBe('stopped');
+    expect(r.source.links()).toEqual(['stopped']);
+  });
+
+  it('the retry wait and the start timeout run on the injected clock, not on the wall clock', async () => {
+    const clock = fakeClock();
+    const fake = fakeGeneric({ id: 'g', address: 'aa:bb:cc:00:00:05' });
+    fake.spec.answersConnect = false;
+    // One minute between attempts and ten minutes to start: only the injected clock can get there in this test.
+    const r = rig([{ fake, placement: 'sacrum' }], { nowS: clock.nowS, connectTimeoutMs: 100, retryDelayMs: 60_000, startTimeoutMs: 600_000 });
+    const started = r.source.start(sink(r)).then(
+      () => null,
+      (error: Error) => error,
+    );
+    await until('first attempt timed out', () => r.source.links()[0] === 'waiting');
+    expect(r.devices[0]!.connectAttempts).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // real time passes; the wait has not
+    expect(r.devices[0]!.connectAttempts).toBe(1);
+    expect(r.source.links()).toEqual(['waiting']);
+    clock.advance(61);
+    await until('second attempt', () => r.devices[0]!.connectAttempts === 2);
+    clock.advance(600);
+    const error = await started;
+    expect(error).toMatchObject({ code: 'HINGE_ERR_BLE_SENSOR_NOT_FOUND', message: expect.stringContaining('no answer from') });
+    expect(r.source.phase()).toBe('stopped');
+    expect(r.source.links()).toEqual(['stopped']);
   });
 });

@@ -10,6 +10,15 @@
 // to do (Bluetooth unavailable, adapter off, sensor not found). After that, `lines` receives batches
 // (every `batchIntervalMs`) of samples and `disconnect` / `reconnect` events, in time order per sensor.
 // Bad packets are counted in the status, never thrown.
+//
+// Explicit state, changed only by the small named steps below:
+//   source: idle -> starting -> streaming -> stopped   (stop() from any of them)
+//   each sensor's link:
+//     searching --device seen--> connecting --streams--> streaming --link lost--> searching
+//                                connecting --failed / not a supported sensor--> waiting(until) --time passed--> searching
+//     any --stop()--> stopped
+// Time comes from one injected clock (`nowS`: monotonic, `wallTime`: the header's startedAt), never
+// from Date.now() beside it, so tests can move time (timeouts, retry waits) without waiting for it.
 import type { RecordingHeader, RecordingLine, SampleLine, SensorStatus, SensorInfo } from '@hinge/protocol';
 import { createSampleClock, type SampleClock } from './clock';
 import type { Reading } from './decoders/types';
@@ -38,8 +47,10 @@ export interface BleLiveSourceOptions {
   /** RSSI is read this often; the battery every `batteryIntervalMs`. */
   rssiIntervalMs?: number;
   batteryIntervalMs?: number;
-  /** Monotonic clock in seconds (default: performance.now). */
+  /** Monotonic clock in seconds (default: performance.now). Every timeout and retry wait is measured on it. */
   nowS?: () => number;
+  /** Wall-clock time, for the header's startedAt (default: the system clock). */
+  wallTime?: () => Date;
 }
 
 export interface BleLiveSink {
@@ -62,19 +73,33 @@ export interface BleLiveSource {
   start(sink: BleLiveSink): Promise<RecordingHeader>;
   stop(): Promise<void>;
   status(): { sensors: BleSensorStatus[]; problems: string[] };
+  /** Where the source is (observable for tests and diagnostics). */
+  phase(): SourcePhase;
+  /** Each sensor's link state, in the order of `sensors`. */
+  links(): LinkState['kind'][];
 }
+
+/** Where the source as a whole is. */
+export type SourcePhase = 'idle' | 'starting' | 'streaming' | 'stopped';
+
+/** Where one sensor's link is (see the diagram at the top). */
+export type LinkState =
+  /** No link; the scan is looking for the device. */
+  | { kind: 'searching' }
+  /** A connection attempt for this device is queued or running; `connection` once the link is up (configuring the stream). */
+  | { kind: 'connecting'; device: DiscoveredDevice; connection?: BleConnection }
+  /** Linked and streaming: the driver's stream and the clock that stamps its samples. */
+  | { kind: 'streaming'; device: DiscoveredDevice; connection: BleConnection; driver: SensorDriver; stream: RunningStream; clock: SampleClock }
+  /** The last attempt failed or the device is not a supported sensor: sightings are ignored until `untilS` (nowS). */
+  | { kind: 'waiting'; untilS: number }
+  | { kind: 'stopped' };
 
 interface SensorState {
   target: BleSensorTarget;
   status: BleSensorStatus;
-  device?: DiscoveredDevice;
-  driver?: SensorDriver;
-  connection?: BleConnection;
-  stream?: RunningStream;
-  clock?: SampleClock;
-  connecting: boolean;
+  link: LinkState;
+  /** The sensor has streamed at least once in this source (a later link is a reconnect). */
   everStreamed: boolean;
-  retryAfterS: number;
   arrivalsS: number[];
 }
 
@@ -88,6 +113,7 @@ function finiteVector(v: readonly number[] | undefined): boolean {
 
 export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSource {
   const nowS = options.nowS ?? (() => performance.now() / 1000);
+  const wallTime = options.wallTime ?? (() => new Date());
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const batchIntervalMs = options.batchIntervalMs ?? 50;
   const retryDelayS = (options.retryDelayMs ?? 1000) / 1000;
@@ -99,9 +125,8 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
   };
   const sensors: SensorState[] = options.sensors.map((target) => ({
     target,
-    connecting: false,
+    link: { kind: 'searching' },
     everStreamed: false,
-    retryAfterS: 0,
     arrivalsS: [],
     status: {
       id: target.id, placement: target.placement, presence: 'connecting', batteryPct: null, rssiDbm: null, samples: 0, rateHz: 0,
@@ -110,8 +135,9 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
   }));
   let transport: BleTransport | undefined;
   let sink: BleLiveSink | undefined;
+  let phase: SourcePhase = 'idle';
+  /** nowS() at t = 0 (set when the source starts streaming). */
   let t0S: number | undefined;
-  let stopping = false;
   let scanning = false;
   let connectQueue: Promise<void> = Promise.resolve();
   let pending: RecordingLine[] = [];
@@ -119,6 +145,38 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
 
   const sessionT = (s: number): number => s - (t0S ?? s);
   const changed = (): void => sink?.statusChanged();
+  const stopped = (): boolean => phase === 'stopped';
+  /** The live connection of a sensor, whether it streams yet or is still being configured. */
+  const connectionOf = (state: SensorState): BleConnection | undefined =>
+    state.link.kind === 'streaming' || state.link.kind === 'connecting' ? state.link.connection : undefined;
+
+  // ---- link transitions ---------------------------------------------------------------------------
+
+  /** searching -> connecting: the device was seen and an attempt is queued. */
+  function linkConnecting(state: SensorState, device: DiscoveredDevice): void {
+    state.link = { kind: 'connecting', device };
+  }
+
+  /** connecting -> streaming: the driver's stream runs; samples are stamped on a fresh clock. */
+  function linkStreaming(state: SensorState, device: DiscoveredDevice, connection: BleConnection, driver: SensorDriver, stream: RunningStream): void {
+    state.link = { kind: 'streaming', device, connection, driver, stream, clock: createSampleClock({ periodS: 1 / stream.timing.rateHz, ...stream.timing }) };
+  }
+
+  /** connecting -> waiting: the attempt failed (or the device is refused); the next sighting counts after `waitS`. */
+  function linkWaiting(state: SensorState, waitS: number): void {
+    state.link = { kind: 'waiting', untilS: nowS() + waitS };
+  }
+
+  /** streaming | connecting -> searching: the link dropped. */
+  function linkLost(state: SensorState): void {
+    state.link = { kind: 'searching' };
+  }
+
+  /** A waiting link whose wait has passed is searching again. */
+  function linkMaySearch(state: SensorState): boolean {
+    if (state.link.kind === 'waiting' && nowS() >= state.link.untilS) state.link = { kind: 'searching' };
+    return state.link.kind === 'searching';
+  }
 
   function setPresence(state: SensorState, presence: SensorStatus['presence'], problem?: string): void {
     state.status.presence = presence;
@@ -127,7 +185,7 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
   }
 
   function emitEvent(state: SensorState, event: 'disconnect' | 'reconnect', extra: Record<string, unknown> = {}): void {
-    if (t0S === undefined) return;
+    if (phase !== 'streaming' || t0S === undefined) return;
     const t = Math.max(sessionT(nowS()), state.status.lastT ?? 0);
     pending.push({ t, event, sensor: state.target.id, ...extra });
   }
@@ -135,8 +193,8 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
   function onReadings(state: SensorState, readings: Reading[]): void {
     const arrivalS = nowS();
     for (const r of readings) {
-      const clock = state.clock;
-      if (!clock) return;
+      if (state.link.kind !== 'streaming') return;
+      const clock = state.link.clock;
       const stamp = clock.stamp(arrivalS, r);
       if (stamp.lostBefore > 0) {
         state.status.lostSamples += stamp.lostBefore;
@@ -147,7 +205,7 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
         state.status.malformed++;
         continue;
       }
-      if (t0S === undefined) continue; // still starting: t = 0 is when every sensor streams
+      if (phase !== 'streaming' || t0S === undefined) continue; // still starting: t = 0 is when every sensor streams
       const t = Math.max(sessionT(stamp.t), state.status.lastT ?? 0);
       const line: SampleLine = { t, sensor: state.target.id };
       if (hasImu) {
@@ -180,12 +238,12 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
   }
 
   async function connectSensor(state: SensorState, device: DiscoveredDevice): Promise<void> {
-    if (stopping || state.connection || !transport) return;
+    if (stopped() || !transport || state.link.kind !== 'connecting') return;
     const refusal = refusalFor(device.advertisement);
     const driver = driverFor(device.advertisement);
     if (refusal || !driver) {
+      linkWaiting(state, 10 * retryDelayS);
       setPresence(state, 'error', refusal ?? `${device.address} is not a sensor hinge supports (name "${device.advertisement.localName ?? ''}")`);
-      state.retryAfterS = nowS() + 10 * retryDelayS;
       return;
     }
     state.status.model = driver.model;
@@ -193,13 +251,12 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
     let connection: BleConnection | undefined;
     try {
       connection = await transport.connect(device.id, { timeoutMs: connectTimeoutMs });
-      if (stopping) {
+      if (stopped()) {
         await connection.disconnect();
         return;
       }
-      state.connection = connection;
-      state.driver = driver;
       const conn = connection;
+      state.link = { kind: 'connecting', device, connection: conn };
       connection.onDisconnect((reason) => onDisconnected(state, conn, reason));
       const stream = await driver.start(connection, options.driverOptions ?? {}, {
         readings: (readings) => onReadings(state, readings),
@@ -209,31 +266,27 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
           state.status.lastProblem = p.reason;
         },
       });
-      state.stream = stream;
-      state.clock = createSampleClock({ periodS: 1 / stream.timing.rateHz, ...stream.timing });
+      if (connectionOf(state) !== conn) throw new Error('the link dropped while the stream was being configured');
+      linkStreaming(state, device, conn, driver, stream);
       state.status.batteryPct = (await driver.readBatteryPct(connection).catch(() => undefined)) ?? state.status.batteryPct;
       state.status.rssiDbm = device.rssiDbm;
       if (reconnecting) emitEvent(state, 'reconnect');
       setPresence(state, 'present');
     } catch (error) {
       const message = (error as Error).message;
-      state.retryAfterS = nowS() + retryDelayS;
-      if (connection && state.connection === connection) {
-        state.connection = undefined;
-        state.stream = undefined;
-        state.clock = undefined;
-        await connection.disconnect().catch(() => {});
-      }
+      const ownLink = connection !== undefined && connectionOf(state) === connection;
+      if (stopped()) return;
+      linkWaiting(state, retryDelayS);
+      if (ownLink) await connection!.disconnect().catch(() => {});
       setPresence(state, reconnecting ? 'reconnecting' : 'connecting', `connect to ${device.address} failed: ${message}`);
     }
   }
 
   function onDisconnected(state: SensorState, connection: BleConnection, reason: string): void {
-    if (state.connection !== connection) return;
-    state.connection = undefined;
-    state.stream = undefined;
-    state.clock = undefined;
-    if (stopping) return;
+    if (stopped() || connectionOf(state) !== connection) return;
+    const wasStreaming = state.link.kind === 'streaming';
+    linkLost(state);
+    if (!wasStreaming) return; // still configuring: connectSensor sees the lost link and waits before retrying
     state.status.dropouts++;
     emitEvent(state, 'disconnect', { reason });
     setPresence(state, 'reconnecting', `${state.target.address}: ${reason}`);
@@ -242,7 +295,7 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
 
   /** Scans while any sensor has no link. Adapters often cannot connect while scanning, so scans stop first. */
   async function ensureScanning(): Promise<void> {
-    if (stopping || scanning || !transport || sensors.every((s) => s.connection) || sensors.some((s) => s.connecting)) return;
+    if (stopped() || scanning || !transport || sensors.every((s) => s.link.kind === 'streaming') || sensors.some((s) => s.link.kind === 'connecting')) return;
     scanning = true;
     try {
       await transport.startScan(onDevice);
@@ -258,42 +311,40 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
 
   function onDevice(device: DiscoveredDevice): void {
     const state = sensors.find((s) => sameAddress(s.target.address, device.address));
-    if (!state || state.connection || state.connecting || stopping || nowS() < state.retryAfterS) return;
-    state.device = device;
-    state.connecting = true;
+    if (!state || stopped() || !linkMaySearch(state)) return;
+    linkConnecting(state, device);
     connectQueue = connectQueue.then(async () => {
       if (scanning && transport) {
         scanning = false;
         await transport.stopScan().catch(() => {});
       }
       await connectSensor(state, device);
-      state.connecting = false;
+      if (state.link.kind === 'connecting') linkLost(state); // dropped while configuring: search again
       await ensureScanning();
     });
   }
 
   async function pollLinks(what: 'rssi' | 'battery'): Promise<void> {
     for (const s of sensors) {
-      const c = s.connection;
-      if (!c || !s.driver) continue;
-      if (what === 'rssi') s.status.rssiDbm = (await c.readRssiDbm().catch(() => null)) ?? s.status.rssiDbm;
-      else s.status.batteryPct = (await s.driver.readBatteryPct(c).catch(() => undefined)) ?? s.status.batteryPct;
+      if (s.link.kind !== 'streaming') continue;
+      const { connection, driver } = s.link;
+      if (what === 'rssi') s.status.rssiDbm = (await connection.readRssiDbm().catch(() => null)) ?? s.status.rssiDbm;
+      else s.status.batteryPct = (await driver.readBatteryPct(connection).catch(() => undefined)) ?? s.status.batteryPct;
     }
     changed();
   }
 
   async function stop(): Promise<void> {
-    stopping = true;
+    phase = 'stopped';
     for (const t of timers.splice(0)) clearInterval(t);
     if (scanning && transport) await transport.stopScan().catch(() => {});
     scanning = false;
     await connectQueue.catch(() => {});
     for (const s of sensors) {
-      const { stream, connection } = s;
-      if (stream) await stream.stop();
-      if (connection) await connection.disconnect().catch(() => {});
-      s.connection = undefined;
-      s.stream = undefined;
+      const link = s.link;
+      s.link = { kind: 'stopped' };
+      if (link.kind === 'streaming') await link.stream.stop();
+      if (link.kind === 'streaming' || link.kind === 'connecting') await link.connection?.disconnect().catch(() => {});
       s.status.presence = 'absent';
     }
     flush();
@@ -302,6 +353,8 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
 
   return {
     async start(newSink) {
+      if (phase !== 'idle') throw new Error('a BLE live source starts once');
+      phase = 'starting';
       sink = newSink;
       transport = await (options.transport ?? loadNobleTransport)();
       await transport.ready();
@@ -322,10 +375,12 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
       for (const t of timers) t.unref();
       await ensureScanning();
 
-      const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-      while (!sensors.every((s) => s.everStreamed && s.connection)) {
-        if (Date.now() > deadline) {
-          const missing = sensors.filter((s) => !(s.everStreamed && s.connection));
+      const deadlineS = nowS() + (options.startTimeoutMs ?? 30_000) / 1000;
+      const streaming = (s: SensorState) => s.everStreamed && s.link.kind === 'streaming';
+      while (!sensors.every(streaming)) {
+        if (stopped()) throw new BleError('HINGE_ERR_BLE_SENSOR_NOT_FOUND', 'stopped before every sensor streamed');
+        if (nowS() > deadlineS) {
+          const missing = sensors.filter((s) => !streaming(s));
           const detail = missing.map((s) => `${s.target.id} ${s.target.address}${s.status.lastProblem ? ` (${s.status.lastProblem})` : ' (not seen in the scan: is it on, charged and in range?)'}`);
           await stop();
           throw new BleError('HINGE_ERR_BLE_SENSOR_NOT_FOUND', `no data from ${detail.join('; ')}`);
@@ -333,18 +388,24 @@ export function createBleLiveSource(options: BleLiveSourceOptions): BleLiveSourc
         await new Promise((r) => setTimeout(r, 20));
       }
       t0S = nowS();
+      phase = 'streaming';
       pending = [];
-      const sensorsInfo: SensorInfo[] = sensors.map((s) => ({
-        id: s.target.id,
-        placement: s.target.placement,
-        model: s.driver!.model,
-        sampleRateHz: s.stream!.timing.rateHz,
-        ...(s.stream!.resolution ? { resolution: s.stream!.resolution } : {}),
-        address: s.status.address,
-      }));
-      return { format: 'hinge-recording', version: 1, startedAt: new Date().toISOString(), sensors: sensorsInfo };
+      const sensorsInfo: SensorInfo[] = sensors.map((s) => {
+        const link = s.link as Extract<LinkState, { kind: 'streaming' }>;
+        return {
+          id: s.target.id,
+          placement: s.target.placement,
+          model: link.driver.model,
+          sampleRateHz: link.stream.timing.rateHz,
+          ...(link.stream.resolution ? { resolution: link.stream.resolution } : {}),
+          address: s.status.address,
+        };
+      });
+      return { format: 'hinge-recording', version: 1, startedAt: wallTime().toISOString(), sensors: sensorsInfo };
     },
     stop,
     status: () => ({ sensors: sensors.map((s) => ({ ...s.status })), problems: [...problems] }),
+    phase: () => phase,
+    links: () => sensors.map((s) => s.link.kind),
   };
 }
