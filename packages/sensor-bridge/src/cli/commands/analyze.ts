@@ -26,8 +26,21 @@ export async function analyzeFile(
   requireFile(file);
   const readerWarnings: string[] = [];
   // Ctrl-C / SIGTERM stop the command at once: each wait for the next batch races the signal, so even
-  // a read that hangs (a slow disk, a pipe) is left behind; the process exits right after.
-  const interrupted = io.interrupted.then(() => 'interrupted' as const);
+  // a read that hangs (a slow disk, a pipe) is left behind; the process exits right after. (Not
+  // Promise.race with io.interrupted: every race would leave a reaction on that never-settled promise,
+  // holding its batch, so memory would grow with the file.)
+  let interruptedNow = false;
+  let stopWaiting: (() => void) | null = null;
+  void io.interrupted.then(() => {
+    interruptedNow = true;
+    stopWaiting?.();
+  });
+  const nextOrInterrupted = <T,>(next: Promise<T>) =>
+    new Promise<T | 'interrupted'>((resolve, reject) => {
+      if (interruptedNow) return resolve('interrupted');
+      stopWaiting = () => resolve('interrupted');
+      next.then(resolve, reject);
+    }).finally(() => (stopWaiting = null));
   // Angles are streamed once calibrated. Before that they are all null and held back (up to
   // HOLD_UNCALIBRATED rows), so a file that turns out to need the offline calibration (a second pass from
   // its best still stand) does not print them twice.
@@ -70,7 +83,7 @@ export async function analyzeFile(
     const batches = recording.batches[Symbol.asyncIterator]();
     try {
       for (;;) {
-        const next = await Promise.race([batches.next(), interrupted]);
+        const next = await nextOrInterrupted(batches.next());
         if (next === 'interrupted') throw new CliError('interrupted', 130);
         if (next.done) break;
         for (const line of next.value) analyzer.push(line);
