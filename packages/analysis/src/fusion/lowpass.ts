@@ -41,13 +41,15 @@ export function resetChannel(bank: LowpassBank, i: number, x: number): void {
   bank.out[i] = x;
 }
 
-/** Filters one input sample of channel i and returns the output. */
-export function stepChannel(bank: LowpassBank, i: number, x: number): number {
-  const s = bank.state;
-  const j = 2 * i;
-  const y = bank.b0 * x + s[j]!;
-  s[j] = bank.b1 * x - bank.a1 * y + s[j + 1]!;
-  s[j + 1] = bank.b2 * x - bank.a2 * y;
-  bank.out[i] = y;
-  return y;
+/** Filters one input sample of every channel (x[i] into channel i); the outputs are left in bank.out. */
+export function stepBank(bank: LowpassBank, x: ArrayLike<number>): void {
+  const s = bank.state, out = bank.out;
+  const { b0, b1, b2, a1, a2 } = bank;
+  for (let i = 0; i < out.length; i++) {
+    const xi = x[i]!;
+    const y = b0 * xi + s[2 * i]!;
+    s[2 * i] = b1 * xi - a1 * y + s[2 * i + 1]!;
+    s[2 * i + 1] = b2 * xi - a2 * y;
+    out[i] = y;
+  }
 }

@@ -20,8 +20,8 @@
 // (rotation about the vertical) is unobserved without a magnetometer and simply drifts; everything
 // downstream uses only what the 6D filter observes plus gyroscope-integrated relative rotation.
 import type { Quat } from '@hinge/protocol';
-import { createLowpassBank, lowpassCoefficients, resetChannel, stepChannel, type LowpassBank } from './lowpass';
-import { bridgedRate, BRIDGED, CLIPPING, createSaturationState, inSpan, stepSaturation, type SaturationState } from './saturation';
+import { createLowpassBank, lowpassCoefficients, resetChannel, stepBank, type LowpassBank } from './lowpass';
+import { bridgedRate, BRIDGED, CLIPPING, createSaturationState, inSpan, stepClipping, stepSaturation, type SaturationState } from './saturation';
 
 const DEG = Math.PI / 180;
 
@@ -113,8 +113,11 @@ export interface OrientationFilter {
   readonly restAlpha: number;
   /** Time left until those averages have settled after a start, s. */
   averagingSettleS: number;
-  /** Scratch vector for rotations on the per-sample path. */
+  /** Scratch vectors on the per-sample path: a rotated vector (3), a rate (3), an accelerometer reading (3), the motion low-pass's input (8). */
   readonly rotated: Float64Array;
+  readonly rate: Float64Array;
+  readonly reading: Float64Array;
+  readonly motionIn: Float64Array;
   /** Bias estimation runs every biasEvery-th sample (at most ~100 Hz); corrections and time since its last run. */
   readonly biasEvery: number;
   biasCount: number;
@@ -189,6 +192,9 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     restAlpha: 1 - Math.exp(-1 / (s.restFilterTauS * s.sampleRateHz)),
     averagingSettleS: 3 * s.restFilterTauS,
     rotated: new Float64Array(3),
+    rate: new Float64Array(3),
+    reading: new Float64Array(3),
+    motionIn: new Float64Array(8),
     biasEvery,
     biasCount: 0,
     biasCorrX: 0,
@@ -248,8 +254,7 @@ function initialise(f: OrientationFilter, ax: number, ay: number, az: number, gy
  * One sample: gyroscope (rad/s) and accelerometer (m/s^2, specific force) in the sensor frame, and
  * the time since the previous sample (s).
  */
-export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<number>, accMS2: ArrayLike<number>, sampleDtS: number): void {
-  let dtS = sampleDtS;
+export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<number>, accMS2: ArrayLike<number>, dtS: number): void {
   const ax = accMS2[0]!, ay = accMS2[1]!, az = accMS2[2]!;
   if (!f.initialised || dtS > f.settings.maxGapS) {
     if (f.initialised) f.gapRestarts++;
@@ -303,39 +308,40 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   // --- saturation: a clipped reading is a lower bound of the rate (saturation.ts) ---
   const gyrSat = stepSaturation(f.gyrSaturation, gyrRadS, dtS, f.bridge);
   f.gyrClipping = (gyrSat & CLIPPING) !== 0;
-  f.accClipping = (stepSaturation(f.accSaturation, accMS2, dtS, f.rotated) & CLIPPING) !== 0;
+  f.accClipping = stepClipping(f.accSaturation, accMS2);
   // Inclination corrections during and for one accelerometer time constant after clipping come from
   // the clipped rotation, not from the bias: the bias is not taught by them.
   if (f.gyrClipping || f.accClipping) f.biasHoldS = s.accTauS;
   else if (f.biasHoldS > 0) f.biasHoldS -= dtS;
 
   // --- strapdown integration of the bias-corrected gyroscope: qGyr <- qGyr * exp(w dt / 2) ---
-  const logging = f.gyrClipping || inSpan(f.gyrSaturation) || f.spanLogLength > 0;
+  const logging = f.spanLogLength > 0 || f.gyrClipping || inSpan(f.gyrSaturation);
   if (logging) logSpanSample(f, gyrRadS, accMS2, dtS);
-  integrateGyro(f, gyrRadS[0]! - f.bx, gyrRadS[1]! - f.by, gyrRadS[2]! - f.bz, dtS);
+  const w = f.rate;
+  w[0] = gyrRadS[0]! - f.bx;
+  w[1] = gyrRadS[1]! - f.by;
+  w[2] = gyrRadS[2]! - f.bz;
+  integrateRate(f, w, dtS);
 
   // --- accelerometer into the quasi-inertial frame, low-passed there ---
-  const v = f.rotated;
-  stepAccLowpass(f, ax, ay, az, f.accClipping);
-  if (f.anchorLeftS > 0) stepAnchor(f, gx0 - f.bx, gy0 - f.by, gz0 - f.bz, dtS);
-  const accLp = f.accLp.out;
-  let lx = accLp[0]!, ly = accLp[1]!, lz = accLp[2]!;
+  stepAccLowpass(f, accMS2, f.accClipping);
+  if (f.anchorLeftS > 0) stepAnchor(f, dtS);
   if (restBegins) {
     // At rest the accelerometer measures gravity alone, so its short-term mean gives the inclination
     // directly. Resetting the long low-pass to it when rest begins ends any start-up or post-movement
     // transient (which would otherwise bias a body calibration taken then). Only then: later in the rest
     // the low-pass is accurate by itself, and the short mean would take in the first, slow accelerations
     // of the next movement before rest is seen to end.
+    const v = f.rotated;
     rotateBy(v, f.gw, f.gx, f.gy, f.gz, f.restMean[3]!, f.restMean[4]!, f.restMean[5]!);
-    lx = v[0]!; ly = v[1]!; lz = v[2]!;
-    resetChannel(f.accLp, 0, lx);
-    resetChannel(f.accLp, 1, ly);
-    resetChannel(f.accLp, 2, lz);
+    resetChannel(f.accLp, 0, v[0]!);
+    resetChannel(f.accLp, 1, v[1]!);
+    resetChannel(f.accLp, 2, v[2]!);
   }
 
   // --- into the earth frame with qInc, and the correction that makes it point up ---
-  correctInclination(f, lx, ly, lz);
-  let cx = f.corrX, cy = f.corrY; // correction rotation vector (horizontal), rad
+  correctInclination(f);
+  const cx = f.corrX, cy = f.corrY; // correction rotation vector (horizontal), rad
   // The clipped spans have all closed with this sample: run them again with the rebuilt rate.
   f.rebuiltSamples = 0;
   if (logging && gyrSat & BRIDGED && !inSpan(f.gyrSaturation)) {
@@ -352,51 +358,47 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   f.biasCorrY += cy;
   f.biasDtS += dtS;
   if (++f.biasCount < f.biasEvery && !restBegins) return;
-  cx = f.biasCorrX;
-  cy = f.biasCorrY;
-  dtS = f.biasDtS;
-  f.biasCorrX = f.biasCorrY = f.biasDtS = f.biasCount = 0;
-  // Horizontal rows of R = rotation(qInc * qGyr), sensor -> earth.
+  updateBias(f);
+}
+
+/**
+ * The bias Kalman filter, run every biasEvery-th sample (and when rest begins) with the inclination
+ * corrections and the time added up since its last run (f.biasCorrX/Y, f.biasDtS).
+ */
+function updateBias(f: OrientationFilter): void {
+  const dtS = f.biasDtS;
+  // Horizontal rows of R = rotation(qInc * qGyr), sensor -> earth, and R * bias, into the motion low-pass.
   const qw = f.iw * f.gw - f.ix * f.gx - f.iy * f.gy - f.iz * f.gz;
   const qx = f.iw * f.gx + f.ix * f.gw + f.iy * f.gz - f.iz * f.gy;
   const qy = f.iw * f.gy - f.ix * f.gz + f.iy * f.gw + f.iz * f.gx;
   const qz = f.iw * f.gz + f.ix * f.gy - f.iy * f.gx + f.iz * f.gw;
   const r00 = 1 - 2 * (qy * qy + qz * qz), r01 = 2 * (qx * qy - qw * qz), r02 = 2 * (qx * qz + qw * qy);
   const r10 = 2 * (qx * qy + qw * qz), r11 = 1 - 2 * (qx * qx + qz * qz), r12 = 2 * (qy * qz - qw * qx);
-  const m = f.motionLp;
-  const h00 = stepChannel(m, 0, r00), h01 = stepChannel(m, 1, r01), h02 = stepChannel(m, 2, r02);
-  const h10 = stepChannel(m, 3, r10), h11 = stepChannel(m, 4, r11), h12 = stepChannel(m, 5, r12);
-  const rb0 = stepChannel(m, 6, r00 * f.bx + r01 * f.by + r02 * f.bz);
-  const rb1 = stepChannel(m, 7, r10 * f.bx + r11 * f.by + r12 * f.bz);
+  const x = f.motionIn;
+  x[0] = r00; x[1] = r01; x[2] = r02;
+  x[3] = r10; x[4] = r11; x[5] = r12;
+  x[6] = r00 * f.bx + r01 * f.by + r02 * f.bz;
+  x[7] = r10 * f.bx + r11 * f.by + r12 * f.bz;
+  stepBank(f.motionLp, x);
 
   const P = f.biasP;
   const q = f.biasProcessVarPerS * dtS;
   P[0]! += q; P[4]! += q; P[8]! += q;
 
-  if (f.restDetected) {
-    // Measurement: the low-passed gyroscope is the bias (H = I).
-    // The same short-term mean is measured again every sample; counting each as independent would let a
-    // brief, mistaken rest (the slow first instant of a movement) drag the bias along. As a density, the
-    // evidence adds up at the rate independent means arrive: one per restFilterTauS.
-    const r = (s.biasSigmaRestRadS ** 2 * s.restFilterTauS) / dtS;
-    kalmanUpdate3(f, f.restMean[0]! - f.bx, f.restMean[1]! - f.by, f.restMean[2]! - f.bz, r);
-  } else if (f.biasHoldS <= 0) {
-    // Measurement z = LP(R)_h * bias_true, observed as LP(R bias_est)_h - c/dt.
-    // The correction rate is white-ish noise with density biasMotionNoiseDensity: variance per sample = density / dt.
-    const r = s.biasMotionNoiseDensity / dtS;
-    const z0 = rb0 - cx / dtS, z1 = rb1 - cy / dtS;
-    kalmanUpdate2(f, h00, h01, h02, h10, h11, h12, z0, z1, r);
-  }
-  const clip = s.biasClipRadS;
+  if (f.restDetected) restBiasUpdate(f);
+  else if (f.biasHoldS <= 0) motionBiasUpdate(f);
+  const clip = f.settings.biasClipRadS;
   f.bx = f.bx > clip ? clip : f.bx < -clip ? -clip : f.bx;
   f.by = f.by > clip ? clip : f.by < -clip ? -clip : f.by;
   f.bz = f.bz > clip ? clip : f.bz < -clip ? -clip : f.bz;
+  f.biasCorrX = f.biasCorrY = f.biasDtS = f.biasCount = 0;
 }
 
-/** Turns qInc so that the low-passed acceleration (quasi-inertial frame) points up; the turn is left in corrX/corrY (rad). */
-function correctInclination(f: OrientationFilter, lx: number, ly: number, lz: number): void {
+/** Turns qInc so that the low-passed acceleration (quasi-inertial frame, f.accLp.out) points up; the turn is left in corrX/corrY (rad). */
+function correctInclination(f: OrientationFilter): void {
   const v = f.rotated;
-  rotateBy(v, f.iw, f.ix, f.iy, f.iz, lx, ly, lz);
+  const l = f.accLp.out;
+  rotateBy(v, f.iw, f.ix, f.iy, f.iz, l[0]!, l[1]!, l[2]!);
   let ex = v[0]!, ey = v[1]!, ez = v[2]!;
   const en = Math.sqrt(ex * ex + ey * ey + ez * ez);
   f.corrX = f.corrY = 0;
@@ -427,17 +429,15 @@ function correctInclination(f: OrientationFilter, lx: number, ly: number, lz: nu
  * Rotates a specific-force reading into the quasi-inertial frame and low-passes it there. A clipped
  * accelerometer reading is not the specific force: the low-pass then holds its course instead.
  */
-function stepAccLowpass(f: OrientationFilter, ax: number, ay: number, az: number, clipped: boolean): void {
+function stepAccLowpass(f: OrientationFilter, acc: ArrayLike<number>, clipped: boolean): void {
   const v = f.rotated;
   const out = f.accLp.out;
   if (clipped) {
     v[0] = out[0]!; v[1] = out[1]!; v[2] = out[2]!;
   } else {
-    rotateBy(v, f.gw, f.gx, f.gy, f.gz, ax, ay, az);
+    rotateBy(v, f.gw, f.gx, f.gy, f.gz, acc[0]!, acc[1]!, acc[2]!);
   }
-  stepChannel(f.accLp, 0, v[0]!);
-  stepChannel(f.accLp, 1, v[1]!);
-  stepChannel(f.accLp, 2, v[2]!);
+  stepBank(f.accLp, v);
 }
 
 /**
@@ -447,9 +447,10 @@ function stepAccLowpass(f: OrientationFilter, ax: number, ay: number, az: number
  * takes the orientation to it at once (as at the start of a rest). Movement, or a clipped reading,
  * starts the window again.
  */
-function stepAnchor(f: OrientationFilter, wx: number, wy: number, wz: number, dtS: number): void {
+function stepAnchor(f: OrientationFilter, dtS: number): void {
   f.anchorLeftS -= dtS;
   const sum = f.anchorSum;
+  const wx = f.rate[0]!, wy = f.rate[1]!, wz = f.rate[2]!; // the bias-corrected rate of this sample
   if (f.accClipping || f.gyrClipping || wx * wx + wy * wy + wz * wz > ANCHOR_RATE_RAD_S * ANCHOR_RATE_RAD_S) {
     f.anchorS = 0;
     return;
@@ -473,8 +474,9 @@ function stepAnchor(f: OrientationFilter, wx: number, wy: number, wz: number, dt
   f.anchors++;
 }
 
-/** Strapdown step with a bias-corrected rate (rad/s): qGyr <- qGyr * exp(w dt / 2). */
-function integrateGyro(f: OrientationFilter, wx: number, wy: number, wz: number, dtS: number): void {
+/** Strapdown step with a bias-corrected rate w (rad/s): qGyr <- qGyr * exp(w dt / 2). */
+function integrateRate(f: OrientationFilter, w: Float64Array, dtS: number): void {
+  const wx = w[0]!, wy = w[1]!, wz = w[2]!;
   const rateSq = wx * wx + wy * wy + wz * wz;
   if (rateSq > 1e-24) {
     const h2 = (rateSq * dtS * dtS) / 4; // (half the rotation angle)^2
@@ -533,7 +535,9 @@ function rebuildSpans(f: OrientationFilter): void {
   const log = f.spanLog;
   if (SPAN_LOG_STRIDE * f.spanLogLength > log.length) {
     // The log overflowed: add what the spans missed as one rotation at the end.
-    integrateGyro(f, f.bridge[0]! / 1e-3, f.bridge[1]! / 1e-3, f.bridge[2]! / 1e-3, 1e-3);
+    const w = f.rate;
+    w[0] = f.bridge[0]! / 1e-3; w[1] = f.bridge[1]! / 1e-3; w[2] = f.bridge[2]! / 1e-3;
+    integrateRate(f, w, 1e-3);
   } else {
     const st = f.spanStart;
     f.gw = st[0]!; f.gx = st[1]!; f.gy = st[2]!; f.gz = st[3]!;
@@ -541,20 +545,17 @@ function rebuildSpans(f: OrientationFilter): void {
     f.accLp.state.set(st.subarray(8, 14));
     f.accLp.out.set(st.subarray(14, 17));
     const accRange = f.accSaturation.rangeRadS * 0.999;
+    const w = f.rate, acc = f.reading;
     for (let k = 0; k < f.spanLogLength; k++) {
       const i = SPAN_LOG_STRIDE * k;
-      const tS = log[i]!, dtS = log[i + 7]!;
-      integrateGyro(
-        f,
-        bridgedRate(sat, 0, tS, log[i + 1]!) - f.bx,
-        bridgedRate(sat, 1, tS, log[i + 2]!) - f.by,
-        bridgedRate(sat, 2, tS, log[i + 3]!) - f.bz,
-        dtS,
-      );
-      const ax = log[i + 4]!, ay = log[i + 5]!, az = log[i + 6]!;
-      stepAccLowpass(f, ax, ay, az, Math.max(Math.abs(ax), Math.abs(ay), Math.abs(az)) >= accRange);
-      const out = f.accLp.out;
-      correctInclination(f, out[0]!, out[1]!, out[2]!);
+      const tS = log[i]!;
+      w[0] = bridgedRate(sat, 0, tS, log[i + 1]!) - f.bx;
+      w[1] = bridgedRate(sat, 1, tS, log[i + 2]!) - f.by;
+      w[2] = bridgedRate(sat, 2, tS, log[i + 3]!) - f.bz;
+      integrateRate(f, w, log[i + 7]!);
+      acc[0] = log[i + 4]!; acc[1] = log[i + 5]!; acc[2] = log[i + 6]!;
+      stepAccLowpass(f, acc, Math.max(Math.abs(acc[0]), Math.abs(acc[1]), Math.abs(acc[2])) >= accRange);
+      correctInclination(f);
       storeUp(f, k);
     }
     f.rebuiltSamples = f.spanLogLength;
@@ -590,8 +591,16 @@ function notTurning(f: OrientationFilter, rm: Float64Array): boolean {
   return mx * mx + my * my + mz * mz < turnTh * turnTh;
 }
 
-/** Kalman update with H = I (3D): innovation y = measured bias - estimate, noise variance r. */
-function kalmanUpdate3(f: OrientationFilter, y0: number, y1: number, y2: number, r: number): void {
+/**
+ * At rest, the low-passed gyroscope is the bias (H = I): Kalman update with innovation y = that mean -
+ * estimate. The same short-term mean is measured again every sample; counting each as independent
+ * would let a brief, mistaken rest (the slow first instant of a movement) drag the bias along. As a
+ * density, the evidence adds up at the rate independent means arrive: one per restFilterTauS.
+ */
+function restBiasUpdate(f: OrientationFilter): void {
+  const s = f.settings;
+  const r = (s.biasSigmaRestRadS ** 2 * s.restFilterTauS) / f.biasDtS;
+  const y0 = f.restMean[0]! - f.bx, y1 = f.restMean[1]! - f.by, y2 = f.restMean[2]! - f.bz;
   const P = f.biasP;
   // S = P + rI; K = P S^-1; b += K y; P = (I - K) P = P - K P.
   const s00 = P[0]! + r, s01 = P[1]!, s02 = P[2]!, s11 = P[4]! + r, s12 = P[5]!, s22 = P[8]! + r;
@@ -616,13 +625,17 @@ function kalmanUpdate3(f: OrientationFilter, y0: number, y1: number, y2: number,
   P[0] = n00; P[1] = n01; P[2] = n02; P[3] = n01; P[4] = n11; P[5] = n12; P[6] = n02; P[7] = n12; P[8] = n22;
 }
 
-/** Kalman update with a 2x3 H (rows h0, h1) and measurement (z0, z1), noise variance r. */
-function kalmanUpdate2(
-  f: OrientationFilter,
-  h00: number, h01: number, h02: number,
-  h10: number, h11: number, h12: number,
-  z0: number, z1: number, r: number,
-): void {
+/**
+ * In motion: Kalman update with a 2x3 H = LP(R)_h (rows h0, h1) and measurement z = LP(R bias_est)_h -
+ * c/dt (c: the inclination corrections since the last update). The correction rate is white-ish noise
+ * with density biasMotionNoiseDensity: variance per update = density / dt.
+ */
+function motionBiasUpdate(f: OrientationFilter): void {
+  const dtS = f.biasDtS;
+  const r = f.settings.biasMotionNoiseDensity / dtS;
+  const lp = f.motionLp.out;
+  const h00 = lp[0]!, h01 = lp[1]!, h02 = lp[2]!, h10 = lp[3]!, h11 = lp[4]!, h12 = lp[5]!;
+  const z0 = lp[6]! - f.biasCorrX / dtS, z1 = lp[7]! - f.biasCorrY / dtS;
   const P = f.biasP;
   // PHt (3x2)
   const a00 = P[0]! * h00 + P[1]! * h01 + P[2]! * h02, a01 = P[0]! * h10 + P[1]! * h11 + P[2]! * h12;

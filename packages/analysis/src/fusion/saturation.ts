@@ -31,10 +31,13 @@ export interface SaturationState {
   peakSlopeIn: number;
   /** The previous sample was at the peak. */
   peakPrevHit: boolean;
-  /** The previous three samples' readings per axis (entry slopes), rad/s. */
-  readonly prev: Float64Array;
-  readonly prev2: Float64Array;
-  readonly prev3: Float64Array;
+  /**
+   * The last HISTORY readings per axis (entry slopes), rad/s: a ring, axis-major (HISTORY slots per
+   * axis); the reading of the sample `k` ago is at slot (samples - k) & (HISTORY - 1).
+   */
+  readonly history: Float64Array;
+  /** Samples stepped (the ring's write position). */
+  samples: number;
   /** Per axis: samples seen since a span's exit (its exit slope needs three). */
   readonly exitCount: Int8Array;
   /** Per axis: in a clipped span (+1 / -1 its sign, 0 none), its entry crossing time, entry slope, and the first sample after it. */
@@ -61,6 +64,9 @@ const PLATEAU_HITS = 3;
 /** A reading within this fraction of the range is clipped. */
 const CLIP_FRACTION = 0.999;
 
+/** Readings kept per axis (a power of two, at least the 3 the entry slope looks back). */
+const HISTORY = 4;
+
 /** A clipped span: its axis and sign, where it crossed the range (s, filter time) and the slopes there. */
 export interface ClosedSpan {
   axis: number;
@@ -82,9 +88,8 @@ export function createSaturationState(rangeRadS = Infinity, minRange = MIN_RANGE
     peakStartS: 0,
     peakSlopeIn: 0,
     peakPrevHit: false,
-    prev: new Float64Array(3),
-    prev2: new Float64Array(3),
-    prev3: new Float64Array(3),
+    history: new Float64Array(3 * HISTORY),
+    samples: 0,
     exitCount: new Int8Array(3),
     spanSign: new Int8Array(3),
     spanStartS: new Float64Array(3),
@@ -117,7 +122,7 @@ function learnRange(s: SaturationState, gx: number, gy: number, gz: number, dtS:
     s.peakHits++;
     const axis = m === ax ? 0 : m === ay ? 1 : 2;
     const sign = (axis === 0 ? gx : axis === 1 ? gy : gz) > 0 ? 1 : -1;
-    const u1 = sign * s.prev[axis]!;
+    const u1 = sign * previous(s, axis, 1);
     s.peakAxis = axis;
     s.peakSign = sign;
     s.peakSlopeIn = entrySlope(s, axis, sign, dtS);
@@ -136,9 +141,24 @@ function learnRange(s: SaturationState, gx: number, gy: number, gz: number, dtS:
   }
 }
 
+/** The reading on `axis` `ago` samples before the current one (1 to HISTORY - 1), rad/s. */
+function previous(s: SaturationState, axis: number, ago: number): number {
+  return s.history[HISTORY * axis + ((s.samples - ago) & (HISTORY - 1))]!;
+}
+
 /** Slope of the least-squares line through the three samples before this one (in the direction of `sign`), rad/s^2. */
 function entrySlope(s: SaturationState, axis: number, sign: number, dtS: number): number {
-  return Math.max((sign * (s.prev[axis]! - s.prev3[axis]!)) / (2 * dtS), 1e-6);
+  return Math.max((sign * (previous(s, axis, 1) - previous(s, axis, 3))) / (2 * dtS), 1e-6);
+}
+
+/** Keeps this sample's readings in the ring and moves it on. */
+function remember(s: SaturationState, gx: number, gy: number, gz: number): void {
+  const slot = s.samples & (HISTORY - 1);
+  const h = s.history;
+  h[slot] = gx;
+  h[HISTORY + slot] = gy;
+  h[2 * HISTORY + slot] = gz;
+  s.samples++;
 }
 
 /** stepSaturation's result bits. */
@@ -153,6 +173,20 @@ export const BRIDGED = 2;
 export function stepSaturation(s: SaturationState, gyr: ArrayLike<number>, dtS: number, out: Float64Array): number {
   s.timeS += dtS;
   const gx = gyr[0]!, gy = gyr[1]!, gz = gyr[2]!;
+  // The common case, kept cheap: no span open, and every reading below both the clip threshold and (while
+  // the range is unknown) the learnt peak, so neither learning nor clipping has anything to do.
+  const m = Math.max(Math.abs(gx), Math.abs(gy), Math.abs(gz));
+  const learning = s.rangeRadS === Infinity;
+  if (m < (learning ? s.peakRadS - PLATEAU_TOL_RAD_S : s.rangeRadS * CLIP_FRACTION) && !inSpan(s)) {
+    s.peakPrevHit = false;
+    remember(s, gx, gy, gz);
+    return 0;
+  }
+  return stepNearRange(s, gx, gy, gz, dtS, out);
+}
+
+/** stepSaturation where a reading is near the range or a span is open: learning, entries and exits. */
+function stepNearRange(s: SaturationState, gx: number, gy: number, gz: number, dtS: number, out: Float64Array): number {
   if (s.rangeRadS === Infinity) learnRange(s, gx, gy, gz, dtS);
   const th = s.rangeRadS * CLIP_FRACTION;
   let clipping = false;
@@ -165,7 +199,7 @@ export function stepSaturation(s: SaturationState, gyr: ArrayLike<number>, dtS: 
       clipping = true;
       if (s.spanSign[axis] === 0) {
         // Entry: the crossing of the range, extrapolated along the slope of the last two samples.
-        const u1 = sign * s.prev[axis]!;
+        const u1 = sign * previous(s, axis, 1);
         const slope = entrySlope(s, axis, sign, dtS);
         const range = s.rangeRadS;
         s.spanSign[axis] = sign;
@@ -194,12 +228,31 @@ export function stepSaturation(s: SaturationState, gyr: ArrayLike<number>, dtS: 
         bridged = true;
       }
     }
-    s.prev3[axis] = s.prev2[axis]!;
-    s.prev2[axis] = s.prev[axis]!;
-    s.prev[axis] = v;
   }
+  remember(s, gx, gy, gz);
   if (clipping) s.clippedSamples++;
   return (clipping ? CLIPPING : 0) | (bridged ? BRIDGED : 0);
+}
+
+/**
+ * Clipping alone, for a sensor whose clipped spans are not bridged (the accelerometer): whether any
+ * reading is at the range now; learns the range as stepSaturation does.
+ */
+export function stepClipping(s: SaturationState, reading: ArrayLike<number>): boolean {
+  const m = Math.max(Math.abs(reading[0]!), Math.abs(reading[1]!), Math.abs(reading[2]!));
+  if (s.rangeRadS === Infinity) {
+    if (m < s.peakRadS - PLATEAU_TOL_RAD_S) return false;
+    const above = m > s.peakRadS + PLATEAU_TOL_RAD_S;
+    if (above) {
+      s.peakRadS = m;
+      s.peakHits = 0;
+    }
+    s.peakHits++;
+    if (!above && m >= s.minRange && s.peakHits >= PLATEAU_HITS) s.rangeRadS = s.peakRadS;
+  }
+  if (!(m >= s.rangeRadS * CLIP_FRACTION)) return false;
+  s.clippedSamples++;
+  return true;
 }
 
 /** Whether a clipped span is open (or waiting for its exit slope) on any axis. */
