@@ -6,6 +6,7 @@ import { dbCommand } from './commands/db';
 import { decodeCommand } from './commands/decode';
 import { anglesCommand } from './commands/angles';
 import { fuseCommand } from './commands/fuse';
+import { importCommand } from './commands/import';
 import { recordCommand } from './commands/record';
 import { replayCommand } from './commands/replay';
 import { scanCommand } from './commands/scan';
@@ -17,6 +18,7 @@ const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   angles: anglesCommand,
   fuse: fuseCommand,
+  import: importCommand,
   replay: replayCommand,
   serve: serveCommand,
   scan: scanCommand,

@@ -1,8 +1,9 @@
 // `hinge fuse IN.csv`: runs the orientation filter over a CSV of raw IMU data and prints the fused
 // orientation (sensor frame -> earth frame, z up) for every row. Columns are found by name, as in the
 // BROAD data set: t, acc_x..z (m/s^2), gyr_x..z (rad/s); other columns are ignored. .csv.gz is read too.
+// Parsing (quotes, tabs or semicolons, CRLF) is csv-parse's, through ../../import/csv-input.ts.
 import { createOrientationFilter, getOrientation, updateOrientation, type OrientationFilter } from '@hinge/analysis';
-import { rawLineBatches } from '../../recording/lines';
+import { csvRows, CsvInputError } from '../../import/csv-input';
 import { CliError, parseCommandArgs, write, type Command, requireFile } from '../command';
 
 const usage = `usage: hinge fuse IN.csv[.gz] [--rate HZ]
@@ -75,28 +76,34 @@ export const fuseCommand: Command = {
       headerWritten = true;
       if (rows.length) await write(io.out, rows.join('\n') + '\n');
     };
-    for await (const batch of rawLineBatches(file, (n, why) => io.err.write(`warning: ${file}:${n}: ${why}\n`))) {
-      const out: string[] = [];
-      for (const { text, number } of batch) {
-        if (text.trim() === '') continue;
-        const cells = text.split(',');
+    /** A cell as a number; an empty or missing cell is not 0 but missing. */
+    const cellNumber = (text: string | undefined) => (text === undefined || text === '' ? NaN : Number(text));
+    let out: string[] = [];
+    try {
+      for await (const { cells, line } of csvRows({ file })) {
         if (!columns) {
-          const names = cells.map((c) => c.trim());
-          const missing = REQUIRED.filter((c) => !names.includes(c));
-          if (missing.length) throw new CliError(`${file}:${number}: header lacks column(s) ${missing.join(', ')}`);
-          columns = REQUIRED.map((c) => names.indexOf(c));
+          const missing = REQUIRED.filter((c) => !cells.includes(c));
+          if (missing.length) throw new CliError(`${file}:${line}: header lacks column(s) ${missing.join(', ')}`);
+          columns = REQUIRED.map((c) => cells.indexOf(c));
           continue;
         }
-        const row = columns.map((i) => Number(cells[i]));
+        const row = columns.map((i) => cellNumber(cells[i]));
         if (filter) out.push(step(row));
         else {
           pending.push(row);
           if (pending.length >= 64) out.push(...startFilter());
         }
+        if (out.length >= 2000) {
+          await emit(out);
+          out = [];
+        }
       }
-      if (out.length) await emit(out);
+    } catch (error) {
+      if (error instanceof CsvInputError) throw new CliError(error.message);
+      throw error;
     }
-    await emit(!filter && pending.length ? startFilter() : []);
+    if (!filter && pending.length) out.push(...startFilter());
+    await emit(out);
     if (badRows) io.err.write(`warning: ${badRows} row(s) with missing or non-finite acc/gyr kept the previous orientation\n`);
     return 0;
   },
