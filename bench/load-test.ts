@@ -57,6 +57,7 @@ async function runBridgeChild(sessions: number): Promise<void> {
   const started: { id: string; startedMs: number }[] = [];
   for (let i = 0; i < sessions; i++) {
     const s = await app.bridge.hub.createSession({ patientId: patient.id, source: { kind: 'simulator', seed: 100 + i } });
+    s.startSet(); // the simulated person does reps only in a set
     const startedAt = s.state().startedAt;
     started.push({ id: s.id, startedMs: startedAt ? Date.parse(startedAt) : Date.now() });
   }

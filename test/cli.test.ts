@@ -71,7 +71,7 @@ describe('clear one-line errors', () => {
 });
 
 describe('hinge serve (the demo)', () => {
-  it('prints its URL, serves the dashboard and streams the demo recording at once', async () => {
+  it('prints its URL, serves the dashboard, and the demo autopilot calibrates and starts a set on a simulated patient', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-demo-'));
     const port = String(41000 + Math.floor(Math.random() * 2000));
     const child = spawn(process.execPath, [launcher, 'serve', '--port', port, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,11 +88,22 @@ describe('hinge serve (the demo)', () => {
       });
       const page = await fetch(url).then((r) => r.text());
       expect(page).toMatch(/<div id="root"|dashboard is not built/);
-      const sessions = (await fetch(new URL('api/sessions', url)).then((r) => r.json())) as { status: string; source: { kind: string; recording?: string } }[];
+      type Listed = { id: string; status: string; label: string; source: { kind: string }; activeSet: number | null; t: number };
+      const sessions = (await fetch(new URL('api/sessions', url)).then((r) => r.json())) as Listed[];
       expect(sessions).toHaveLength(1);
-      expect(sessions[0]).toMatchObject({ status: 'live', source: { kind: 'replay', recording: 'demo.jsonl' } });
+      expect(sessions[0]).toMatchObject({ status: 'live', source: { kind: 'simulator' } });
+      expect(sessions[0]!.label).toMatch(/^Demo \d{4}-\d\d-\d\d \d\d:\d\d \(autopilot: calibrates, starts the sets, ends\)$/);
+      // In real time: nothing runs at first; the calibration comes at 3 s, the first set 30 s later.
+      expect(sessions[0]!.activeSet).toBeNull();
+      let session = sessions[0]!;
+      while (session.activeSet === null) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        session = (await fetch(new URL(`api/sessions/${session.id}`, url)).then((r) => r.json())) as Listed & { calibration: unknown };
+      }
+      expect(session.t).toBeGreaterThanOrEqual(33);
+      expect((session as Listed & { calibration: unknown }).calibration).not.toBeNull();
     } finally {
       child.kill('SIGINT');
     }
-  }, 40_000);
+  }, 80_000);
 });

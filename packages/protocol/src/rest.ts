@@ -185,7 +185,7 @@ export function sessionDurationS(session: Pick<SessionState, 'startedAt' | 'ende
 export const SessionDetail = Type.Object({ ...SessionState.properties, reps: Type.Array(RepRecord) });
 export type SessionDetail = Static<typeof SessionDetail>;
 
-/** GET /api/sessions/:id/export/report.pdf: language of the words, IANA time zone of the dates (default UTC). */
+/** GET /api/sessions/:id/export/report.pdf: language of the words, IANA time zone of the dates (default: the bridge's own). */
 export const ReportQuery = Type.Object(
   { lang: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('de')])), tz: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
   { additionalProperties: false },

@@ -14,6 +14,7 @@ import { writeRecordingFile } from '../recording/writer';
 import { REPORT_RESOURCES } from './report-text';
 import { REPORT_DATE_FORMAT, writeReportPdf } from './report-pdf';
 import { pdfText } from '../../test/pdf-text';
+import { bridgeTimeZone } from './local-time';
 
 const dirs: string[] = [];
 let app: FastifyInstance;
@@ -93,11 +94,12 @@ describe('GET /api/sessions/:id/export/report.pdf', () => {
     for (const rep of session.reps.filter((r: { faults: string[] }) => r.faults.length > 0)) expect(text).toContain(`Wiederholung ${rep.index}:`);
   });
 
-  it('defaults to English and UTC, and refuses an unknown time zone with a code', async () => {
+  it("defaults to English and the bridge's own time zone, and refuses an unknown time zone with a code", async () => {
     const reply = await app.inject({ url: `/api/sessions/${sessionId}/export/report.pdf` });
     const text = (await pdfText(reply.rawPayload)).pages.join('\n');
     expect(text).toContain('Hip hinge report: Jürgen Weiß');
-    expect(text).toContain('UTC');
+    const session = (await app.inject({ url: `/api/sessions/${sessionId}` })).json();
+    expect(text).toContain(new Intl.DateTimeFormat('en', { ...REPORT_DATE_FORMAT, timeZone: bridgeTimeZone() }).format(new Date(session.startedAt)));
     const bad = await app.inject({ url: `/api/sessions/${sessionId}/export/report.pdf?tz=Mars/Olympus` });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('HINGE_ERR_BAD_TIME_ZONE');

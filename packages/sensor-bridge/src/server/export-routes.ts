@@ -14,6 +14,7 @@ import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type Ang
 import { openRecording } from '../recording/reader';
 import type { SessionRow } from '../storage/store';
 import { writeReportPdf } from '../report/report-pdf';
+import { bridgeTimeZone } from '../report/local-time';
 import { legacySettings } from './recovery';
 import { HingeError } from './errors';
 import { ANGLE_CSV_COLUMNS, CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, anglesCsv, repsCsv } from './exports';
@@ -185,7 +186,7 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
     '/sessions/:id/export/report.pdf',
     { preHandler: clinician, schema: { tags, params: IdParams, querystring: ReportQuery, response: fileResponse('application/pdf', 'the session report') } },
     async (request, reply) => {
-      const timeZone = request.query.tz ?? 'UTC';
+      const timeZone = request.query.tz ?? bridgeTimeZone();
       if (!isTimeZone(timeZone)) throw new HingeError('HINGE_ERR_BAD_TIME_ZONE', 400, timeZone);
       const session = await hub.sessionState(request.params.id);
       const reps = await archive.listReps(session.id);

@@ -24,6 +24,7 @@ import { SessionRecord } from './session-record';
 import { SessionTimeline, type AnalyzerFactory } from './session-timeline';
 import { SOFTWARE } from '../software';
 import { describeStorageError } from '../storage/storage-error';
+import { localDate } from '../report/local-time';
 
 export { MIN_FRAME_INTERVAL_MS } from './session-fanout';
 export type { AnalyzerFactory, StreamingAnalyzer } from './session-timeline';
@@ -118,8 +119,9 @@ export class LiveSession {
       this.source = null;
       throw new HingeError('HINGE_ERR_SOURCE', 422, (error as Error).message);
     }
+    source.follow?.({ event: 'settings', settings: this.record.row.settings });
     const header = sessionHeader(sourceHeader, this.record.row);
-    const file = path.join(this.deps.layout.recordings, `${header.startedAt.slice(0, 10)}_${this.id}.jsonl.gz`);
+    const file = path.join(this.deps.layout.recordings, `${localDate(new Date(header.startedAt))}_${this.id}.jsonl.gz`);
     let writer: RecordingWriter;
     try {
       writer = new RecordingWriter(file, header, { onError: (error) => this.storageFailed(error.message) });
@@ -143,9 +145,13 @@ export class LiveSession {
     return this.timeline;
   }
 
-  /** A control action: an event line through the timeline, then whatever the analysis made of it. */
-  private control(event: string, fields: Record<string, unknown> = {}): void {
+  /**
+   * A control action: an event line through the timeline, then whatever the analysis made of it; a
+   * source whose simulated person follows the session hears it too.
+   */
+  private control(event: 'calibrate' | 'set-start' | 'set-end' | 'settings', fields: { detail?: unknown; settings?: SettingsPatch } = {}): void {
     this.liveTimeline().control(event, fields);
+    this.source?.follow?.({ event, settings: { ...this.record.row.settings, ...fields.settings } });
     this.drainAnalysis();
   }
 

@@ -24,6 +24,7 @@ import { LiveSession, type AnalyzerFactory } from './live-session';
 import { recoverInterruptedSession, type OfflineAnalyzer } from './recovery';
 import { countRepsPerSet, sessionState } from './session-record';
 import type { DataDirLayout } from '../storage/data-dir';
+import { localDateTime } from '../report/local-time';
 
 export const DEFAULT_MAX_LIVE_SESSIONS = 16;
 /** How long a display link still works after its session ended, ms. */
@@ -124,7 +125,7 @@ export class SessionHub {
     const row: SessionRow = {
       id: newId(),
       patientId: body.patientId,
-      label: body.label ?? `${patient.name} ${createdAt.slice(0, 16).replace('T', ' ')}`,
+      label: body.label ?? `${patient.name} ${localDateTime(new Date(createdAt))}`,
       exercise: body.exercise ?? 'hip-hinge',
       status: 'created',
       settings,

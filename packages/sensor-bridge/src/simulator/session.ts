@@ -68,11 +68,14 @@ function calibrateEvents(motion: Motion, fromStep: number): EventLine[] {
     .map((p) => ({ t: Math.round(p.startS * 1e4) / 1e4, event: 'calibrate', detail: { kind: 'standing' } }));
 }
 
-function createGenerator(options: SimulatorOptions, loop: boolean): Generator {
+/** What an endless stream plays after its script: more random sessions, or the steps a follower hands out. */
+type NextSteps = () => ScriptStep[];
+
+function createGenerator(options: SimulatorOptions, loop: boolean, follow?: NextSteps): Generator {
   checkOptions(options);
   const seed = options.seed ?? 1;
   const rateHz = options.sampleRateHz ?? 100;
-  const script = options.script ? completeScript(options.script, createRng(deriveSeed(seed, 3))) : randomSession(seed);
+  const script = follow ? follow() : options.script ? completeScript(options.script, createRng(deriveSeed(seed, 3))) : randomSession(seed);
   const motion: Motion = { body: randomBody(createRng(deriveSeed(seed, 2))), steps: placeSteps(script) };
   const errors: Record<string, SensorErrors> = {};
   const samplers: Sampler[] = SENSOR_IDS.map((id, i) => {
@@ -104,10 +107,11 @@ function createGenerator(options: SimulatorOptions, loop: boolean): Generator {
     seed,
     errors,
     next(untilS) {
-      // An endless stream keeps a few seconds of script ahead of the samples it hands out.
-      while (loop && motionEndS(motion) < untilS + 5) {
+      // An endless stream keeps a few seconds of script ahead of the samples it hands out; a followed
+      // one only the step in progress, so what the person does next is decided as late as possible.
+      while (loop && motionEndS(motion) < untilS + (follow ? 0.05 : 5)) {
         loops++;
-        const more: ScriptStep[] = [{ kind: 'stand', durationS: 6 }, ...randomSession(deriveSeed(seed, 100 + loops), { durationS: 300, calibration: false })];
+        const more: ScriptStep[] = follow ? follow() : [{ kind: 'stand', durationS: 6 }, ...randomSession(deriveSeed(seed, 100 + loops), { durationS: 300, calibration: false })];
         const first = motion.steps.length;
         motion.steps.push(...placeSteps(more, motion.steps[first - 1]));
         pending.push(...calibrateEvents(motion, first));
@@ -147,8 +151,11 @@ export interface SimulatorStream {
   next(untilS: number): RecordingLine[];
 }
 
-/** An endless simulated session for the live source: plays the script (or a random session), then loops random sessions. */
-export function createSimulatorStream(options: SimulatorOptions = {}): SimulatorStream {
-  const generator = createGenerator(options, true);
+/**
+ * An endless simulated session for the live source: plays the script (or a random session), then loops
+ * random sessions; or, given `follow`, plays whatever steps it hands out when the previous ones end.
+ */
+export function createSimulatorStream(options: SimulatorOptions = {}, follow?: NextSteps): SimulatorStream {
+  const generator = createGenerator(options, true, follow);
   return { header: generator.header, next: (untilS) => generator.next(untilS) };
 }

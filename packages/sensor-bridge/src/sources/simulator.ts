@@ -1,9 +1,13 @@
-// Simulator source: the built-in session simulator (src/simulator), paced in real time. Endless
-// (it loops random sessions); a generated stream cannot seek, but its speed can change.
+// Simulator source: the built-in session simulator (src/simulator), paced in real time. Endless; the
+// simulated person follows the session's controls (simulated-person.ts): stands until calibration or a
+// set is asked for, does the set's reps, rests between sets. A generated stream cannot seek, but its
+// speed can change.
 import type { RecordingHeader, SourceCapability } from '@hinge/protocol';
+import { DEFAULT_SETTINGS } from '@hinge/analysis';
 import { createSimulatorStream } from '../simulator';
 import { startPacer, type Pacer } from './pacer';
 import { createSensorTracker, type SensorTracker } from './sensor-tracker';
+import { createSimulatedPerson, hearControl, nextSteps } from './simulated-person';
 import type { SensorSource, SourceStatus } from './source';
 
 export interface SimulatorSourceOptions {
@@ -15,10 +19,12 @@ export function createSimulatorSource(options: SimulatorSourceOptions = {}): Sen
   let pacer: Pacer | null = null;
   let tracker: SensorTracker | null = null;
   const capabilities: SourceCapability[] = ['speed', 'sensor-status'];
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const person = createSimulatedPerson(seed, DEFAULT_SETTINGS);
   return {
     capabilities,
     async start(sink) {
-      const stream = createSimulatorStream({ ...(options.seed !== undefined ? { seed: options.seed } : {}), mounting: 'random', noise: 'typical' });
+      const stream = createSimulatorStream({ seed, mounting: 'random', noise: 'typical' }, () => nextSteps(person));
       const sensors = createSensorTracker(stream.header);
       tracker = sensors;
       pacer = startPacer(
@@ -44,6 +50,9 @@ export function createSimulatorSource(options: SimulatorSourceOptions = {}): Sen
     },
     setSpeed(speed) {
       pacer?.setSpeed(speed);
+    },
+    follow(control) {
+      hearControl(person, control);
     },
   };
 }

@@ -2,6 +2,7 @@
 // server and the dashboard never know which one feeds a session. They read `capabilities` (live
 // sources cannot seek; recorded ones can) and per-sensor `presence`, and take data in batches.
 import type { RecordingHeader, RecordingLine, SensorStatus, SourceCapability } from '@hinge/protocol';
+import type { PersonControl } from './simulated-person';
 
 /** Where a source delivers. Called on the event loop; must not throw. */
 export interface SourceSink {
@@ -30,6 +31,11 @@ export interface SensorSource {
   seek?(t: number): void;
   /** Capability `speed`: playback speed, 1 = real time. */
   setSpeed?(speed: number): void;
+  /**
+   * A generated source whose person follows the session: told each control line (calibrate, set
+   * start and end, settings) with the settings in force after it; once at the start with the session's settings.
+   */
+  follow?(control: PersonControl): void;
 }
 
 export class SourceError extends Error {

@@ -1,5 +1,6 @@
-// `hinge serve`: the bridge as a server. With no arguments it is the demo: a bundled recording
-// replayed in a loop into a session that streams at once, and the dashboard at the printed URL.
+// `hinge serve`: the bridge as a server. With no arguments it is the demo: a simulated patient who
+// follows the session, with the demo autopilot playing the clinician (calibrate, sets, rests, end; then
+// the next session), and the dashboard at the printed URL.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,9 @@ import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from '../../server/logge
 import { defaultDataDir } from '../../storage/data-dir';
 import { CliError, type Command } from '../command';
 import { CLINIC_OPTIONS_USAGE, clinicDatabaseUrl, redactedUrl } from '../clinic-options';
+import { startDemoAutopilot } from '../demo-autopilot';
+import type { SessionHub } from '../../server/session-hub';
+import { localDateTime } from '../../report/local-time';
 
 export const DEFAULT_PORT = 4173;
 /** The repository this code runs from (the folder with pnpm-workspace.yaml), whether from source or the bundle. */
@@ -20,20 +24,21 @@ function findRepoRoot(): string {
 }
 const repoRoot = findRepoRoot();
 const fixturesDir = path.join(repoRoot, 'fixtures');
-const DEMO_RECORDINGS = ['demo.jsonl', 'clean.jsonl'];
 
 const usage = `usage: hinge serve [options]
 
 Runs the bridge: REST API, WebSocket stream and the dashboard. With no source option it is the demo:
-fixtures/demo.jsonl replayed in a loop into a session that streams at once.
+a simulated patient, and a demo autopilot in the clinician's place that calibrates, runs the target
+sets with rests between them, ends the session and starts the next one (the session label says so).
+With --simulate the simulated patient waits for you: calibrate and start the sets in the dashboard.
 
 options:
   --port N                 port (default ${DEFAULT_PORT})
   --host ADDR              interface (default 127.0.0.1; any other needs the access token, printed at first start)
   --replay FILE            replay this recording into a session
   --speed N                replay or simulator speed, 1 = real time (default 1)
-  --loop                   replay in a loop
-  --simulate               stream the built-in simulator into a session
+  --loop                   replay in a loop (a replay starts its first set at once; it cannot follow)
+  --simulate               a simulated patient who follows the session (you calibrate and start sets)
   --seed N                 simulator seed
   --sacrum ADDR --thoracic ADDR   live Bluetooth sensors
   --data-dir DIR           where the database and recordings live (default $HINGE_DATA_DIR or ~/.hinge)
@@ -66,8 +71,8 @@ export function portOption(value: string | undefined): number {
   return n;
 }
 
-/** What feeds the first session, from the options; null when none should start. */
-function sourceFromOptions(values: Record<string, string | boolean | string[] | undefined>, replayFiles: string[]): SourceSpec | null {
+/** What feeds the first session, from the options; null when none should start; 'demo' for the demo. */
+function sourceFromOptions(values: Record<string, string | boolean | string[] | undefined>, replayFiles: string[]): SourceSpec | 'demo' | null {
   const speed = numberOption(values.speed as string | undefined, 'speed', 1);
   if (values['no-session']) return null;
   const sacrum = values.sacrum as string | undefined;
@@ -87,9 +92,21 @@ function sourceFromOptions(values: Record<string, string | boolean | string[] | 
     replayFiles.push(file); // this file alone: the rest of its folder is not offered to clients
     return { kind: 'replay', recording: path.basename(file), speed, loop: Boolean(values.loop) };
   }
-  // The demo.
-  const demo = DEMO_RECORDINGS.find((name) => existsSync(path.join(fixturesDir, name)));
-  return demo ? { kind: 'replay', recording: demo, speed, loop: true } : { kind: 'simulator' };
+  return 'demo';
+}
+
+/** One demo session after another: a simulated patient, the autopilot in the clinician's place. */
+async function startDemoSession(hub: SessionHub, patientId: string, log: (message: string) => void, closing: () => boolean): Promise<void> {
+  const session = await hub.createSession({ patientId, label: `Demo ${localDateTime(new Date())} (autopilot: calibrates, starts the sets, ends)`, source: { kind: 'simulator' } });
+  log(`session ${session.id}: demo, a simulated patient with the autopilot in the clinician's place`);
+  startDemoAutopilot(
+    session,
+    () => {
+      if (closing()) return;
+      startDemoSession(hub, patientId, log, closing).catch((error: Error) => log(`could not start the next demo session: ${error.message}`));
+    },
+    log,
+  );
 }
 
 export const serveCommand: Command = {
@@ -170,15 +187,22 @@ export const serveCommand: Command = {
       throw new CliError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
     }
     for (const id of bridge.recovered) io.err.write(`session ${id} had been interrupted; it is closed and marked interrupted\n`);
+    let closing = false;
     if (source) {
       const patients = bridge.store.listPatients();
       const patient = patients.find((p) => p.name === 'Demo patient') ?? bridge.hub.createPatient({ name: 'Demo patient', notes: 'created by hinge serve' });
+      const kind = source === 'demo' ? 'demo' : source.kind;
       try {
-        const session = await bridge.hub.createSession({ patientId: patient.id, label: `${source.kind} ${new Date().toISOString().slice(0, 16)}`, source });
-        session.startSet();
-        io.err.write(`session ${session.id}: streaming from ${source.kind}${source.kind === 'replay' ? ` ${source.recording}` : ''}\n`);
+        if (source === 'demo') {
+          await startDemoSession(bridge.hub, patient.id, (message) => io.err.write(`${message}\n`), () => closing);
+        } else {
+          const session = await bridge.hub.createSession({ patientId: patient.id, label: `${source.kind} ${localDateTime(new Date())}`, source });
+          // A replay cannot follow the clinician: its first set starts at once. A simulated patient waits.
+          if (source.kind === 'replay') session.startSet();
+          io.err.write(`session ${session.id}: streaming from ${source.kind}${source.kind === 'replay' ? ` ${source.recording}` : ''}\n`);
+        }
       } catch (error) {
-        io.err.write(`could not start the ${source.kind} session: ${(error as Error).message}\n`);
+        io.err.write(`could not start the ${kind} session: ${(error as Error).message}\n`);
       }
     }
     if (!existsSync(path.join(dashboardDir, 'index.html'))) {
@@ -191,6 +215,7 @@ export const serveCommand: Command = {
     if (clinicUrl) io.err.write(`clinic database: ${redactedUrl(clinicUrl)} (${values.review ? 'review desk' : `station ${values.station ?? '(unnamed)'}, pushing`})\n`);
     io.out.write(`http://${shownHost}:${port}/${tokenQuery}\n`);
     await io.interrupted;
+    closing = true;
     io.err.write('stopping: closing sessions and recordings\n');
     await app.close();
     return 0;
