@@ -82,28 +82,32 @@ describe('simulator source following the session (bridge, 10x real time)', () =>
     for (const app of apps) await app.close();
   });
 
-  const until = async (what: string, condition: () => boolean, timeoutMs = 40_000) => {
+  let state = (): unknown => null;
+  const until = async (what: string, condition: () => boolean, timeoutMs = 120_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state())}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
 
-  it('no reps before a set, calibrates when asked, a set of the target reps ends by itself, none while resting', { timeout: 120_000 }, async () => {
+  it('no reps before a set, calibrates when asked, a set of the target reps ends by itself, none while resting', { timeout: 400_000 }, async () => {
     const app = await buildApp({ dataDir: mkdtempSync(path.join(tmpdir(), 'hinge-follow-')) });
     apps.push(app);
     const { hub } = app.bridge;
     const patient = await hub.createPatient({ name: 'Follower' });
     const session = await hub.createSession({ patientId: patient.id, settings: { targetReps: 4, targetSets: 2, tempoMinS: 1 }, source: { kind: 'simulator', seed: 11 } });
     session.setSpeed(10);
+    state = () => { const { t, calibration, repCount, activeSet, sets, warnings } = session.state(); return { t, calibration, repCount, activeSet, sets, warnings }; };
     await until('20 s of standing', () => session.state().t > 20);
     expect(session.state().repCount).toBe(0);
 
+    const before = JSON.stringify(session.state().calibration);
     session.calibrate();
     const calibrateT = session.state().t;
     // Standing still when asked: the neutral is the still period the request falls in (or the next one).
-    await until('the calibration', () => (session.state().calibration?.end ?? -1) > calibrateT);
+    await until('the calibration', () => JSON.stringify(session.state().calibration) !== before);
+    expect(session.state().warnings).toEqual([]);
     await until('the slow bends to end', () => session.state().t > calibrateT + 32);
 
     for (const set of [1, 2]) {
