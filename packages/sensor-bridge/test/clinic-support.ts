@@ -34,10 +34,8 @@ export async function call<T>(app: FastifyInstance, method: 'GET' | 'POST', url:
   return response.json<T>();
 }
 
-/** A simulated session with a set running (the simulated person does reps only in a set, as a patient would). */
 export async function recordSimulated(app: FastifyInstance, patient: Patient, seed: number): Promise<SessionState> {
-  const session = await call<SessionState>(app, 'POST', '/api/sessions', { patientId: patient.id, source: { kind: 'simulator', seed } });
-  return call<SessionState>(app, 'POST', `/api/sessions/${session.id}/sets/start`);
+  return call<SessionState>(app, 'POST', '/api/sessions', { patientId: patient.id, source: { kind: 'simulator', seed } });
 }
 
 /** Everything this station wrote is in the clinic database (running sessions aside). */
