@@ -2,8 +2,10 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BROAD_DIR, broadRmseDeg, listBroadTrials, loadBroadTrial } from '../bench/broad';
-import { evaluateSuite } from '../bench/evaluate';
-import { evaluateHardCondition } from '../bench/hard-conditions';
+import { evaluateSuite, matchReps } from '../bench/evaluate';
+import { evaluateHardCondition, hardConditionOptions } from '../bench/hard-conditions';
+import { analyzeRecordingLines } from '../packages/analysis/src/session-analyzer';
+import { simulateSession } from '../packages/sensor-bridge/src/simulator';
 
 describe('accuracy on simulated sessions (random mountings, typical sensor errors)', () => {
   it('meets the body-angle, rep and fault targets on 8 sessions', () => {
@@ -24,6 +26,21 @@ describe('accuracy under hard conditions (issue 12; bench/hard-conditions.ts, ot
     expect(r.rmse.trunkDeg).toBeLessThan(1.5);
     expect(r.rmse.lumbarDeg).toBeLessThan(1.5);
     expect(r.maxPeakLumbarErrDeg).toBeLessThan(5);
+  }, 120_000);
+
+  it('every rep carries the uncertainty of its peak lumbar flexion, and the truth lies within two of them', () => {
+    let reps = 0, within = 0;
+    for (const options of [hardConditionOptions('clipping', 3204), hardConditionOptions('soft-tissue', 3204)]) {
+      const sim = simulateSession(options);
+      const doc = analyzeRecordingLines(sim.header, sim.lines);
+      for (const [rep, truth] of matchReps(doc.reps, sim.truth.reps)) {
+        expect(rep.peakLumbarUncertaintyDeg).toBeGreaterThan(0.5);
+        reps++;
+        if (Math.abs(rep.peakLumbarDeg! - truth.peakLumbarDeg) <= 2 * rep.peakLumbarUncertaintyDeg!) within++;
+      }
+    }
+    expect(reps).toBeGreaterThan(20);
+    expect(within / reps).toBeGreaterThanOrEqual(0.9);
   }, 120_000);
 });
 

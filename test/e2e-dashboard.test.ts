@@ -149,6 +149,8 @@ describe('dashboard in a browser', () => {
       expect(alertTexts.every((text) => /peak lumbar|lumbar/.test(text))).toBe(true);
       const repRows = clinician.locator('[data-testid="rep-table"] tbody tr');
       expect(await repRows.count()).toBe(expectedReps);
+      // Peak lumbar with its uncertainty (cells: set, trunk, pelvis, lumbar, ...).
+      expect(await repRows.first().locator('td').nth(3).textContent()).toMatch(/^\d+(\.\d)?° ± \d+(\.\d)?°$/);
       await clinician.screenshot({ path: path.join(SCREENSHOT_DIR, 'clinician-view.png'), fullPage: true });
 
       // End the session (unless the replay already reached its end, which stops it) and open its report.

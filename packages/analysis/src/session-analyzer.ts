@@ -32,6 +32,7 @@ import { createSegmentTracker, takeHeld, updateSegment, type SegmentTracker } fr
 import { applyLagStep, createLagEstimator, suggestLagStep, updateLag, type LagEstimator } from './body/lag-estimator';
 import { createClipSpans, finishClipSpans, updateClipSpans } from './body/clip-spans';
 import { correctSlip, createSlipTracker, trackSlip, type SlipTracker } from './body/slip';
+import { createUncertaintyTrail, lumbarSigmaDeg, recordUncertainty, trunkRateDegS, uncertaintyAtPeak } from './body/lumbar-uncertainty';
 import { createTimeGrid, drainFrames, pushSegmentSample, setLaneShift, type SegmentName, type TimeGrid } from './body/time-grid';
 import { createRepDetector, endSet, finishReps, startSet, updateReps, type RepDetector } from './reps/rep-detector';
 import { summarizeReps } from './reps/summary';
@@ -124,6 +125,9 @@ export function createSessionAnalyzer(
   const sensorOfLane = (lane: SegmentName) => [...laneOf.entries()].find(([, l]) => l === lane)?.[0] ?? lane;
   const clipSpans = createClipSpans();
   const slip = createSlipTracker();
+  const uncertainty = createUncertaintyTrail();
+  /** Reps already given their peak lumbar uncertainty. */
+  let repsWithUncertainty = 0;
   /** Per lane: samples of the other lane's sensor that arrived since this lane's latest sample (arrival order). */
   const otherSamplesSince: Record<SegmentName, number> = { pelvis: 0, trunk: 0 };
   const body = createBodyState();
@@ -148,6 +152,16 @@ export function createSessionAnalyzer(
     body.messages.length = 0;
   }
 
+  /** Reps reported since the last call get the uncertainty of their peak lumbar flexion (before their events go out). */
+  function annotateReps(): void {
+    for (; repsWithUncertainty < reps.reps.length; repsWithUncertainty++) {
+      const rep = reps.reps[repsWithUncertainty]!;
+      if (rep.peakLumbarDeg === null) continue;
+      const sigma = uncertaintyAtPeak(uncertainty, rep.start, rep.end);
+      if (sigma !== null && Number.isFinite(sigma)) rep.peakLumbarUncertaintyDeg = Math.round(sigma * 10) / 10;
+    }
+  }
+
   function processFrames(final: boolean): void {
     for (const frame of drainFrames(grid, final)) {
       const lagS = updateLag(lag, frame.pelvis?.rateRadS ?? null, frame.trunk?.rateRadS ?? null);
@@ -168,7 +182,23 @@ export function createSessionAnalyzer(
       const slipMessage = trackSlip(slip, b, b.still && !reps.current?.confirmed && !body.averaging && body.calibrations.length > 0);
       if (slipMessage) body.messages.push({ t: b.t, kind: 'calibration-warning', message: slipMessage });
       emitBodyMessages();
+      const trunkRate = trunkRateDegS(uncertainty, b.t, b.trunkDeg);
+      const sigma =
+        b.pelvisDeg === null || b.trunkDeg === null
+          ? NaN
+          : lumbarSigmaDeg({
+              pelvisDeg: b.pelvisDeg,
+              trunkDeg: b.trunkDeg,
+              trunkRateDegS: trunkRate,
+              lagSigmaS: lag.sigmaS,
+              pelvisBridgeDeg: frame.pelvis?.bridgeSigmaDeg ?? 0,
+              trunkBridgeDeg: frame.trunk?.bridgeSigmaDeg ?? 0,
+              pelvisSlipDeg: slip.pelvis.lastStandDeg,
+              trunkSlipDeg: slip.trunk.lastStandDeg,
+            });
+      recordUncertainty(uncertainty, b.t, b.lumbarDeg, sigma);
       updateReps(reps, b);
+      annotateReps();
       if (reps.events.length) events.push(...reps.events.splice(0));
       if (opts.maxPendingAngles === 0 && !opts.keepAngleSeries) continue; // nobody takes angles (offline summary)
       const angle: AngleSample = { t: b.t, pelvisDeg: round2(b.pelvisDeg), trunkDeg: round2(b.trunkDeg), lumbarDeg: round2(b.lumbarDeg) };
@@ -277,6 +307,7 @@ export function createSessionAnalyzer(
       settleCalibration(body, reps.lastT);
       emitBodyMessages();
       warnings.push(...finishReps(reps));
+      annotateReps();
       if (reps.events.length) events.push(...reps.events.splice(0));
       for (const [id, tracker] of trackers) {
         if (tracker.samples === 0) warnings.push(`sensor "${id}" sent no usable samples`);

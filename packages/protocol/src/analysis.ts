@@ -29,6 +29,12 @@ export const RepReport = Type.Object({
   peakTrunkDeg: Type.Number({ description: 'peak trunk flexion from neutral, degrees' }),
   peakPelvisDeg: NullableNumber('peak pelvis (hip) flexion, degrees; null when the sacrum sensor had no data during the rep'),
   peakLumbarDeg: NullableNumber('peak lumbar flexion (trunk minus pelvis), degrees; null without sacrum data'),
+  peakLumbarUncertaintyDeg: Type.Optional(
+    Type.Number({
+      description:
+        'one standard deviation of peakLumbarDeg, degrees: orientation, soft tissue, clipping, inter-sensor lag and slip (body/lumbar-uncertainty.ts); absent without sacrum data',
+    }),
+  ),
   hipShare: NullableNumber('share of the trunk flexion done by the hips at the bottom, 0-1; null without sacrum data'),
   descentS: Seconds('descent duration'),
   ascentS: Seconds('ascent duration'),

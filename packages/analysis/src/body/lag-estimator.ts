@@ -77,12 +77,18 @@ export interface LagEstimator {
   stepHypothesisTries: number;
   /** Last evaluation's normalised correlation peak (observable, for tests and plots). */
   lastCorrelation: number;
+  /**
+   * Standard deviation of the lag left after the correction, s, from the latest estimates (their
+   * median's distance from the correction and their spread: 1.4826 * MAD / sqrt(n)); null while there
+   * are fewer than minHistory of them (the lag is then unknown).
+   */
+  sigmaS: number | null;
 }
 
 export function createLagEstimator(periodS: number, options: Partial<LagOptions> = {}): LagEstimator {
   const o = { ...DEFAULT_LAG_OPTIONS, ...options };
   const n = Math.round(o.windowS / periodS);
-  return { options: o, periodS, pelvis: new Float64Array(n), trunk: new Float64Array(n), count: 0, sinceEvaluation: 0, lagS: 0, estimated: false, history: [], stepHypothesisS: null, stepHypothesisTries: 0, lastCorrelation: 0 };
+  return { options: o, periodS, pelvis: new Float64Array(n), trunk: new Float64Array(n), count: 0, sinceEvaluation: 0, lagS: 0, estimated: false, history: [], stepHypothesisS: null, stepHypothesisTries: 0, lastCorrelation: 0, sigmaS: null };
 }
 
 /**
@@ -118,8 +124,12 @@ export function updateLag(e: LagEstimator, pelvisRadS: number | null, trunkRadS:
     nextS = median(h);
     if (median(h.map((x) => Math.abs(x - nextS))) > o.maxSpreadS) return null; // the bends disagree: no lag to be read from them
   }
-  if (Math.abs(nextS - e.lagS) < o.deadbandS) return null;
+  if (Math.abs(nextS - e.lagS) < o.deadbandS) {
+    e.sigmaS = remainingSigmaS(e);
+    return null;
+  }
   e.lagS = nextS;
+  e.sigmaS = remainingSigmaS(e);
   // The window was measured under the old correction: start a fresh one.
   e.count = 0;
   return e.lagS;
@@ -145,6 +155,15 @@ export function applyLagStep(e: LagEstimator, jumpS: number): number {
   e.estimated = true;
   e.count = 0;
   return e.lagS;
+}
+
+/** See LagEstimator.sigmaS; at least the grid's resolution (a period, uniform: periodS / sqrt(12)). */
+function remainingSigmaS(e: LagEstimator): number | null {
+  const h = e.history;
+  if (h.length < e.options.minHistory) return e.sigmaS;
+  const m = median(h);
+  const spreadS = (1.4826 * median(h.map((x) => Math.abs(x - m)))) / Math.sqrt(h.length);
+  return Math.max(Math.hypot(m - e.lagS, spreadS), e.periodS / Math.sqrt(12));
 }
 
 function median(values: number[]): number {

@@ -19,6 +19,8 @@ export interface SegmentSample {
   rateRadS: number | null;
   /** The gyroscope or accelerometer reading is clipped at the device's range (saturation.ts). */
   clipped: boolean;
+  /** Inclination uncertainty left by bridged clipped spans since the last re-anchoring, deg (orientation-filter.ts). */
+  bridgeSigmaDeg: number;
 }
 
 export interface SegmentTrackerOptions {
@@ -69,6 +71,7 @@ const MAX_GYR_RAD_S = 100;
 /** Sample intervals used to measure the real sample rate. */
 const RATE_SAMPLES = 21;
 const MAX_ACC_MS2 = 500;
+const DEG = 180 / Math.PI;
 
 function implausible(v: readonly number[] | undefined, limit: number): boolean {
   return v !== undefined && !(Math.abs(v[0]!) <= limit && Math.abs(v[1]!) <= limit && Math.abs(v[2]!) <= limit);
@@ -88,7 +91,11 @@ function holdOrRelease(tracker: SegmentTracker, f: OrientationFilter, segment: S
   }
   if (held.length === 0 || f.rebuiltSamples !== held.length + 1) return;
   const u = f.spanUp;
-  for (let k = 0; k < held.length; k++) held[k]!.upS = [u[3 * k]!, u[3 * k + 1]!, u[3 * k + 2]!];
+  for (let k = 0; k < held.length; k++) {
+    const h = held[k]!;
+    h.upS = [u[3 * k]!, u[3 * k + 1]!, u[3 * k + 2]!];
+    h.bridgeSigmaDeg = segment.bridgeSigmaDeg; // they carry the bridge just made
+  }
 }
 
 /** The held samples released by the last updateSegment (or all of them at the end of the data), in time order; the list is emptied. */
@@ -140,7 +147,7 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
     const upS: Vec3 = [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)];
     const g = sample.gyr;
     const rateRadS = Math.hypot(g[0]! - f.bx, g[1]! - f.by, g[2]! - f.bz);
-    const segment: SegmentSample = { t: sample.t, upS, accS: sample.acc, still: f.restDetected, rateRadS, clipped: f.gyrClipping || f.accClipping };
+    const segment: SegmentSample = { t: sample.t, upS, accS: sample.acc, still: f.restDetected, rateRadS, clipped: f.gyrClipping || f.accClipping, bridgeSigmaDeg: Math.sqrt(f.bridgeVarRad2) * DEG };
     holdOrRelease(tracker, f, segment);
     return segment;
   }
@@ -159,7 +166,7 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
     const cos = (mean[0] * upS[0] + mean[1] * upS[1] + mean[2] * upS[2]) / mn;
     const deviationDeg = (Math.acos(Math.min(1, cos)) * 180) / Math.PI;
     if (gap || deviationDeg > tracker.options.quatStillDeg) tracker.quatStillSinceT = sample.t;
-    return { t: sample.t, upS, accS: sample.acc ?? null, still: sample.t - tracker.quatStillSinceT >= tracker.options.quatStillS, rateRadS: null, clipped: false };
+    return { t: sample.t, upS, accS: sample.acc ?? null, still: sample.t - tracker.quatStillSinceT >= tracker.options.quatStillS, rateRadS: null, clipped: false, bridgeSigmaDeg: 0 };
   }
   return null;
 }

@@ -19,6 +19,8 @@ export interface SegmentAtTime {
   rateRadS: number | null;
   /** A reading next to this time was clipped at the device's range. */
   clipped: boolean;
+  /** Inclination uncertainty left by bridged clipped spans, deg (the larger of the two neighbours). */
+  bridgeSigmaDeg: number;
 }
 
 export interface GridFrame {
@@ -90,7 +92,7 @@ function valueAt(lane: Lane, t: number, maxGapS: number): SegmentAtTime | null {
   if (k > 0) s.splice(0, k);
   const a = s[0];
   if (!a || a.t > t) return null;
-  if (a.t === t) return { upS: a.upS, accS: a.accS, still: a.still, rateRadS: a.rateRadS, clipped: a.clipped };
+  if (a.t === t) return { upS: a.upS, accS: a.accS, still: a.still, rateRadS: a.rateRadS, clipped: a.clipped, bridgeSigmaDeg: a.bridgeSigmaDeg };
   const b = s[1];
   if (!b || b.t - a.t > maxGapS) return null;
   const u = (t - a.t) / (b.t - a.t);
@@ -102,6 +104,7 @@ function valueAt(lane: Lane, t: number, maxGapS: number): SegmentAtTime | null {
     still: a.still && b.still,
     rateRadS: a.rateRadS !== null && b.rateRadS !== null ? a.rateRadS + (b.rateRadS - a.rateRadS) * u : null,
     clipped: a.clipped || b.clipped,
+    bridgeSigmaDeg: Math.max(a.bridgeSigmaDeg, b.bridgeSigmaDeg),
   };
 }
 

@@ -88,6 +88,8 @@ const SPAN_LOG_STRIDE = 8;
  */
 const ANCHOR_WINDOW_S = 0.3;
 const ANCHOR_RATE_RAD_S = 0.05;
+/** One standard deviation of a bridge's error, as a share of the rotation it restores (see docs/analysis.md). */
+const BRIDGE_REL_SIGMA = 0.2;
 
 export interface OrientationFilter {
   readonly settings: OrientationFilterSettings;
@@ -167,6 +169,11 @@ export interface OrientationFilter {
   anchorN: number;
   /** Re-anchorings done. */
   anchors: number;
+  /**
+   * Variance of the inclination error the bridges have left since the last re-anchoring or rest, rad^2:
+   * each bridged span adds (BRIDGE_REL_SIGMA * its missed rotation)^2.
+   */
+  bridgeVarRad2: number;
 
   /** Variance added per second of process noise, (rad/s)^2 / s. */
   readonly biasProcessVarPerS: number;
@@ -223,6 +230,7 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     anchorS: 0,
     anchorN: 0,
     anchors: 0,
+    bridgeVarRad2: 0,
     biasProcessVarPerS: s.biasDriftRadS ** 2 / s.biasForgettingS,
     restThGyrSq: s.restThGyrRadS ** 2,
     restThAccSq: s.restThAccMS2 ** 2,
@@ -308,6 +316,10 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   // --- saturation: a clipped reading is a lower bound of the rate (saturation.ts) ---
   const gyrSat = stepSaturation(f.gyrSaturation, gyrRadS, dtS, f.bridge);
   f.gyrClipping = (gyrSat & CLIPPING) !== 0;
+  if (gyrSat & BRIDGED) {
+    const b = f.bridge;
+    f.bridgeVarRad2 += BRIDGE_REL_SIGMA * BRIDGE_REL_SIGMA * (b[0]! * b[0]! + b[1]! * b[1]! + b[2]! * b[2]!);
+  }
   f.accClipping = stepClipping(f.accSaturation, accMS2);
   // Inclination corrections during and for one accelerometer time constant after clipping come from
   // the clipped rotation, not from the bias: the bias is not taught by them.
@@ -327,6 +339,7 @@ export function updateOrientation(f: OrientationFilter, gyrRadS: ArrayLike<numbe
   stepAccLowpass(f, accMS2, f.accClipping);
   if (f.anchorLeftS > 0) stepAnchor(f, dtS);
   if (restBegins) {
+    f.bridgeVarRad2 = 0;
     // At rest the accelerometer measures gravity alone, so its short-term mean gives the inclination
     // directly. Resetting the long low-pass to it when rest begins ends any start-up or post-movement
     // transient (which would otherwise bias a body calibration taken then). Only then: later in the rest
@@ -472,6 +485,7 @@ function stepAnchor(f: OrientationFilter, dtS: number): void {
   resetChannel(f.accLp, 2, sum[2]! * k);
   f.anchorLeftS = 0;
   f.anchors++;
+  f.bridgeVarRad2 = 0;
 }
 
 /** Strapdown step with a bias-corrected rate w (rad/s): qGyr <- qGyr * exp(w dt / 2). */

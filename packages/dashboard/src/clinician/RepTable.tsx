@@ -1,8 +1,9 @@
-// One row per rep: peak angles, hip share, tempo, and faults with the numbers that triggered them.
+// One row per rep: peak angles (peak lumbar with its uncertainty, ±), hip share, tempo, and faults with
+// the numbers that triggered them.
 // Used live and in review.
 import { useTranslation } from 'react-i18next';
 import type { RepReport } from '@hinge/protocol';
-import { deg, formatValues, percent, seconds } from './format';
+import { deg, degPlusMinus, formatValues, percent, seconds } from './format';
 
 /** The set column is the analysis' `RepReport.set` (its one rule; absent: outside any set), live and stored alike. */
 export function RepTable({ reps, caption }: { reps: readonly RepReport[]; caption: string }) {
@@ -33,7 +34,7 @@ export function RepTable({ reps, caption }: { reps: readonly RepReport[]; captio
             <td>{r.set ?? '–'}</td>
             <td>{deg(r.peakTrunkDeg)}</td>
             <td>{deg(r.peakPelvisDeg)}</td>
-            <td>{deg(r.peakLumbarDeg)}</td>
+            <td title={r.peakLumbarUncertaintyDeg === undefined ? undefined : t('reps.uncertainty')}>{degPlusMinus(r.peakLumbarDeg, r.peakLumbarUncertaintyDeg)}</td>
             <td>{percent(r.hipShare)}</td>
             <td>{seconds(r.descentS)}</td>
             <td>{seconds(r.ascentS)}</td>

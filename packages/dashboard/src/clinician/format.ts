@@ -35,6 +35,12 @@ export function deg(value: number | null | undefined, digits = 1): string {
   return value == null || !Number.isFinite(value) ? DASH : `${number(value, digits)}°`;
 }
 
+/** A value with its uncertainty (one standard deviation): "31.2° ± 1.8°"; without one, just the value. */
+export function degPlusMinus(value: number | null | undefined, sigma: number | null | undefined): string {
+  if (value == null || !Number.isFinite(value) || sigma == null || !Number.isFinite(sigma)) return deg(value);
+  return `${deg(value)} ± ${deg(sigma)}`;
+}
+
 export function seconds(value: number | null | undefined, digits = 2): string {
   return value == null || !Number.isFinite(value) ? DASH : `${number(value, digits)} s`;
 }

@@ -216,6 +216,7 @@ export const de: Resources = {
     faults: 'Fehler',
     none: 'Noch keine Wiederholungen.',
     clean: '✓ sauber',
+    uncertainty: '± eine Standardabweichung des Maximums: Sensororientierung, Weichteile, Übersteuerung, Versatz zwischen den Sensoren und Verrutschen',
   },
   chart: {
     time: 'Zeit (s)',

@@ -216,6 +216,7 @@ export const en = {
     faults: 'Faults',
     none: 'No reps yet.',
     clean: '✓ clean',
+    uncertainty: '± one standard deviation of the peak: sensor orientation, soft tissue, clipping, inter-sensor lag and slip',
   },
   chart: {
     time: 'time (s)',

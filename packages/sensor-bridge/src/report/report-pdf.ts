@@ -213,6 +213,12 @@ function peakChart(doc: Doc, reps: readonly RepRecord[], limitDeg: number, f: Fo
     const v = rep.peakLumbarDeg ?? 0;
     const x = box.left + i * slot + slot * 0.15;
     doc.save().fillColor(rep.faults.length > 0 ? COLOURS.faulty : COLOURS.clean).rect(x, box.y(v), slot * 0.7, box.y(0) - box.y(v)).fill().restore();
+    // The peak's uncertainty (one standard deviation) as an error bar.
+    const sigma = rep.peakLumbarUncertaintyDeg;
+    if (sigma !== undefined && rep.peakLumbarDeg !== null) {
+      const mid = x + slot * 0.35;
+      doc.save().strokeColor('black').lineWidth(0.6).moveTo(mid, box.y(v - sigma)).lineTo(mid, box.y(v + sigma)).stroke().restore();
+    }
   });
   doc.save().strokeColor(COLOURS.lumbar).lineWidth(1).dash(4, { space: 3 }).moveTo(box.left, box.y(limitDeg)).lineTo(box.left + box.width, box.y(limitDeg)).stroke().undash().restore();
   // Rep numbers under the bars, thinned so they never overlap (at least 18 pt apart).

@@ -123,7 +123,7 @@ describe('GET /api/sessions/:id/export/report.pdf', () => {
 describe('CSV exports', () => {
   it('take a decimal-comma option (semicolon cells) and have a sidecar naming patient, session and units', async () => {
     const comma = (await app.inject({ url: `/api/sessions/${sessionId}/export/reps.csv?decimal=comma` })).body.trim().split('\n');
-    expect(comma[0]).toBe('index;set;start;bottom;end;peakTrunkDeg;peakPelvisDeg;peakLumbarDeg;hipShare;descentS;ascentS;lumbar-rounding;knee-dominant;too-fast');
+    expect(comma[0]).toBe('index;set;start;bottom;end;peakTrunkDeg;peakPelvisDeg;peakLumbarDeg;peakLumbarUncertaintyDeg;hipShare;descentS;ascentS;lumbar-rounding;knee-dominant;too-fast');
     expect(comma[1]).toMatch(/^1;1;\d+(,\d+)?;/);
     expect(comma[1]).not.toContain('.');
     const angles = (await app.inject({ url: `/api/sessions/${sessionId}/export/angles.csv?decimal=comma` })).body.split('\n');

@@ -117,7 +117,7 @@ describe('session lifecycle over REST (inject)', () => {
 
     const reps = await app.inject({ url: `/api/sessions/${session.id}/export/reps.csv` });
     const rows = reps.body.trim().split('\n');
-    expect(rows[0]).toBe('index,set,start,bottom,end,peakTrunkDeg,peakPelvisDeg,peakLumbarDeg,hipShare,descentS,ascentS,lumbar-rounding,knee-dominant,too-fast');
+    expect(rows[0]).toBe('index,set,start,bottom,end,peakTrunkDeg,peakPelvisDeg,peakLumbarDeg,peakLumbarUncertaintyDeg,hipShare,descentS,ascentS,lumbar-rounding,knee-dominant,too-fast');
     expect(rows.length - 1).toBe(detail.reps.length);
 
     const angles = await app.inject({ url: `/api/sessions/${session.id}/export/angles.csv` });
