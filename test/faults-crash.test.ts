@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { freePort } from '../packages/sensor-bridge/test/free-port';
 import { afterAll, expect, it } from 'vitest';
 import { readRecording } from '../packages/sensor-bridge/src/recording/reader';
@@ -59,10 +60,12 @@ it('kill -9 of hinge serve mid-recording, then restart: session closed as interr
   const before = await row(first.port);
   expect(before.status).toBe('live');
   const recordings = path.join(dataDir, 'recordings');
-  const name = readdirSync(recordings).find((f) => f.endsWith(`_${sessionId}.jsonl`));
+  // Live recordings are one gzip stream, sync-flushed every 250 ms: its bytes so far decode to whole lines.
+  const name = readdirSync(recordings).find((f) => f.endsWith(`_${sessionId}.jsonl.gz`));
   expect(name).toBeDefined();
   const file = path.join(recordings, name!);
-  const linesOneSecondBefore = readFileSync(file, 'utf8').split('\n').length - 1;
+  const decodedSoFar = gunzipSync(readFileSync(file), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8');
+  const linesOneSecondBefore = decodedSoFar.split('\n').length - 1;
   await new Promise((r) => setTimeout(r, 1000));
   const exited = new Promise((resolve) => first.child.once('exit', (_code, signal) => resolve(signal)));
   first.child.kill('SIGKILL');
