@@ -12,16 +12,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import type { AnalysisDocument, AnalysisEvent, RecordingHeader, RecordingLine, RepReport, ServerMessage, SessionDetail } from '@hinge/protocol';
-import { isEventLine } from '@hinge/protocol';
 import { createSessionAnalyzer } from '@hinge/analysis';
 import { buildApp } from './app';
 import { CLIENT_HEADER } from './request-guard';
-import { simulateSession, type ScriptStepInput } from '../simulator';
 import type { SensorSource, SourceSink } from '../sources/source';
 import { readRecording } from '../recording/reader';
 import { resolveRecordingPath } from '../storage/archive';
 import { main } from '../cli/main';
 import { capturedIO } from '../../test/captured-io';
+import { expectStoredEqualsDocument, scenario } from '../../test/one-timeline-scenario';
 
 const dirs: string[] = [];
 const apps: FastifyInstance[] = [];
@@ -35,49 +34,8 @@ const tempDir = (prefix: string) => {
   return d;
 };
 
-// Rounded reps: lumbar flexion = trunk - pelvis. 36 deg is over the initial limit (20) only; 30 is
-// under the raised one (40); 50 is over both.
-const SCRIPT: ScriptStepInput[] = [
-  { kind: 'stand', durationS: 4 },
-  { kind: 'hinge', trunkDeg: 70, pelvisDeg: 62 }, // 1: warm-up, before any set
-  { kind: 'stand', durationS: 4 },
-  { kind: 'hinge', trunkDeg: 70, pelvisDeg: 62 }, // 2: set 1
-  { kind: 'stand', durationS: 2 },
-  { kind: 'rounded', trunkDeg: 66, pelvisDeg: 30 }, // 3: set 1, 36 deg > limit 20: faulted
-  { kind: 'stand', durationS: 3 }, // the clinician raises the limit to 40 here
-  { kind: 'rounded', trunkDeg: 60, pelvisDeg: 30 }, // 4: set 1, 30 deg < 40: clean
-  { kind: 'stand', durationS: 3 }, // set 1 ends
-  { kind: 'stand', durationS: 6 }, // recalibration
-  { kind: 'hinge', trunkDeg: 70, pelvisDeg: 62 }, // 5: begun 0.15 s before set 2 starts
-  { kind: 'stand', durationS: 2 },
-  { kind: 'hinge', trunkDeg: 75, pelvisDeg: 65 }, // 6: thoracic drop-out during its descent
-  { kind: 'stand', durationS: 2 },
-  { kind: 'rounded', trunkDeg: 75, pelvisDeg: 25 }, // 7: 50 deg > 40: faulted
-  { kind: 'stand', durationS: 4 }, // stopped with set 2 still running
-];
-const SEED = 1313;
 /** State-changing requests without a JSON body name their client (request-guard.ts). */
 const CLIENT = { [CLIENT_HEADER]: 'one-timeline-test' };
-
-/** The session as the sensors saw it, and when the clinician acted (recording time, s). */
-function scenario() {
-  const plain = simulateSession({ seed: SEED, script: SCRIPT, noise: 'typical' });
-  const reps = plain.truth.reps;
-  expect(reps).toHaveLength(7);
-  const r = (i: number) => reps[i - 1]!;
-  const dropout = { sensor: 'thoracic', start: r(6).start + 0.5, durationS: 0.6 };
-  const { header, lines } = simulateSession({ seed: SEED, script: SCRIPT, noise: 'typical', dropouts: [dropout] });
-  const controls: { t: number; action: string }[] = [
-    { t: r(2).start - 1.5, action: 'set-start' },
-    { t: (r(2).end + r(3).start) / 2, action: 'note' },
-    { t: (r(3).end + r(4).start) / 2, action: 'limit-40' },
-    { t: r(4).end + 1.5, action: 'set-end' },
-    { t: r(4).end + 3.5, action: 'calibrate' },
-    { t: r(5).start + 0.15, action: 'set-start' },
-  ];
-  // Only the sensors' lines: every control line comes from the clinician, through the server.
-  return { header, lines: lines.filter((l) => !isEventLine(l) || l.event === 'disconnect' || l.event === 'reconnect'), controls, dropout, truth: reps };
-}
 
 /** A source the test drives: it hands over the lines it is given, nothing by itself. */
 function manualSource(header: RecordingHeader) {
@@ -132,16 +90,6 @@ async function alertsOf(file: string): Promise<AnalysisEvent[]> {
   analyzer.finish();
   events.push(...analyzer.takeEvents());
   return events.filter((e) => e.type === 'alert');
-}
-
-/** Stored reps, sets and calibration equal the document, field for field. */
-function expectStoredEqualsDocument(detail: SessionDetail, doc: AnalysisDocument): void {
-  expect(detail.reps.map(({ setIndex: _setIndex, ...rep }) => rep)).toEqual(doc.reps);
-  expect(detail.reps.map((r) => r.setIndex)).toEqual(doc.reps.map((r) => r.set ?? null));
-  expect(detail.sets.map(({ repCount: _repCount, ...s }) => s)).toEqual((doc.summary.sets ?? []).map((s) => ({ index: s.index, start: s.start, end: s.end, summary: s })));
-  expect(detail.sets.map((s) => s.repCount)).toEqual((doc.summary.sets ?? []).map((s) => s.repCount));
-  expect(detail.calibration).toEqual(doc.calibrations.at(-1));
-  expect(detail.summary).toEqual(doc.summary);
 }
 
 describe('one timeline: live session = hinge analyze of its recording (real analysis)', () => {

@@ -46,7 +46,8 @@ options:
   --allow-origin URL       another browser origin allowed to open the stream and change state (repeatable)
   --allowed-host NAME      a host name the bridge answers to besides loopback and --host (repeatable;
                            e.g. bridge.clinic.lan; other names are refused against DNS rebinding)
-  --no-session             start no session (clinicians create them from the dashboard)
+  --no-session             start no session (clinicians create them from the dashboard; a --replay FILE
+                           is then offered to them by its name)
   --log-level LEVEL        ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}); the log is also appended
                            to hinge.log in the data directory
 
@@ -71,10 +72,20 @@ export function portOption(value: string | undefined): number {
   return n;
 }
 
+function existingRecording(replay: string): string {
+  const file = path.resolve(replay);
+  if (!existsSync(file)) throw new CliError(`no such recording: ${replay}`);
+  return file;
+}
+
 /** What feeds the first session, from the options; null when none should start; 'demo' for the demo. */
 function sourceFromOptions(values: Record<string, string | boolean | string[] | undefined>, replayFiles: string[]): SourceSpec | 'demo' | null {
   const speed = numberOption(values.speed as string | undefined, 'speed', 1);
-  if (values['no-session']) return null;
+  if (values['no-session']) {
+    // No session now, but a --replay FILE is still offered to the sessions clinicians create.
+    if (values.replay !== undefined) replayFiles.push(existingRecording(values.replay as string));
+    return null;
+  }
   const sacrum = values.sacrum as string | undefined;
   const thoracic = values.thoracic as string | undefined;
   if (sacrum !== undefined || thoracic !== undefined) {
@@ -87,8 +98,7 @@ function sourceFromOptions(values: Record<string, string | boolean | string[] | 
   }
   const replay = values.replay as string | undefined;
   if (replay !== undefined) {
-    const file = path.resolve(replay);
-    if (!existsSync(file)) throw new CliError(`no such recording: ${replay}`);
+    const file = existingRecording(replay);
     replayFiles.push(file); // this file alone: the rest of its folder is not offered to clients
     return { kind: 'replay', recording: path.basename(file), speed, loop: Boolean(values.loop) };
   }
