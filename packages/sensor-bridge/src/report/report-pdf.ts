@@ -1,8 +1,10 @@
 // The session report as a PDF (pdfkit): patient, date in the clinic's time zone, settings, summary,
 // per-set table, two vector charts (peak lumbar flexion per rep against the limit; the angles over the
 // session), faults with their numbers, and the clinician's notes. Words come from report-text.ts;
-// numbers and dates are localised with Intl. The standard PDF fonts cover Latin-1 (WinAnsi) only, so a
-// name in another script prints as the font's replacement glyphs.
+// numbers and dates are localised with Intl. The text font is Noto Sans (embedded, subset to the glyphs
+// used): pdfkit's standard fonts cover Latin-1 only, and names like "Łukasz Żółć", "Dvořák" or Cyrillic
+// and Greek ones must print.
+import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { summarizeReps } from '@hinge/analysis';
 import { sessionDurationS, type AngleSeries, type Patient, type RepRecord, type SessionState } from '@hinge/protocol';
@@ -23,6 +25,14 @@ export interface ReportOptions {
   /** When the report is made (for its footer); tests pass a fixed date. */
   now?: Date;
 }
+
+/**
+ * Noto Sans (SIL Open Font Licence) from @expo-google-fonts/noto-sans: Latin with all its European
+ * extensions, Greek and Cyrillic in one TrueType file per style.
+ */
+const fontFile = (style: string) => createRequire(import.meta.url).resolve(`@expo-google-fonts/noto-sans/${style}/NotoSans_${style}.ttf`);
+const FONT_FILES = { regular: fontFile('400Regular'), bold: fontFile('700Bold'), italic: fontFile('400Regular_Italic') };
+const FONT = { regular: 'text', bold: 'text-bold', italic: 'text-italic' } as const;
 
 const PAGE = { margin: 50, width: 595.28 - 100 }; // A4 in points, minus margins
 const COLOURS = { pelvis: '#1f6fb2', trunk: '#6b4fa3', lumbar: '#b3261e', clean: '#1e7b34', faulty: '#b3261e', grid: '#999999' };
@@ -64,7 +74,11 @@ export function writeReportPdf(input: ReportInput, options: ReportOptions): Prom
     size: 'A4',
     margin: PAGE.margin,
     info: { Title: `${t('title')}: ${patient.name}, ${f.date(session.startedAt ?? session.createdAt)}`, Author: 'hip hinge trainer' },
+    font: FONT_FILES.regular,
   });
+  doc.registerFont(FONT.regular, FONT_FILES.regular);
+  doc.registerFont(FONT.bold, FONT_FILES.bold);
+  doc.registerFont(FONT.italic, FONT_FILES.italic);
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -72,7 +86,7 @@ export function writeReportPdf(input: ReportInput, options: ReportOptions): Prom
     doc.on('error', reject);
   });
 
-  doc.font('Helvetica-Bold').fontSize(18).text(`${t('title')}: ${patient.name}`);
+  doc.font(FONT.bold).fontSize(18).text(`${t('title')}: ${patient.name}`);
   doc.moveDown(0.5);
   const facts: [string, string][] = [
     [t('patient'), patient.name + (patient.clinicId ? ` (${t('clinicId')} ${patient.clinicId})` : '')],
@@ -82,7 +96,7 @@ export function writeReportPdf(input: ReportInput, options: ReportOptions): Prom
     [t('status'), t(`status_${session.status}`)],
   ];
   factTable(doc, facts);
-  if (session.status === 'live') doc.font('Helvetica-Oblique').fontSize(10).text(t('running'));
+  if (session.status === 'live') doc.font(FONT.italic).fontSize(10).text(t('running'));
 
   heading(doc, t('settings'));
   factTable(doc, [
@@ -107,7 +121,7 @@ export function writeReportPdf(input: ReportInput, options: ReportOptions): Prom
   ]);
 
   heading(doc, t('sets'));
-  if (session.sets.length === 0) doc.font('Helvetica').fontSize(10).text(t('noSets'));
+  if (session.sets.length === 0) doc.font(FONT.regular).fontSize(10).text(t('noSets'));
   else {
     const rows = session.sets.map((set) => {
       const inSet = reps.filter((r) => r.setIndex === set.index);
@@ -129,21 +143,21 @@ export function writeReportPdf(input: ReportInput, options: ReportOptions): Prom
 
   heading(doc, t('faults'));
   const faulty = reps.filter((r) => r.faults.length > 0);
-  if (faulty.length === 0) doc.font('Helvetica').fontSize(10).text(t('noFaults'));
+  if (faulty.length === 0) doc.font(FONT.regular).fontSize(10).text(t('noFaults'));
   for (const rep of faulty) {
     const details = rep.faults.map((fault) => {
       const values = rep.faultDetails?.find((d) => d.fault === fault)?.values ?? {};
       const numbers = Object.entries(values).map(([name, v]) => `${name} ${name.endsWith('Deg') ? f.deg(v) : name.endsWith('S') ? f.sec(v) : f.plain(v, 2)}`);
       return `${t(`fault_${fault}` as 'fault_too-fast')}${numbers.length > 0 ? ` (${numbers.join(', ')})` : ''}`;
     });
-    doc.font('Helvetica').fontSize(10).text(`${t('rep', { rep: rep.index })}: ${details.join('; ')}`);
+    doc.font(FONT.regular).fontSize(10).text(`${t('rep', { rep: rep.index })}: ${details.join('; ')}`);
   }
 
   heading(doc, t('notes'));
-  doc.font('Helvetica').fontSize(10).text(patient.notes.trim() === '' ? t('noNotes') : patient.notes);
+  doc.font(FONT.regular).fontSize(10).text(patient.notes.trim() === '' ? t('noNotes') : patient.notes);
 
   doc.moveDown(1);
-  doc.font('Helvetica').fontSize(8).fillColor('#555555').text(t('generated', { date: f.date((options.now ?? new Date()).toISOString()) }));
+  doc.font(FONT.regular).fontSize(8).fillColor('#555555').text(t('generated', { date: f.date((options.now ?? new Date()).toISOString()) }));
   doc.end();
   return done;
 }
@@ -153,7 +167,7 @@ type Formatters = ReturnType<typeof formatters>;
 
 function heading(doc: Doc, text: string): void {
   ensureRoom(doc, 60);
-  doc.moveDown(0.8).font('Helvetica-Bold').fontSize(13).fillColor('black').text(text, PAGE.margin);
+  doc.moveDown(0.8).font(FONT.bold).fontSize(13).fillColor('black').text(text, PAGE.margin);
   doc.moveDown(0.2);
 }
 
@@ -166,9 +180,9 @@ function factTable(doc: Doc, facts: readonly [string, string][]): void {
   for (const [label, value] of facts) {
     ensureRoom(doc, 14);
     const y = doc.y;
-    doc.font('Helvetica-Bold').text(label, PAGE.margin, y, { width: 170 });
+    doc.font(FONT.bold).text(label, PAGE.margin, y, { width: 170 });
     const labelBottom = doc.y;
-    doc.font('Helvetica').text(value, PAGE.margin + 175, y, { width: PAGE.width - 175 });
+    doc.font(FONT.regular).text(value, PAGE.margin + 175, y, { width: PAGE.width - 175 });
     doc.y = Math.max(doc.y, labelBottom);
   }
   doc.x = PAGE.margin;
@@ -181,7 +195,7 @@ function table(doc: Doc, header: readonly string[], rows: readonly string[][]): 
     const y = doc.y;
     let bottom = y;
     cells.forEach((cell, i) => {
-      doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9).text(cell, PAGE.margin + i * columnW, y, { width: columnW - 4 });
+      doc.font(bold ? FONT.bold : FONT.regular).fontSize(9).text(cell, PAGE.margin + i * columnW, y, { width: columnW - 4 });
       bottom = Math.max(bottom, doc.y);
     });
     doc.y = bottom + 2;
@@ -199,7 +213,7 @@ function frame(doc: Doc, heightPt: number, yMax: number, ticks: readonly number[
   const width = PAGE.width - 40;
   const y = (v: number) => top + heightPt - (Math.max(0, Math.min(yMax, v)) / yMax) * heightPt;
   doc.save().lineWidth(0.5).strokeColor(COLOURS.grid).rect(left, top, width, heightPt).stroke().restore();
-  doc.font('Helvetica').fontSize(7).fillColor('black');
+  doc.font(FONT.regular).fontSize(7).fillColor('black');
   for (const tick of ticks) doc.text(f.deg(tick), PAGE.margin - 4, y(tick) - 3, { width: 36, align: 'right' });
   return { left, top, width, height: heightPt, y };
 }
@@ -223,7 +237,7 @@ function peakChart(doc: Doc, reps: readonly RepRecord[], limitDeg: number, f: Fo
   doc.save().strokeColor(COLOURS.lumbar).lineWidth(1).dash(4, { space: 3 }).moveTo(box.left, box.y(limitDeg)).lineTo(box.left + box.width, box.y(limitDeg)).stroke().undash().restore();
   // Rep numbers under the bars, thinned so they never overlap (at least 18 pt apart).
   const every = Math.max(1, Math.ceil(18 / slot));
-  doc.font('Helvetica').fontSize(7).fillColor('black');
+  doc.font(FONT.regular).fontSize(7).fillColor('black');
   reps.forEach((rep, i) => {
     if (i % every === 0) doc.text(String(rep.index), box.left + i * slot, box.top + box.height + 2, { width: slot * every, align: 'left', lineBreak: false });
   });
@@ -260,7 +274,7 @@ function angleChart(doc: Doc, angles: AngleSeries, limitDeg: number, f: Formatte
     doc.stroke().restore();
   }
   doc.save().strokeColor(COLOURS.lumbar).lineWidth(1).dash(4, { space: 3 }).moveTo(box.left, box.y(limitDeg)).lineTo(box.left + box.width, box.y(limitDeg)).stroke().undash().restore();
-  doc.font('Helvetica').fontSize(7).fillColor('black');
+  doc.font(FONT.regular).fontSize(7).fillColor('black');
   doc.text(`${f.plain(t0, 0)} s`, box.left, box.top + box.height + 2, { lineBreak: false });
   doc.text(`${f.plain(t1, 0)} s`, box.left + box.width - 60, box.top + box.height + 2, { width: 60, align: 'right', lineBreak: false });
   doc.x = PAGE.margin;

@@ -120,6 +120,24 @@ describe('GET /api/sessions/:id/export/report.pdf', () => {
   });
 });
 
+describe('report fonts', () => {
+  it('print names beyond Latin-1 (Polish, Czech, Greek, Cyrillic) as themselves, in the text and the bold title', async () => {
+    const names = ['Łukasz Żółć', 'Antonín Dvořák', 'Ελένη Παπαδοπούλου', 'Дмитрий Шостакович'];
+    for (const name of names) {
+      const patient = { id: 'p1', name, clinicId: null, notes: `Notiz für ${name}: Übung „langsam“ – ½ Satz`, createdAt: '2026-12-04T08:00:00Z' };
+      const settings = { painLevel: null, load: 'none' as const, lumbarLimitDeg: 20, tempoMinS: 1, targetReps: 10, targetSets: 3 };
+      const session = { id: 's1', patientId: 'p1', label: '', exercise: 'hip-hinge', status: 'stopped' as const, settings, source: null, capabilities: [], createdAt: patient.createdAt, startedAt: patient.createdAt, endedAt: '2026-12-04T08:10:00Z', t: 600, calibration: null, activeSet: null, sets: [], repCount: 0, setRepCount: 0, summary: null, warnings: [], station: null };
+      const pdf = await writeReportPdf({ patient, session, reps: [], angles: null }, { language: 'de', timeZone: 'Europe/Warsaw' });
+      const text = (await pdfText(pdf)).pages.join('\n');
+      expect(text).toContain(`Bericht Hüftbeuge: ${name}`);
+      expect(text).toContain(`Notiz für ${name}: Übung „langsam“ – ½ Satz`);
+      // The font is embedded (a subset of its glyphs), so the file stays small.
+      expect(pdf.toString('latin1')).toMatch(/\/FontFile2/);
+      expect(pdf.length).toBeLessThan(200_000);
+    }
+  });
+});
+
 describe('CSV exports', () => {
   it('take a decimal-comma option (semicolon cells) and have a sidecar naming patient, session and units', async () => {
     const comma = (await app.inject({ url: `/api/sessions/${sessionId}/export/reps.csv?decimal=comma` })).body.trim().split('\n');
