@@ -159,3 +159,16 @@ describe('sitting down and standing up are not reps', () => {
     expect(reps).toHaveLength(0);
   });
 });
+
+describe('class 2: walking is not a rep', () => {
+  it('walking off after a set (heel strikes at 1.9 Hz, a 0.15 m height error from tilt leakage) counts nothing', () => {
+    // The pelvis bobs 4 cm per step (heel strikes of about 2.5 m/s^2); orientation errors while walking
+    // leak horizontal acceleration into the vertical: here a slow 0.15 m dip and back in the height.
+    const walking = path([[3, 0], [3.5, 1], [6.5, 1], [7, 0]]);
+    const sink = (t: number) => path([[3, 0], [5, 0.15], [7, 0]])(t) + walking(t) * 0.02 * (1 - Math.cos(2 * Math.PI * 1.9 * (t - 3)));
+    const trunk = (t: number) => walking(t) * (4 + 2 * Math.sin(2 * Math.PI * 1.9 * (t - 3)));
+    const pelvis = (t: number) => walking(t) * (3 + 2 * Math.sin(2 * Math.PI * 1.9 * (t - 3)));
+    const { reps } = detect(frames(11, trunk, pelvis, sink, (t) => t < 2.9));
+    expect(reps).toHaveLength(0);
+  });
+});

@@ -28,7 +28,7 @@
 import type { AnalysisEvent, Fault, FaultDetail, PatientSettings, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
 import type { BodyFrame } from '../body/body-angles';
 import { kneeDominant, lumbarRounding, round1, round3, tooFast, DEFAULT_KNEE_DOMINANCE, type KneeDominanceOptions } from './faults';
-import { backToStartHeight, repTiming, sacrumSinkM, sacrumSinkSeriesM, type RepTrace } from './rep-metrics';
+import { backToStartHeight, heelStrikes, repTiming, sacrumSinkM, sacrumSinkSeriesM, type RepTrace } from './rep-metrics';
 import { summarizeReps } from './summary';
 
 export interface RepDetectorOptions {
@@ -56,6 +56,11 @@ export interface RepDetectorOptions {
    * sinkLeakS against drift; a sink candidate starts at sinkCandidateM and becomes a rep at minSinkM.
    */
   minSinkM: number;
+  /**
+   * More heel strikes than a bend's upward lobes (heelStrikes, rep-metrics.ts) within a rep's sink window:
+   * walking or stairs. A sink-driven candidate is then no rep; a trunk-driven rep keeps no sink.
+   */
+  maxHeelStrikes: number;
   sinkCandidateM: number;
   sinkReturnM: number;
   sinkLeakS: number;
@@ -96,6 +101,7 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   baselineTauS: 2,
   maxBaselineDeg: 10,
   minSinkM: 0.1,
+  maxHeelStrikes: 2,
   sinkCandidateM: 0.06,
   sinkReturnM: 0.03,
   sinkLeakS: 5,
@@ -409,7 +415,12 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkW
   const pelvisAtBottom = trace.pelvisDeg[bottomIdx] ?? null;
   const trunkAtBottom = trace.trunkDeg[bottomIdx] ?? null;
   const hipShare = pelvisAtBottom !== null && trunkAtBottom !== null && trunkAtBottom > 1 ? Math.max(0, Math.min(1, pelvisAtBottom / trunkAtBottom)) : null;
-  const sink = sinkWindow ? sacrumSinkM(h, sinkWindow[0], sinkWindow[1]) : sacrumSinkM(trace, timing.start - 0.3, timing.end + 0.3);
+  // Steps inside the window (walked into or out of the bend): the sink is walking's, not the bend's. A fast
+  // deep hinge swings the sacrum sensor through an arc with upward peaks of its own, so steps do not void
+  // a trunk-driven rep, only its sink (and with it the knee-dominance verdict).
+  const [sinkFrom, sinkTo] = sinkWindow ?? [timing.start - 0.3, timing.end + 0.3];
+  const walked = heelStrikes(h, sinkFrom, sinkTo) > d.options.maxHeelStrikes;
+  const sink = walked ? null : sinkWindow ? sacrumSinkM(h, sinkFrom, sinkTo) : sacrumSinkM(trace, sinkFrom, sinkTo);
   const details = [
     lumbarRounding(peakLumbar, rep.settings),
     kneeDominant(sink, peakPelvis, d.options.kneeDominance),
@@ -623,7 +634,7 @@ function updateSinkRep(d: RepDetector, rep: OpenRep, idx: number, f: BodyFrame, 
   }
   const series = sinkSeries(d, rep.quietBeforeT, f.t)!;
   const timing = repTiming(series.t, series.sinkM.map((m) => m * 100), 0);
-  if (!timing || timing.descentS < 0.3 || timing.ascentS < 0.3) {
+  if (!timing || timing.descentS < 0.3 || timing.ascentS < 0.3 || heelStrikes(d.history, rep.quietBeforeT, f.t) > o.maxHeelStrikes) {
     cancel(d, rep);
     return;
   }

@@ -137,3 +137,27 @@ export function sacrumSinkSeriesM(trace: RepTrace, fromT: number, toT: number): 
   }
   return { t, sinkM };
 }
+
+/**
+ * Heel strikes between two times: upward peaks of the sacrum's vertical acceleration of at least
+ * stepAccMS2, at least minStepS apart. In walking and on stairs each step lifts the pelvis with a peak of
+ * 2-3 m/s^2 (trunk accelerometry of gait: Zijlstra & Hof, Gait Posture 2003), at up to 3 steps/s. A bend
+ * has at most two upward lobes (braking the descent, then starting the rise; one without a pause), of
+ * 5.8 * depth / time^2: 0.5 m/s^2 for a 0.3 m squat over 1.5 s. Quiet standing and sway stay under 0.3 m/s^2.
+ */
+export function heelStrikes(trace: RepTrace, fromT: number, toT: number, stepAccMS2 = 1, minStepS = 0.3): number {
+  let count = 0;
+  let lastT = -Infinity;
+  const acc = trace.sacrumVertAccMS2;
+  for (let i = 1; i < trace.t.length - 1; i++) {
+    const t = trace.t[i]!;
+    if (t < fromT || t > toT) continue;
+    const a = acc[i];
+    if (a === null || a === undefined || a < stepAccMS2) continue;
+    if ((acc[i - 1] ?? -Infinity) > a || (acc[i + 1] ?? -Infinity) > a) continue;
+    if (t - lastT < minStepS) continue;
+    count++;
+    lastT = t;
+  }
+  return count;
+}
