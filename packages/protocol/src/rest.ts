@@ -114,6 +114,36 @@ export const CreateSessionBody = Type.Object(
 );
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
 
+/** Largest body of POST /api/sessions/import: the files' text, whole (about 10 min of two 100 Hz sensors as CSV). */
+export const IMPORT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** One uploaded export file: its name (for messages) and its text. */
+const ImportFile = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }), text: Type.String() }, { additionalProperties: false });
+/** One sensor's files (MetaBase: its Accelerometer and Gyroscope exports) and, for a WitMotion file with several devices, its DeviceName. */
+const ImportSensor = Type.Object(
+  { files: Type.Array(ImportFile, { minItems: 1, maxItems: 2 }), device: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+/** POST /api/sessions/import: vendor exports of both sensors become a stopped session to review (docs/import.md). */
+export const ImportSessionBody = Type.Object(
+  {
+    patientId: Id,
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+    format: StringEnum(['metabase', 'dot', 'witmotion', 'generic']),
+    sacrum: ImportSensor,
+    thoracic: ImportSensor,
+    align: Type.Optional(StringEnum(['clock', 'start'], { description: 'clock: the exports share one clock (default); start: both begin at t = 0' })),
+    startedAt: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601: wall-clock time of t = 0 when the exports carry none' })),
+    columns: Type.Optional(Type.String({ maxLength: 1000, description: 'generic: t=COL;acc=X,Y,Z;gyr=X,Y,Z' })),
+    timeUnit: Type.Optional(StringEnum(['s', 'ms', 'us'], { description: 'generic: unit of the time column' })),
+    accUnit: Type.Optional(StringEnum(['m/s2', 'g'], { description: 'generic: unit of acceleration' })),
+    gyrUnit: Type.Optional(StringEnum(['rad/s', 'deg/s'], { description: 'generic: unit of rotation; dot: of Gyr_X..Z (default deg/s)' })),
+  },
+  { additionalProperties: false },
+);
+export type ImportSessionBody = Static<typeof ImportSessionBody>;
+
 /** One set of a session. Times are recording time, s. */
 export const SetRecord = Type.Object({
   index: Type.Integer(),

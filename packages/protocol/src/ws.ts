@@ -275,6 +275,7 @@ export const ERROR_CODES = {
   HINGE_ERR_BLE_SENSOR_NOT_FOUND: 'the sensor was not found',
   HINGE_ERR_NOT_FOUND: 'no such route',
   HINGE_ERR_BAD_TIME_ZONE: 'unknown time zone (use an IANA name such as Europe/Berlin)',
+  HINGE_ERR_IMPORT: 'the files could not be imported',
   HINGE_ERR_INTERNAL: 'internal error',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,6 +11,8 @@ import {
   AnnotationBody,
   CreatePatientBody,
   CreateSessionBody,
+  IMPORT_BODY_LIMIT_BYTES,
+  ImportSessionBody,
   DisplayLink,
   Health,
   IdParams,
@@ -157,6 +159,18 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
       const session = await hub.createSession(request.body);
       return reply.code(201).send(session.state());
     });
+    app.post(
+      '/sessions/import',
+      {
+        preHandler: clinician,
+        bodyLimit: IMPORT_BODY_LIMIT_BYTES,
+        schema: { tags, summary: 'vendor exports of both sensors as a finished session to review (docs/import.md); files as text, 32 MiB in all', body: ImportSessionBody, response: { 201: SessionState, ...ERROR_RESPONSES } },
+      },
+      async (request, reply) => {
+        const row = await hub.importSession(request.body);
+        return reply.code(201).send(await hub.sessionState(row.id));
+      },
+    );
     app.get('/sessions/:id', { preHandler: readSession, schema: { tags, params: IdParams, response: ok(SessionDetail) } }, async (request) => ({
       ...(await hub.sessionState(request.params.id)),
       reps: await archive.listReps(request.params.id),

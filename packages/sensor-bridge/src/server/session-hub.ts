@@ -2,9 +2,11 @@
 // the database), starts their sources, recovers interrupted ones at start-up, and tells every
 // connection when the list of running sessions changes. Several stations run side by side.
 import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type {
   CreatePatientBody,
   CreateSessionBody,
+  ImportSessionBody,
   PainReportBody,
   PatientPatch,
   Patient,
@@ -22,7 +24,12 @@ import type { ChannelStats, ClientChannel } from './client-channel';
 import { HingeError } from './errors';
 import { LiveSession, type AnalyzerFactory } from './live-session';
 import { recoverInterruptedSession, type OfflineAnalyzer } from './recovery';
-import { countRepsPerSet, sessionState } from './session-record';
+import { countRepsPerSet, sessionState, storeAnalysisDocument } from './session-record';
+import { CsvInputError } from '../import/csv-input';
+import { importRecording, type ImportResult } from '../import/import-recording';
+import { parseColumnMapping } from '../import/vendor-formats';
+import { writeRecordingFile } from '../recording/writer';
+import { storedRecordingPath } from '../storage/archive';
 import type { DataDirLayout } from '../storage/data-dir';
 import { localDateTime } from '../report/local-time';
 
@@ -162,6 +169,65 @@ export class SessionHub {
     }
     this.announce();
     return session;
+  }
+
+  /**
+   * Vendor exports of both sensors (docs/import.md) as a finished session of the patient: the recording
+   * is written to the recordings folder and analysed, as a session recorded here would be.
+   */
+  async importSession(body: ImportSessionBody): Promise<SessionRow> {
+    this.requireRecording();
+    const patient = await this.patient(body.patientId);
+    if (body.startedAt !== undefined && Number.isNaN(Date.parse(body.startedAt))) throw new HingeError('HINGE_ERR_BAD_MESSAGE', 400, 'startedAt is not an ISO 8601 time');
+    const sensor = (s: ImportSessionBody['sacrum']) => ({ sources: s.files.map((f) => ({ name: f.name, bytes: Buffer.from(f.text) })), ...(s.device !== undefined ? { device: s.device } : {}) });
+    let imported: ImportResult;
+    try {
+      imported = await importRecording({
+        format: body.format,
+        sacrum: sensor(body.sacrum),
+        thoracic: sensor(body.thoracic),
+        ...(body.align ? { align: body.align } : {}),
+        ...(body.startedAt ? { startedAt: new Date(body.startedAt).toISOString() } : {}),
+        ...(body.format === 'dot' && body.gyrUnit ? { dotGyrUnit: body.gyrUnit } : {}),
+        ...(body.format === 'generic' ? { mapping: parseColumnMapping(body.columns ?? '', { ...(body.timeUnit ? { timeUnit: body.timeUnit } : {}), ...(body.accUnit ? { accUnit: body.accUnit } : {}), ...(body.gyrUnit ? { gyrUnit: body.gyrUnit } : {}) }) } : {}),
+      });
+    } catch (error) {
+      // A bad file or mapping is the caller's to fix; the message names the file and line.
+      if (error instanceof CsvInputError || !(error instanceof HingeError)) throw new HingeError('HINGE_ERR_IMPORT', 422, (error as Error).message);
+      throw error;
+    }
+    const { header, lines, warnings } = imported;
+    const id = newId();
+    const settings = { ...this.options.defaultSettings, ...this.store.getSetting<PatientSettings>(`patient-settings:${body.patientId}`) } as PatientSettings;
+    const file = path.join(this.options.layout.recordings, `${header.startedAt.slice(0, 10)}_${id}.jsonl.gz`);
+    try {
+      await writeRecordingFile(file, { ...header, settings, setsFrom: 'pauses' }, lines);
+    } catch (error) {
+      throw new HingeError('HINGE_ERR_STORAGE', 507, (error as Error).message);
+    }
+    const lastT = lines.length > 0 ? lines[lines.length - 1]!.t : 0;
+    const row: SessionRow = {
+      id,
+      patientId: body.patientId,
+      label: body.label ?? `${patient.name} ${header.startedAt.slice(0, 16).replace('T', ' ')} (imported)`,
+      exercise: 'hip-hinge',
+      status: 'stopped',
+      settings,
+      source: null,
+      recordingPath: storedRecordingPath(this.options.layout.root, file),
+      createdAt: new Date().toISOString(),
+      startedAt: header.startedAt,
+      endedAt: new Date(Date.parse(header.startedAt) + lastT * 1000).toISOString(),
+      lastT,
+      calibration: null,
+      summary: null,
+      warnings: [`imported from a ${body.format} export`, ...warnings],
+      station: this.options.station ?? null,
+    };
+    this.store.createSession(row);
+    const analysed = storeAnalysisDocument(this.store, row, this.options.analyzeOffline({ ...header, settings, setsFrom: 'pauses' }, lines));
+    this.store.updateSession(analysed);
+    return analysed;
   }
 
   async attachSource(sessionId: string, spec: SourceSpec): Promise<LiveSession> {
