@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { ServerMessage } from '@hinge/protocol';
 
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -131,8 +132,16 @@ async function runBridgeChild(): Promise<void> {
   const ids: string[] = [];
   for (let i = 0; i < sessions; i++) ids.push((await hub.createSession({ patientId: patient.id, source: { kind: 'replay', recording: 'demo.jsonl', loop: true } })).id);
   process.stdout.write(JSON.stringify({ port, ids, stored: stored.id }) + '\n');
+  // How long the event loop was held up (the export's slices, GC), reset at each report.
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
   for await (const line of createInterface({ input: process.stdin })) {
-    if (line === 'arrivals') process.stdout.write(JSON.stringify({ arrivals }) + '\n');
+    if (line === 'arrivals') {
+      const loopDelayMs = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+      delay.reset();
+      process.stdout.write(JSON.stringify({ arrivals, loopDelayMs }) + '\n');
+    }
     else if (line === 'stop') {
       await app.close();
       process.exit(0);
@@ -153,14 +162,15 @@ function rssMB(pid: number): number {
   }
 }
 
-/** The time of the last whole line of a recording. */
+/** The time of the last whole line of a recording (.jsonl, or .jsonl.gz cut off by the kill: read up to its last flush). */
 function lastRecordedT(file: string): number {
   const fd = openSync(file, 'r');
   try {
     const size = statSync(file).size;
-    const buf = Buffer.alloc(Math.min(size, 64 * 1024));
+    const buf = Buffer.alloc(file.endsWith('.gz') ? size : Math.min(size, 64 * 1024));
     readSync(fd, buf, 0, buf.length, size - buf.length);
-    const lines = buf.toString('utf8').split('\n').slice(1, -1).reverse();
+    const text = file.endsWith('.gz') ? gunzipSync(buf, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8') : buf.toString('utf8');
+    const lines = text.split('\n').slice(1, -1).reverse();
     for (const l of lines) {
       try {
         const t = (JSON.parse(l) as { t?: number }).t;
@@ -220,9 +230,11 @@ async function startBridge(longFile: string, sessions: number): Promise<Bridge> 
 }
 
 /** Latencies of the frames received in [fromMs, toMs], matched to the batch arrivals the child logged. */
+let lastLoopDelayMs = { p99: NaN, max: NaN };
 async function latenciesIn(bridge: Bridge, fromMs: number, toMs: number): Promise<number[]> {
   bridge.child.stdin!.write('arrivals\n');
-  const { arrivals } = JSON.parse(await bridge.next()) as { arrivals: [number, number][][] };
+  const { arrivals, loopDelayMs } = JSON.parse(await bridge.next()) as { arrivals: [number, number][][]; loopDelayMs: { p99: number; max: number } };
+  lastLoopDelayMs = loopDelayMs;
   const out: number[] = [];
   for (const r of bridge.frames) {
     if (r.atMs < fromMs || r.atMs > toMs) continue;
@@ -267,6 +279,8 @@ interface ExportRow {
   p99Ms: number;
   maxMs: number;
   frames: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 async function main(): Promise<void> {
@@ -280,7 +294,10 @@ async function main(): Promise<void> {
   const pid = bridge.child.pid!;
   const base = `http://127.0.0.1:${bridge.port}/api/sessions/${bridge.stored}`;
   await new Promise((r) => setTimeout(r, 3000)); // live sessions calibrate, JIT warms up
-  const idle = await latenciesIn(bridge, nowMs() - 2500, nowMs());
+  await latenciesIn(bridge, 0, 0); // resets the loop-delay histogram
+  await new Promise((r) => setTimeout(r, 3000));
+  const idle = await latenciesIn(bridge, nowMs() - 3000, nowMs());
+  const idleLoopDelay = lastLoopDelayMs;
   const idleRssMB = rssMB(pid);
   const rows: ExportRow[] = [];
   const exports = ['analysis', 'angles', 'export/angles.csv', 'export/angles.csv?decimal=comma', 'export/report.pdf', 'export/session.mcap', 'export/recording', 'export/reps.csv', 'export/fhir.json'];
@@ -290,7 +307,7 @@ async function main(): Promise<void> {
     const r = await download(`${base}/${e}`, pid);
     const to = nowMs();
     const lat = await latenciesIn(bridge, from, to);
-    rows.push({ export: e, status: r.status, seconds: r.ms / 1000, MB: r.bytes / MB, peakRssMB: r.peakRssMB, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat[lat.length - 1] ?? NaN, frames: lat.length });
+    rows.push({ export: e, status: r.status, seconds: r.ms / 1000, MB: r.bytes / MB, peakRssMB: r.peakRssMB, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat[lat.length - 1] ?? NaN, frames: lat.length, loopDelayP99Ms: lastLoopDelayMs.p99, loopDelayMaxMs: lastLoopDelayMs.max });
     process.stderr.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
   }
 
@@ -361,9 +378,11 @@ async function main(): Promise<void> {
   const table = [
     `Long recording: ${hours} h, ${(statSync(longFile).size / MB).toFixed(0)} MB; ${sessions} live sessions x 2 clients; bridge idle RSS ${fmt(idleRssMB, 0)} MB, idle live p99 ${fmt(percentile(idle, 99), 2)} ms`,
     '',
-    '| Export | Status | Time s | Size MB | Peak RSS MB | Live p50 / p99 / max ms (frames) |',
-    '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.export} | ${r.status} | ${fmt(r.seconds)} | ${fmt(r.MB)} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.p50Ms, 2)} / ${fmt(r.p99Ms, 2)} / ${fmt(r.maxMs, 1)} (${r.frames}) |`),
+    `idle event-loop delay p99 / max ${fmt(idleLoopDelay.p99, 1)} / ${fmt(idleLoopDelay.max, 1)} ms`,
+    '',
+    '| Export | Status | Time s | Size MB | Peak RSS MB | Live p50 / p99 / max ms (frames) | Loop delay p99 / max ms |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.export} | ${r.status} | ${fmt(r.seconds)} | ${fmt(r.MB)} | ${fmt(r.peakRssMB, 0)} | ${fmt(r.p50Ms, 2)} / ${fmt(r.p99Ms, 2)} / ${fmt(r.maxMs, 1)} (${r.frames}) | ${fmt(r.loopDelayP99Ms, 1)} / ${fmt(r.loopDelayMaxMs, 1)} |`),
   ].join('\n');
   process.stdout.write(`${table}\n\n${JSON.stringify({ together, replay, kill }, null, 2)}\n`);
 }

