@@ -261,6 +261,8 @@ export const ERROR_CODES = {
   HINGE_ERR_SOURCE: 'the source could not be started',
   HINGE_ERR_RECORDING_MISSING: "the session's recording file is missing",
   HINGE_ERR_TOO_MANY_SESSIONS: 'too many sessions are running',
+  HINGE_ERR_RATE_LIMITED: 'too many control messages; slow down',
+  HINGE_ERR_ACCESS_REVOKED: 'access was revoked (the token was rotated or the display link expired)',
   HINGE_ERR_BUSY: 'the bridge is busy with other exports or replays; try again shortly',
   HINGE_ERR_TOO_LARGE: 'request body is too large',
   HINGE_ERR_STORAGE: 'the data directory cannot be written (disk full or read-only)',

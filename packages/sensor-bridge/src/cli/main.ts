@@ -12,6 +12,7 @@ import { replayCommand } from './commands/replay';
 import { scanCommand } from './commands/scan';
 import { serveCommand } from './commands/serve';
 import { simulateCommand } from './commands/simulate';
+import { tokenCommand } from './commands/token';
 
 const commands: Record<string, Command> = {
   simulate: simulateCommand,
@@ -25,6 +26,7 @@ const commands: Record<string, Command> = {
   record: recordCommand,
   decode: decodeCommand,
   db: dbCommand,
+  token: tokenCommand,
 };
 
 function helpText(): string {

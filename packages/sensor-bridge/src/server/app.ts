@@ -20,7 +20,7 @@ import type { OfflinePassFactory } from './stored-analysis';
 import { MAX_CONCURRENT_EXPORTS, MAX_CONCURRENT_REPLAYS, WorkSlots } from './work-slots';
 import type { SensorSource } from '../sources/source';
 import type { SourceSpec } from '@hinge/protocol';
-import { isLoopbackHost, loadOrCreateAccessToken, type AccessPolicy } from './auth';
+import { accessTokenOf, isLoopbackHost, loadOrCreateAccessToken, type AccessPolicy } from './auth';
 import { HingeError, bleErrorStatus, startupStorageError } from './errors';
 import { describeStorageError, isStorageError } from '../storage/storage-error';
 import { restRoutes } from './rest-routes';
@@ -188,9 +188,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: REST_MAX_BODY_BYTES,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, allowUnionTypes: true } },
   });
+  const currentToken = accessTokenOf(layout.accessToken, token);
   const policy: AccessPolicy = {
     tokenRequired: options.tokenRequired ?? !isLoopbackHost(options.host ?? '127.0.0.1'),
-    accessToken: token,
+    get accessToken() {
+      return currentToken();
+    },
     displaySession: (t) => hub.displayTokenSession(t),
   };
   app.decorate('bridge', {

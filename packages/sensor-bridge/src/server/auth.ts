@@ -2,14 +2,15 @@
 // interface the access token is required (`Authorization: Bearer TOKEN` or `?token=TOKEN`). A
 // patient display token (`d_...`) gives a read-only view of one session, wherever the bridge listens.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 
 export type Access = { role: 'clinician' } | { role: 'display'; sessionId: string };
 
 export interface AccessPolicy {
   tokenRequired: boolean;
-  accessToken: string;
+  /** The current access token (a getter: `hinge token rotate` replaces it while the bridge runs). */
+  readonly accessToken: string;
   displaySession(token: string): string | null;
 }
 
@@ -25,6 +26,43 @@ export function loadOrCreateAccessToken(file: string): { token: string; created:
   const token = randomBytes(24).toString('base64url');
   writeFileSync(file, token + '\n', { mode: 0o600 });
   return { token, created: true };
+}
+
+/** A new access token, written owner-only in place of the old one (atomically: never half a token). */
+export function rotateAccessToken(file: string): string {
+  const token = randomBytes(24).toString('base64url');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, token + '\n', { mode: 0o600 });
+  renameSync(tmp, file);
+  return token;
+}
+
+/** How often a running bridge looks at the token file for a rotated token, ms. */
+export const TOKEN_RECHECK_MS = 1000;
+
+/**
+ * The access token of `file` as a running bridge sees it: re-read when the file changed (looked at
+ * most every TOKEN_RECHECK_MS), so a token rotated by `hinge token rotate` holds within a second.
+ */
+export function accessTokenOf(file: string, initial: string, nowMs: () => number = Date.now): () => string {
+  let token = initial;
+  let checkedMs = nowMs();
+  let mtimeMs = existsSync(file) ? statSync(file).mtimeMs : 0;
+  return () => {
+    if (nowMs() - checkedMs < TOKEN_RECHECK_MS) return token;
+    checkedMs = nowMs();
+    try {
+      const m = statSync(file).mtimeMs;
+      if (m !== mtimeMs) {
+        const read = readFileSync(file, 'utf8').trim();
+        if (read.length >= 16) token = read;
+        mtimeMs = m;
+      }
+    } catch {
+      // unreadable for a moment: keep the token we have
+    }
+    return token;
+  };
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -34,6 +34,7 @@ import {
 import { accessOf, isLoopbackHost, type Access } from './auth';
 import { HingeError } from './errors';
 import { exportRoutes } from './export-routes';
+import { ControlRateLimit } from './rate-limit';
 import { sensorRoutes } from './sensor-routes';
 import { ERROR_RESPONSES } from './route-schemas';
 import type { ReplayLibrary } from '../sources/factory';
@@ -178,8 +179,14 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
     app.put('/sessions/:id/source', { preHandler: clinician, schema: { tags, params: IdParams, body: SourceSpec, response: ok(SessionState) } }, async (request) =>
       (await hub.attachSource(request.params.id, request.body)).state(),
     );
+    // Control routes write a line into the recording: rate-limited per session (rate-limit.ts), like the WebSocket's per connection.
+    const rateLimit = new ControlRateLimit();
+    const controlLimited = async (request: FastifyRequest) => {
+      await clinician(request);
+      rateLimit.take(`rest-${(request.params as IdParams).id}`);
+    };
     const control = (route: string, summary: string, act: (id: string) => void | Promise<void>) =>
-      app.post(route, { preHandler: clinician, schema: { tags, summary, params: IdParams, response: ok(SessionState) } }, async (request) => {
+      app.post(route, { preHandler: controlLimited, schema: { tags, summary, params: IdParams, response: ok(SessionState) } }, async (request) => {
         await act(request.params.id);
         return hub.sessionState(request.params.id);
       });
@@ -187,13 +194,13 @@ export async function restRoutes(fastify: FastifyInstance): Promise<void> {
     control('/sessions/:id/sets/start', 'begin the next set', (id) => hub.liveSession(id).startSet());
     control('/sessions/:id/sets/stop', 'end the running set', (id) => hub.liveSession(id).stopSet());
     control('/sessions/:id/stop', 'end the session', (id) => hub.liveSession(id).stop());
-    app.patch('/sessions/:id/settings', { preHandler: clinician, schema: { tags, params: IdParams, body: SettingsPatch, response: ok(SessionState) } }, async (request) => {
+    app.patch('/sessions/:id/settings', { preHandler: controlLimited, schema: { tags, params: IdParams, body: SettingsPatch, response: ok(SessionState) } }, async (request) => {
       hub.liveSession(request.params.id).updateSettings(request.body);
       return hub.sessionState(request.params.id);
     });
     app.post(
       '/sessions/:id/annotations',
-      { preHandler: clinician, schema: { tags, summary: 'a note at the current time of a running session (an `annotation` line)', params: IdParams, body: AnnotationBody, response: { 201: Annotation, ...ERROR_RESPONSES } } },
+      { preHandler: controlLimited, schema: { tags, summary: 'a note at the current time of a running session (an `annotation` line)', params: IdParams, body: AnnotationBody, response: { 201: Annotation, ...ERROR_RESPONSES } } },
       async (request, reply) => reply.code(201).send(hub.liveSession(request.params.id).annotate(request.body.text)),
     );
     app.post('/sessions/:id/pain', { preHandler: clinician, schema: { tags, params: IdParams, body: PainReportBody, response: ok(SessionState) } }, async (request) =>

@@ -36,6 +36,8 @@ import { localDateTime } from '../report/local-time';
 export const DEFAULT_MAX_LIVE_SESSIONS = 16;
 /** How long a display link still works after its session ended, ms. */
 export const DISPLAY_LINK_GRACE_MS = 10 * 60 * 1000;
+/** Display links are kept in the store's settings under this prefix (`hinge token rotate` deletes them all). */
+export const DISPLAY_TOKEN_PREFIX = 'display-token:';
 
 export interface SessionHubOptions {
   /** This bridge's own database: live sessions write here. */
@@ -303,7 +305,7 @@ export class SessionHub {
   async createDisplayToken(sessionId: string): Promise<string> {
     await this.sessionRow(sessionId);
     const token = `d_${randomBytes(18).toString('base64url')}`;
-    this.store.setSetting(`display-token:${token}`, sessionId);
+    this.store.setSetting(`${DISPLAY_TOKEN_PREFIX}${token}`, sessionId);
     return token;
   }
 
@@ -314,7 +316,7 @@ export class SessionHub {
    */
   displayTokenSession(token: string, nowMs = Date.now()): string | null {
     if (!token.startsWith('d_')) return null;
-    const sessionId = this.store.getSetting<string>(`display-token:${token}`);
+    const sessionId = this.store.getSetting<string>(`${DISPLAY_TOKEN_PREFIX}${token}`);
     if (sessionId === null || this.live.has(sessionId)) return sessionId;
     const row = this.store.getSession(sessionId);
     const endedMs = row?.endedAt ? Date.parse(row.endedAt) : NaN;

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   CONTROL_MESSAGE_TYPES,
+  ERROR_CODES,
   WS_MAX_MESSAGE_BYTES,
   WS_PATH,
   WS_PROTOCOL_VERSION,
@@ -13,11 +14,21 @@ import {
 import { accessOf, type Access } from './auth';
 import { ClientChannel } from './client-channel';
 import { HingeError } from './errors';
+import { ControlRateLimit } from './rate-limit';
 
 const idOf = (m: { id?: string }) => (m.id !== undefined ? { id: m.id } : {});
 
+/** How often an open connection's access is checked again (a rotated token, an expired display link), ms. */
+export const ACCESS_RECHECK_MS = 2000;
+/** WebSocket close code when the access is revoked (4000-4999: the application's own). */
+export const WS_CLOSE_ACCESS_REVOKED = 4401;
+
 export async function wsRoute(app: FastifyInstance): Promise<void> {
   const { hub, policy } = app.bridge;
+  /** One bucket per connection. */
+  let connections = 0;
+  const connectionKey = () => `ws-${++connections}`;
+  const rateLimit = new ControlRateLimit();
 
   app.get(
     WS_PATH,
@@ -36,7 +47,15 @@ export async function wsRoute(app: FastifyInstance): Promise<void> {
       const channel = new ClientChannel(socket);
       const canSee = (sessionId: string) => access.role === 'clinician' || access.sessionId === sessionId;
       const subscribed = new Set<string>();
+      const key = connectionKey();
       hub.addConnection(channel, canSee);
+      // A rotated token or an expired display link ends the connection too, not only new requests.
+      const recheck = setInterval(() => {
+        if (accessOf(request, policy)) return;
+        channel.send({ type: 'error', code: 'HINGE_ERR_ACCESS_REVOKED', message: ERROR_CODES.HINGE_ERR_ACCESS_REVOKED });
+        socket.close(WS_CLOSE_ACCESS_REVOKED, 'access revoked');
+      }, ACCESS_RECHECK_MS);
+      recheck.unref();
 
       channel.send({
         type: 'hello',
@@ -54,7 +73,10 @@ export async function wsRoute(app: FastifyInstance): Promise<void> {
           return;
         }
         if (!canSee(message.sessionId)) throw new HingeError('HINGE_ERR_FORBIDDEN', 403, `session ${message.sessionId}`);
-        if (CONTROL_MESSAGE_TYPES.includes(message.type) && access.role !== 'clinician') throw new HingeError('HINGE_ERR_FORBIDDEN', 403, message.type);
+        if (CONTROL_MESSAGE_TYPES.includes(message.type)) {
+          if (access.role !== 'clinician') throw new HingeError('HINGE_ERR_FORBIDDEN', 403, message.type);
+          rateLimit.take(key);
+        }
         const ack = () => channel.send({ type: 'ack', of: message.type, ...(message.id !== undefined ? { id: message.id } : {}) });
         switch (message.type) {
           case 'subscribe': {
@@ -129,6 +151,8 @@ export async function wsRoute(app: FastifyInstance): Promise<void> {
         queue = queue.then(() => process(text));
       });
       socket.on('close', () => {
+        clearInterval(recheck);
+        rateLimit.forget(key);
         hub.removeConnection(channel);
         channel.dispose();
       });

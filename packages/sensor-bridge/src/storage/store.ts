@@ -479,6 +479,13 @@ export class Store {
     this.run(this.q.insertInto('settings').values({ key, value_json }).onConflict((oc) => oc.column('key').doUpdateSet({ value_json })));
   }
 
+  /** Deletes every setting whose key starts with `prefix`; returns how many. */
+  deleteSettingsWithPrefix(prefix: string): number {
+    const keys = this.all(this.q.selectFrom('settings').select('key').where('key', 'like', `${prefix.replace(/[%_\\]/g, '\\$&')}%`)).filter((r) => r.key.startsWith(prefix));
+    for (const { key } of keys) this.run(this.q.deleteFrom('settings').where('key', '=', key));
+    return keys.length;
+  }
+
   /** Runs `fn` in one transaction (all or nothing); nested calls join the outer one. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
