@@ -173,6 +173,12 @@ describe('calibration', () => {
     const lines = slipThoracic(sim.lines, slipAt, sim.truth.mountings.thoracic!);
     const stale = analyzeRecordingLines(sim.header, lines);
     expect(stale.warnings.some((w) => w.includes('calibration looks stale'))).toBe(true);
+    // Live, the warning says a recalibration would fix it (the dashboard's one-click button beside it).
+    const live = createSessionAnalyzer(sim.header);
+    for (const line of lines) live.push(line);
+    live.finish();
+    const warnings = live.takeEvents().filter((e) => e.type === 'calibration-warning');
+    expect(warnings.find((e) => e.message.includes('calibration looks stale'))).toMatchObject({ recalibrate: true });
 
     const recalibrateAt = sim.truth.reps[1]!.end + 1;
     const withEvent = [...lines, { t: recalibrateAt, event: 'calibrate' }].sort((a, b) => a.t - b.t);

@@ -145,7 +145,7 @@ export function createSessionAnalyzer(
       } else if (m.kind === 'bend-axis') {
         events.push({ type: 'bend-axis', t: m.t });
       } else {
-        events.push({ type: 'calibration-warning', t: m.t, message: m.message });
+        events.push({ type: 'calibration-warning', t: m.t, message: m.message, ...(m.recalibrate ? { recalibrate: true as const } : {}) });
         warnings.push(`${m.t.toFixed(1)} s: ${m.message}`);
       }
     }
@@ -180,7 +180,7 @@ export function createSessionAnalyzer(
       // Standing still (not inside a rep): the angles should read about 0.
       if (!reps.current?.confirmed) checkStale(body, b);
       const slipMessage = trackSlip(slip, b, b.still && !reps.current?.confirmed && !body.averaging && body.calibrations.length > 0);
-      if (slipMessage) body.messages.push({ t: b.t, kind: 'calibration-warning', message: slipMessage });
+      if (slipMessage) body.messages.push({ t: b.t, kind: 'calibration-warning', message: slipMessage, recalibrate: true });
       emitBodyMessages();
       const trunkRate = trunkRateDegS(uncertainty, b.t, b.trunkDeg);
       const sigma =

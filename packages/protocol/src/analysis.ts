@@ -154,7 +154,11 @@ export const AnalysisEvent = Type.Union([
    * the still period it is averaged over has ended: that window is the one the document lists.
    */
   event('calibrated', { start: Seconds('calibration start'), end: Seconds('calibration end'), final: Type.Boolean() }),
-  event('calibration-warning', { message: Type.String() }),
+  /**
+   * `recalibrate`: the calibration has gone stale or a sensor has slipped on the skin while the patient
+   * stands; a new calibration (the calibrate control) would fix it (the dashboard offers it in one click).
+   */
+  event('calibration-warning', { message: Type.String(), recalibrate: Type.Optional(Type.Literal(true)) }),
   /** Since the latest calibration, bends have shown both segments' left-right (flexion) axis. */
   event('bend-axis', {}),
   event('rep-started', { index: Type.Integer() }),

@@ -106,7 +106,8 @@ export interface BodyState {
   /** The latest neutral's bend axis has been reported as found. */
   axisReported: boolean;
   /** `final` (calibrated): the still period the neutral is averaged over has ended; its window is settled. */
-  messages: { t: number; kind: 'calibrated' | 'calibration-warning' | 'bend-axis'; message: string; calibration?: Calibration; final?: boolean }[];
+  /** `recalibrate` (calibration-warning): a new calibration would fix what it warns about (stale neutral, slip). */
+  messages: { t: number; kind: 'calibrated' | 'calibration-warning' | 'bend-axis'; message: string; calibration?: Calibration; final?: boolean; recalibrate?: true }[];
 }
 
 export function createBodyState(options: Partial<BodyOptions> = {}): BodyState {
@@ -303,6 +304,7 @@ export function checkStale(state: BodyState, frame: BodyFrame): void {
     state.messages.push({
       t: frame.t,
       kind: 'calibration-warning',
+      recalibrate: true,
       message:
         `calibration looks stale: standing still, the pelvis reads ${frame.pelvisDeg.toFixed(1)} deg and the trunk ` +
         `${frame.trunkDeg.toFixed(1)} deg instead of about 0 (a sensor may have slipped): check the straps and recalibrate`,

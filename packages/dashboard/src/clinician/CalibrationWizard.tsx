@@ -1,7 +1,8 @@
 // Calibration in two steps: the patient stands tall and still (the clinician presses "Calibrate" to mark
 // the neutral), then makes two slow bends so the analysis can find the bending axis. The result comes
 // back as `calibrated` or `calibration-warning` events, then `bend-axis` once the bends have shown the
-// flexion axis; the wizard says which, and why not.
+// flexion axis; the wizard says which, and why not. A warning that a recalibration would fix (a stale
+// neutral, a slipped sensor) has its own button that sends the same calibrate control.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CalibrationStatus, WarningItem } from '../live/sessionState';
@@ -26,6 +27,8 @@ export function CalibrationWizard({ calibration, warnings, canControl, repsCount
   const outcome = requestedT === null ? null : calibrationOutcome(requestedT, calibration, warnings);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** A neutral taken (or asked for) after time t: a warning from before it needs no recalibration any more. */
+  const recalibratedSince = (t: number) => (calibration.status === 'calibrated' && calibration.start > t) || (requestedT !== null && requestedT > t);
 
   async function markStill() {
     setBusy(true);
@@ -84,6 +87,14 @@ export function CalibrationWizard({ calibration, warnings, canControl, repsCount
           {warnings.slice(-5).map((w, i) => (
             <li key={`${w.t}-${i}`}>
               ⚠ {seconds(w.t, 1)}: {w.message}
+              {w.recalibrate && !recalibratedSince(w.t) && (
+                <>
+                  {' '}
+                  <button type="button" onClick={markStill} disabled={!canControl || busy || outcome?.state === 'waiting'}>
+                    {t('calibration.recalibrate')}
+                  </button>
+                </>
+              )}
             </li>
           ))}
         </ul>

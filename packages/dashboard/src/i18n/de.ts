@@ -166,6 +166,7 @@ export const de: Resources = {
     repPeak: 'Spitze der Wiederholung {{value}}',
   },
   calibration: {
+    recalibrate: 'Jetzt neu kalibrieren',
     title: 'Kalibrierung',
     step1: 'Aufrecht und still stehen',
     step1Rest: ', zwei Sekunden lang, Arme locker.',

@@ -166,6 +166,7 @@ export const en = {
     repPeak: 'rep peak {{value}}',
   },
   calibration: {
+    recalibrate: 'Recalibrate now',
     title: 'Calibration',
     step1: 'Stand tall and still',
     step1Rest: ' for two seconds, arms relaxed.',

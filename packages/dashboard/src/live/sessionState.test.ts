@@ -73,6 +73,8 @@ describe('applyAnalysisEvent', () => {
     ]);
     expect(ok.calibration.status).toBe('calibrated');
     expect(ok.warnings).toEqual([{ t: 7, kind: 'calibration', message: 'bends were too shallow to find the axis' }]);
+    const stale = applyAnalysisEvent(ok, { type: 'calibration-warning', t: 90, message: 'the thoracic sensor has moved', recalibrate: true });
+    expect(stale.warnings[1]).toEqual({ t: 90, kind: 'calibration', message: 'the thoracic sensor has moved', recalibrate: true });
   });
 
   it('keeps the clinician notes in order, rebuilt the same from a snapshot', () => {

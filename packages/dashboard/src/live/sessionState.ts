@@ -17,6 +17,8 @@ export interface WarningItem {
   /** `calibration`: a calibration-warning after a good calibration; `analysis`: any other warning. */
   kind: 'calibration' | 'analysis';
   message: string;
+  /** A new calibration would fix it (a stale neutral or a slipped sensor): the wizard offers one beside it. */
+  recalibrate?: true;
 }
 
 export type CalibrationStatus =
@@ -69,7 +71,7 @@ export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent
     case 'calibration-warning':
       // A warning after a good calibration is kept as a warning; before one, it explains why none happened.
       if (state.calibration.status === 'calibrated') {
-        return { ...next, warnings: [...state.warnings, { t: event.t, kind: 'calibration', message: event.message }] };
+        return { ...next, warnings: [...state.warnings, { t: event.t, kind: 'calibration', message: event.message, ...(event.recalibrate ? { recalibrate: true as const } : {}) }] };
       }
       return { ...next, calibration: { status: 'problem', message: event.message } };
     case 'rep-started':
