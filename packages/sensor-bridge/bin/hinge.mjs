@@ -3,13 +3,20 @@
 // (dist/hinge.mjs, built with esbuild) so a command starts in tens of milliseconds instead of the second
 // a TypeScript loader needs. The bundle is rebuilt automatically when any source file is newer than it,
 // so editing the code and running the command just works.
-import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
+// The bundle is split (esbuild code splitting): each command is its own chunk, loaded only when that
+// command runs, so `hinge analyze` does not load the server's or the database's dependencies. A build
+// goes into its own directory dist/build-*; dist/hinge.mjs, replaced atomically, points at the current
+// one, and builds older than an hour are removed.
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packagesDir = resolve(here, '../..');
-const bundle = resolve(here, '../dist/hinge.mjs');
+const distDir = resolve(here, '../dist');
+const bundle = join(distDir, 'hinge.mjs');
+/** Builds this old are removed by the next build (a command loads its chunk when it starts). */
+const OLD_BUILD_MS = 3600_000;
 const sources = ['protocol', 'analysis', 'sensor-bridge'].map((p) => join(packagesDir, p, 'src'));
 
 function newestSourceMtimeMs(dir) {
@@ -27,18 +34,27 @@ async function build() {
   const pkg = JSON.parse((await import('node:fs')).readFileSync(resolve(here, '../package.json'), 'utf8'));
   // npm dependencies stay external (native addons, optional Bluetooth); only our own TypeScript is bundled.
   const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})].filter((d) => !d.startsWith('@hinge/'));
-  const tmp = `${bundle}.${process.pid}.tmp`;
+  const name = `build-${Date.now()}-${process.pid}`;
   await esbuild({
-    entryPoints: [resolve(here, '../src/cli/main.ts')],
+    entryPoints: { main: resolve(here, '../src/cli/main.ts') },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    outfile: tmp,
+    outdir: join(distDir, name),
+    outExtension: { '.js': '.mjs' },
     external: [...external, ...external.map((d) => `${d}/*`)],
     logLevel: 'error',
   });
+  const tmp = `${bundle}.${process.pid}.tmp`;
+  writeFileSync(tmp, `export * from './${name}/main.mjs';\n`);
   renameSync(tmp, bundle); // atomic, so concurrent launchers never run a half-written bundle
+  for (const entry of readdirSync(distDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.startsWith('build-') || entry.name === name) continue;
+    const dir = join(distDir, entry.name);
+    if (Date.now() - statSync(dir).mtimeMs > OLD_BUILD_MS) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const stale = !existsSync(bundle) || sources.some((dir) => newestSourceMtimeMs(dir) > statSync(bundle).mtimeMs);

@@ -1,5 +1,5 @@
-// The shape of one `hinge` sub-command. Each command lives in commands/<name>.ts and is listed in
-// main.ts. Commands write results to `io.out` and diagnostics to `io.err`, and return an exit code;
+// The shape of one `hinge` sub-command. Each command lives in commands/<name>.ts and is listed (with
+// its one-line summary) in main.ts. Commands write results to `io.out` and diagnostics to `io.err`, and return an exit code;
 // they throw `CliError` for a one-line, user-facing failure.
 
 import { statSync } from 'node:fs';
@@ -13,8 +13,6 @@ export interface CliIO {
 }
 
 export interface Command {
-  /** One line for `hinge help`. */
-  summary: string;
   /** Usage text shown by `hinge help <command>` and on a usage error. */
   usage: string;
   run(args: string[], io: CliIO): Promise<number>;

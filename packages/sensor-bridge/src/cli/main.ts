@@ -1,32 +1,25 @@
 #!/usr/bin/env node
 // `hinge`: the command-line entry point. Run from the repository root as `pnpm --silent hinge <command>`.
 import { CliError, type CliIO, type Command } from './command';
-import { analyzeCommand } from './commands/analyze';
-import { dbCommand } from './commands/db';
-import { decodeCommand } from './commands/decode';
-import { anglesCommand } from './commands/angles';
-import { fuseCommand } from './commands/fuse';
-import { importCommand } from './commands/import';
-import { recordCommand } from './commands/record';
-import { replayCommand } from './commands/replay';
-import { scanCommand } from './commands/scan';
-import { serveCommand } from './commands/serve';
-import { simulateCommand } from './commands/simulate';
-import { tokenCommand } from './commands/token';
 
-const commands: Record<string, Command> = {
-  simulate: simulateCommand,
-  analyze: analyzeCommand,
-  angles: anglesCommand,
-  fuse: fuseCommand,
-  import: importCommand,
-  replay: replayCommand,
-  serve: serveCommand,
-  scan: scanCommand,
-  record: recordCommand,
-  decode: decodeCommand,
-  db: dbCommand,
-  token: tokenCommand,
+/**
+ * The commands, each loaded only when it runs: `hinge analyze` then never loads the server, the
+ * database drivers, the PDF or MCAP code (that halved its start-up time and its peak memory). The
+ * launcher's bundle keeps each command in its own chunk for this.
+ */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  simulate: { summary: 'simulate a hip-hinge session (recording + ground truth)', load: async () => (await import('./commands/simulate')).simulateCommand },
+  analyze: { summary: 'analyse a recording: angles, reps, faults, summary (--json for the document)', load: async () => (await import('./commands/analyze')).analyzeCommand },
+  angles: { summary: 'print the angle series of a recording as CSV', load: async () => (await import('./commands/angles')).anglesCommand },
+  fuse: { summary: 'fuse raw IMU CSV columns into orientation quaternions (t,qw,qx,qy,qz)', load: async () => (await import('./commands/fuse')).fuseCommand },
+  import: { summary: 'import vendor exports (MetaBase, Movella DOT, WitMotion, any CSV) into a hinge recording', load: async () => (await import('./commands/import')).importCommand },
+  replay: { summary: 'replay a recording through the analysis, printing events as JSON lines', load: async () => (await import('./commands/replay')).replayCommand },
+  serve: { summary: 'run the bridge server and dashboard (no arguments: the demo)', load: async () => (await import('./commands/serve')).serveCommand },
+  scan: { summary: 'list Bluetooth sensors in range; --identify: tap a sensor to assign its placement', load: async () => (await import('./commands/scan')).scanCommand },
+  record: { summary: 'record the two sensors over Bluetooth to a .jsonl(.gz) recording', load: async () => (await import('./commands/record')).recordCommand },
+  decode: { summary: 'decode BLE notification bytes of a sensor model to samples (JSON lines)', load: async () => (await import('./commands/decode')).decodeCommand },
+  db: { summary: 'the clinic database: migrate, push a station, merge duplicate patients', load: async () => (await import('./commands/db')).dbCommand },
+  token: { summary: 'rotate the access token and revoke every display link', load: async () => (await import('./commands/token')).tokenCommand },
 };
 
 function helpText(): string {
@@ -38,16 +31,17 @@ function helpText(): string {
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    const topic = rest[0] && commands[rest[0]];
-    io.out.write(topic ? topic.usage.trimEnd() + '\n' : helpText());
+    const topic = rest[0] ? commands[rest[0]] : undefined;
+    io.out.write(topic ? (await topic.load()).usage.trimEnd() + '\n' : helpText());
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = commands[name];
+  if (!entry) {
     io.err.write(`hinge: unknown command "${name}"\n\n${helpText()}`);
     return 2;
   }
   try {
+    const command = await entry.load();
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof CliError) {

@@ -139,7 +139,6 @@ function table(doc: AnalysisDocument): string {
 }
 
 export const analyzeCommand: Command = {
-  summary: 'analyse a recording: angles, reps, faults, summary (--json for the document)',
   usage,
   async run(args, io) {
     const parsed = parseCommandArgs(args, { json: { type: 'boolean' }, angles: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, usage);

@@ -12,7 +12,6 @@ t,pelvisDeg,trunkDeg,lumbarDeg. An empty cell is a gap (a sensor had no data): n
 const cell = (v: number | null) => (v === null ? '' : String(v));
 
 export const anglesCommand: Command = {
-  summary: 'print the angle series of a recording as CSV',
   usage,
   async run(args, io) {
     const parsed = parseCommandArgs(args, { csv: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, usage);

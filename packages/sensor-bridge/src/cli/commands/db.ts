@@ -20,7 +20,6 @@ options:
 ${CLINIC_OPTIONS_USAGE}`;
 
 export const dbCommand: Command = {
-  summary: 'the clinic database: migrate, push a station, merge duplicate patients',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { 'data-dir': { type: 'string' }, 'database-file': { type: 'string' } }, usage);

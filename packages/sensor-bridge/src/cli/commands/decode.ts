@@ -57,7 +57,6 @@ function readingJson(packet: number, r: Reading): string {
 }
 
 export const decodeCommand: Command = {
-  summary: 'decode BLE notification bytes of a sensor model to samples (JSON lines)',
   usage,
   async run(args, io) {
     const parsed = parseCommandArgs(args, {

@@ -19,7 +19,6 @@ options:
 const REQUIRED = ['t', 'acc_x', 'acc_y', 'acc_z', 'gyr_x', 'gyr_y', 'gyr_z'] as const;
 
 export const fuseCommand: Command = {
-  summary: 'fuse raw IMU CSV columns into orientation quaternions (t,qw,qx,qy,qz)',
   usage,
   async run(args, io) {
     const parsed = parseCommandArgs(args, { rate: { type: 'string' } }, usage);

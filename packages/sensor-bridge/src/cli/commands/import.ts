@@ -36,7 +36,6 @@ function choice<T extends string>(name: string, value: string | undefined, allow
 }
 
 export const importCommand: Command = {
-  summary: 'import vendor exports (MetaBase, Movella DOT, WitMotion, any CSV) into a hinge recording',
   usage,
   async run(args, io) {
     const parsed = parseCommandArgs(

@@ -39,7 +39,6 @@ function statusLine(sensors: BleSensorStatus[]): string {
 
 export function createRecordCommand(loadTransport: () => Promise<BleTransport> = loadNobleTransport): Command {
   return {
-    summary: 'record the two sensors over Bluetooth to a .jsonl(.gz) recording',
     usage,
     async run(args, io) {
       const parsed = parseCommandArgs(args, {

@@ -16,7 +16,6 @@ options:
 `;
 
 export const replayCommand: Command = {
-  summary: 'replay a recording through the analysis, printing events as JSON lines',
   usage,
   async run(args, io) {
     const parsed = parseCommandArgs(args, { speed: { type: 'string' }, fast: { type: 'boolean' } }, usage);

@@ -24,7 +24,6 @@ options:
 
 export function createScanCommand(loadTransport: () => Promise<BleTransport> = loadNobleTransport): Command {
   return {
-    summary: 'list Bluetooth sensors in range; --identify: tap a sensor to assign its placement',
     usage,
     async run(args, io) {
       const parsed = parseCommandArgs(args, {

@@ -120,7 +120,6 @@ async function startDemoSession(hub: SessionHub, patientId: string, log: (messag
 }
 
 export const serveCommand: Command = {
-  summary: 'run the bridge server and dashboard (no arguments: the demo)',
   usage,
   async run(args, io) {
     let parsed;

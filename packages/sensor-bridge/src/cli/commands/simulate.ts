@@ -68,7 +68,6 @@ async function readScript(file: string): Promise<SimulatorOptions['script']> {
 }
 
 export const simulateCommand: Command = {
-  summary: 'simulate a hip-hinge session (recording + ground truth)',
   usage,
   async run(args, io) {
     let values;

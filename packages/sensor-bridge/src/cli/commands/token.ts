@@ -19,7 +19,6 @@ options:
 
 
 export const tokenCommand: Command = {
-  summary: 'rotate the access token and revoke every display link',
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { 'data-dir': { type: 'string' } }, usage);
