@@ -141,3 +141,23 @@ describe('in motion', () => {
     expect(Math.abs(-heightAtBottomM - squat.sacrumDropM)).toBeLessThan(0.01);
   });
 });
+
+describe('knee-dominant truth: the knees flex more than the hips', () => {
+  const stand = { kind: 'stand', durationS: 2, calibrate: true } as const;
+  const bend = (hipDropM: number, pelvisDeg: number, trunkDeg: number): ScriptStepInput =>
+    ({ kind: 'squat', trunkDeg, pelvisDeg, hipDropM, hipBackM: 0.1, descentS: 2, pauseS: 0.5, ascentS: 2 });
+  const truthOf = (step: ScriptStepInput) => simulateSession({ script: [stand, step, { kind: 'stand', durationS: 2 }], seed: 3, mounting: 'ideal', noise: 'none' }).truth.reps[0]!;
+
+  it('a 0.50 m crouch with 34 deg of pelvic tilt is knee-dominant (thighs inclined about 60 deg)', () => {
+    const rep = truthOf(bend(0.5, 34, 55));
+    expect(rep.thighDeg).toBeGreaterThan(50);
+    expect(rep.faults).toContain('knee-dominant');
+  });
+
+  it('a hinge with soft knees (0.08 m) and a 0.20 m bend with 45 deg of pelvic tilt are not', () => {
+    expect(truthOf(bend(0.08, 60, 70)).faults).not.toContain('knee-dominant');
+    const tilted = truthOf(bend(0.2, 45, 60));
+    expect(tilted.thighDeg).toBeLessThan(45);
+    expect(tilted.faults).not.toContain('knee-dominant');
+  });
+});

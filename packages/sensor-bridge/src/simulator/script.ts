@@ -133,7 +133,7 @@ type Range = readonly [number, number];
  * kind clearly on one side of the truth thresholds: good reps <= 13 deg lumbar (limit 25), rounded >= 34;
  * normal movement times >= 1.7 s (the measured descent from leaving standing to the bottom is about 0.8x
  * that: >= 1.3 s, threshold 1.0 s), fast ones <= 0.8 s (measured <= 0.65 s); squats tilt the pelvis
- * <= 25 deg (knee-dominant below 30).
+ * <= 25 deg with a hip drop >= 0.28 m (knee-dominant: the thighs incline >= 44 deg, more than the pelvis).
  */
 interface RepRange {
   peak: 'trunkDeg' | 'pelvisDeg';

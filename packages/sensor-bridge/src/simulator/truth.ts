@@ -14,9 +14,20 @@ import type { SensorErrors } from './sensors';
 export const TRUTH_LUMBAR_LIMIT_DEG = 20;
 /** Default tempo threshold: a descent or ascent shorter than this is `too-fast`. */
 export const TRUTH_TEMPO_MIN_S = 1.0;
-/** `knee-dominant`: the sacrum sank at least this far while the pelvis tilted less than TRUTH_KNEE_PELVIS_MAX_DEG. */
+/**
+ * `knee-dominant`: the knees flexed more than the hips. With the feet flat and the hip joint lowered by d
+ * through equal inclinations a of shank and thigh (leg segments of about half the hip height each;
+ * thigh 0.245 and shank 0.246 of body height, Winter, "Biomechanics and Motor Control of Human Movement"),
+ * d = hipHeight (1 - cos a): the knee flexes 2a and the hip a + pelvic tilt, so the knees lead when the
+ * thigh's inclination a exceeds the pelvic tilt. And the hip joint sank at least TRUTH_KNEE_SINK_M
+ * (knee flexion of about 65 deg: beyond the soft knees of a hinge).
+ */
 export const TRUTH_KNEE_SINK_M = 0.15;
-export const TRUTH_KNEE_PELVIS_MAX_DEG = 30;
+
+/** Inclination of the thighs (deg) that lowers a hip joint at hipHeightM by dropM (feet flat, shank and thigh alike). */
+export function thighInclinationDeg(dropM: number, hipHeightM: number): number {
+  return Math.acos(Math.max(-1, Math.min(1, 1 - dropM / hipHeightM))) * DEG;
+}
 /** A bend is a rep when the trunk flexes this far or the sacrum sinks this far. */
 export const REP_MIN_TRUNK_DEG = 20;
 export const REP_MIN_SINK_M = 0.1;
@@ -47,6 +58,9 @@ export interface TruthRep {
   peakLumbarDeg: number;
   /** Vertical sink of the sacrum sensor at the bottom below where it was standing before the rep, m. */
   sacrumDropM: number;
+  /** Sink of the hip joint at the bottom (knee and ankle flexion), m, and the thighs' inclination it implies, deg. */
+  hipDropM: number;
+  thighDeg: number;
   hipShare: number;
   descentS: number;
   ascentS: number;
@@ -117,8 +131,8 @@ function borderlineOf(r: Omit<TruthRep, 'borderline' | 'index'>): ('rep' | Fault
   const nearSink = r.sacrumDropM >= REP_MIN_SINK_M - b.sinkM;
   if (!clearTrunk && !clearSink && (nearTrunk || nearSink)) out.push('rep');
   if (Math.abs(r.peakLumbarDeg - TRUTH_LUMBAR_LIMIT_DEG) < b.lumbarDeg) out.push('lumbar-rounding');
-  const nearSinkLimit = Math.abs(r.sacrumDropM - TRUTH_KNEE_SINK_M) < b.sinkM && r.peakPelvisDeg < TRUTH_KNEE_PELVIS_MAX_DEG + b.pelvisDeg;
-  const nearPelvisLimit = Math.abs(r.peakPelvisDeg - TRUTH_KNEE_PELVIS_MAX_DEG) < b.pelvisDeg && r.sacrumDropM >= TRUTH_KNEE_SINK_M - b.sinkM;
+  const nearSinkLimit = Math.abs(r.hipDropM - TRUTH_KNEE_SINK_M) < b.sinkM && r.thighDeg > r.peakPelvisDeg - b.pelvisDeg;
+  const nearPelvisLimit = Math.abs(r.thighDeg - r.peakPelvisDeg) < b.pelvisDeg && r.hipDropM >= TRUTH_KNEE_SINK_M - b.sinkM;
   if (nearSinkLimit || nearPelvisLimit) out.push('knee-dominant');
   if (Math.abs(Math.min(r.descentS, r.ascentS) - TRUTH_TEMPO_MIN_S) < b.tempoS) out.push('too-fast');
   return out;
@@ -149,6 +163,8 @@ function measureRepSteps(motion: Motion): (TruthRep & { isRep: boolean })[] {
     const peakLumbarDeg = Math.max(...during.map((s) => s.trunkDeg - s.pelvisDeg));
     const b = samples[bottom]!;
     const sacrumDropM = sacrumHeightM(motion, placed.startS) - sacrumHeightM(motion, b.tS);
+    const hipDropM = bodyPose(motion, placed.startS).hipM[2] - bodyPose(motion, b.tS).hipM[2];
+    const thighDeg = thighInclinationDeg(hipDropM, motion.body.hipHeightM);
     const isRep = peakTrunkDeg >= REP_MIN_TRUNK_DEG || sacrumDropM >= REP_MIN_SINK_M;
     const startS = samples[start]!.tS;
     const endS = samples[end]!.tS;
@@ -160,7 +176,7 @@ function measureRepSteps(motion: Motion): (TruthRep & { isRep: boolean })[] {
     const ascentS = Math.max(0, endS - ascentStartS);
     const faults: Fault[] = [];
     if (peakLumbarDeg > TRUTH_LUMBAR_LIMIT_DEG) faults.push('lumbar-rounding');
-    if (sacrumDropM >= TRUTH_KNEE_SINK_M && peakPelvisDeg < TRUTH_KNEE_PELVIS_MAX_DEG) faults.push('knee-dominant');
+    if (hipDropM >= TRUTH_KNEE_SINK_M && thighDeg > peakPelvisDeg) faults.push('knee-dominant');
     if (descentS < TRUTH_TEMPO_MIN_S || ascentS < TRUTH_TEMPO_MIN_S) faults.push('too-fast');
     const rep = {
       index: reps.length + 1,
@@ -171,6 +187,8 @@ function measureRepSteps(motion: Motion): (TruthRep & { isRep: boolean })[] {
       peakPelvisDeg: round(peakPelvisDeg, 3),
       peakLumbarDeg: round(peakLumbarDeg, 3),
       sacrumDropM: round(sacrumDropM, 4),
+      hipDropM: round(hipDropM, 4),
+      thighDeg: round(thighDeg, 2),
       hipShare: round(b.pelvisDeg / b.trunkDeg, 4),
       descentS: round(descentS, 3),
       ascentS: round(ascentS, 3),
