@@ -24,8 +24,9 @@ import type {
   RecordingHeader,
   RecordingLine,
   SampleLine,
+  SettingsChange,
 } from '@hinge/protocol';
-import { annotationProblem, isEventLine } from '@hinge/protocol';
+import { annotationProblem, isEventLine, settingsChanges } from '@hinge/protocol';
 import { checkStale, createBodyState, presetNeutral, requestCalibration, settleCalibration, updateBody, type BodyState } from './body/body-angles';
 import { bestStillRun, createBestStill, updateBestStill, type StillRun } from './body/best-still';
 import { createSegmentTracker, takeHeld, updateSegment, type SegmentTracker } from './body/segment-tracker';
@@ -97,6 +98,7 @@ export function createSessionAnalyzer(
   const warnings: string[] = [...resolved.warnings];
   const events: AnalysisEvent[] = [];
   const annotations: Annotation[] = [];
+  const changes: SettingsChange[] = [];
   const pendingAngles: AngleSample[] = [];
   const series: AngleSeries = { t: [], pelvisDeg: [], trunkDeg: [], lumbarDeg: [] };
 
@@ -244,6 +246,7 @@ export function createSessionAnalyzer(
   function applySettingsLine(line: EventLine): void {
     try {
       const next = resolveSettings((line.settings ?? {}) as Partial<PatientSettings>, reps.settings);
+      changes.push(...settingsChanges(line.t, reps.settings, next.settings));
       reps.settings = next.settings;
       events.push({ type: 'settings', t: line.t, settings: { ...next.settings } });
       for (const w of next.warnings) events.push({ type: 'warning', t: line.t, message: w });
@@ -346,6 +349,7 @@ export function createSessionAnalyzer(
         summary: { ...summarizeReps(reps.reps), sets: reps.sets },
         warnings,
         settings: reps.settings,
+        settingsChanges: changes,
         annotations,
         thoracicLagMs: lag.estimated ? Math.round(lag.lagS * 10000) / 10 : null,
         clipped: finishClipSpans(clipSpans).map((c) => ({ sensor: sensorOfLane(c.segment), start: round2(c.start)!, end: round2(c.end)! })),

@@ -27,11 +27,18 @@ describe('settings: refused out of bounds, never replaced', () => {
     const analyzer = createSessionAnalyzer({ ...header, settings: { lumbarLimitDeg: 25, targetReps: 6 } });
     analyzer.push({ t: 1, event: 'settings', settings: { lumbarLimitDeg: 30 } });
     analyzer.push({ t: 2, event: 'settings', settings: { lumbarLimitDeg: 0 } });
+    analyzer.push({ t: 3, event: 'settings', settings: { load: 'dowel', targetReps: 6, tempoMinS: 1.5 } });
     const events = analyzer.takeEvents();
     expect(events[0]).toEqual({ type: 'settings', t: 1, settings: { ...DEFAULT_SETTINGS, lumbarLimitDeg: 30, targetReps: 6 } });
     expect(events[1]).toMatchObject({ type: 'warning', t: 2, message: expect.stringMatching(/settings change refused.*lumbarLimitDeg/) });
     const doc = analyzer.finish();
     expect(doc.settings?.lumbarLimitDeg).toBe(30);
+    // The history: what changed, when, from what to what (the refused line and the unchanged target are not changes).
+    expect(doc.settingsChanges).toEqual([
+      { t: 1, setting: 'lumbarLimitDeg', from: 25, to: 30 },
+      { t: 3, setting: 'load', from: 'none', to: 'dowel' },
+      { t: 3, setting: 'tempoMinS', from: DEFAULT_SETTINGS.tempoMinS, to: 1.5 },
+    ]);
     expect(doc.warnings.join(' ')).toMatch(/refused/);
   });
 });

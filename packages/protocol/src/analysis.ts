@@ -3,7 +3,7 @@
 // the shapes travel over REST or into files (one definition: the JSON Schema and the type).
 import { Type, type Static, type TSchema } from 'typebox';
 import { Nullable, StringEnum } from './schema';
-import { PatientSettingsSchema } from './settings';
+import { PatientSettingsSchema, SettingsChange } from './settings';
 import { Annotation } from './annotation';
 
 export const FAULTS = ['lumbar-rounding', 'knee-dominant', 'too-fast'] as const;
@@ -116,6 +116,8 @@ export const AnalysisDocument = Type.Object({
   warnings: Type.Array(Type.String()),
   /** Settings in force at the end (the header's, changed by `settings` lines). */
   settings: Type.Optional(PatientSettingsSchema),
+  /** Each setting changed during the session (accepted `settings` lines), in time order: when, from what to what. */
+  settingsChanges: Type.Optional(Type.Array(SettingsChange)),
   /** The clinician's notes (`annotation` lines), in file order; a line whose text is not a valid note is left out with a warning. */
   annotations: Type.Optional(Type.Array(Annotation)),
   thoracicLagMs: Type.Optional(

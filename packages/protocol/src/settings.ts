@@ -49,6 +49,21 @@ export interface PatientSettings {
   targetSets: number;
 }
 
+/** One setting changed during a session (a `settings` line): when, which, from what to what. */
+export const SettingsChange = Type.Object({
+  t: Type.Number({ description: 'recording time of the change, s' }),
+  setting: Type.Union([Type.Literal('painLevel'), Type.Literal('load'), Type.Literal('lumbarLimitDeg'), Type.Literal('tempoMinS'), Type.Literal('targetReps'), Type.Literal('targetSets')]),
+  from: Type.Union([Type.Number(), Type.String(), Type.Null()]),
+  to: Type.Union([Type.Number(), Type.String(), Type.Null()]),
+});
+export type SettingsChange = Static<typeof SettingsChange>;
+
+/** The changes from `before` to `after`, one per setting that differs, in the settings' order. Pure. */
+export function settingsChanges(t: number, before: PatientSettings, after: PatientSettings): SettingsChange[] {
+  const keys = ['painLevel', 'load', 'lumbarLimitDeg', 'tempoMinS', 'targetReps', 'targetSets'] as const;
+  return keys.filter((key) => before[key] !== after[key]).map((key) => ({ t, setting: key, from: before[key], to: after[key] }));
+}
+
 /** Some settings (only the given ones change): session creation, a change during a session, a `settings` line. */
 export const SettingsPatch = Type.Partial(PatientSettingsSchema, { additionalProperties: false });
 export type SettingsPatch = Static<typeof SettingsPatch>;

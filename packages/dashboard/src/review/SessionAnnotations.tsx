@@ -1,13 +1,12 @@
 // The clinician's notes of a session in its report: the `annotations` of the analysis of its recording
-// (GET /api/sessions/:id/analysis), the same list the live view showed and `hinge analyze` prints.
+// (GET /api/sessions/:id/analysis, fetched once by the report), the same list the live view showed and
+// `hinge analyze` prints.
 import { useTranslation } from 'react-i18next';
 import type { AnalysisDocument } from '@hinge/protocol';
-import { useResource } from '../appContext';
 import { AnnotationList } from '../clinician/Annotations';
 
-export function SessionAnnotations({ sessionId }: { sessionId: string }) {
+export function SessionAnnotations({ analysis }: { analysis: { data: AnalysisDocument | null; error: string | null } }) {
   const { t } = useTranslation();
-  const analysis = useResource<AnalysisDocument>(`/api/sessions/${encodeURIComponent(sessionId)}/analysis`);
   return (
     <section aria-labelledby="report-annotations-title">
       <h2 id="report-annotations-title">{t('annotations.title')}</h2>

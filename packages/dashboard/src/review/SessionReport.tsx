@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { summarizeReps } from '@hinge/analysis';
-import { sessionDurationS, type AngleSeries, type Patient, type RepRecord, type SessionDetail } from '@hinge/protocol';
+import { sessionDurationS, type AnalysisDocument, type AngleSeries, type Patient, type RepRecord, type SessionDetail } from '@hinge/protocol';
 import { useResource, useServices } from '../appContext';
 import { AngleChart } from '../chart/AngleChart';
 import { dateTime, deg, duration, percent, seconds } from '../clinician/format';
@@ -13,6 +13,7 @@ import { RepTable } from '../clinician/RepTable';
 import { routeHash } from '../route';
 import { anglesColumns } from './progress';
 import { SessionAnnotations } from './SessionAnnotations';
+import { SettingsHistory } from './SettingsHistory';
 
 type Columns = ReturnType<typeof anglesColumns>['columns'];
 
@@ -22,6 +23,8 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
   const id = encodeURIComponent(sessionId);
   const detail = useResource<SessionDetail>(`/api/sessions/${id}`);
   const patient = useResource<Patient>(detail.data ? `/api/patients/${encodeURIComponent(detail.data.patientId)}` : null);
+  // The analysis of the recording: the notes and the settings changes during the session.
+  const analysis = useResource<AnalysisDocument>(detail.data?.startedAt ? `/api/sessions/${id}/analysis` : null);
   const [angles, setAngles] = useState<{ columns: Columns | null; note: string | null }>({ columns: null, note: null });
 
   useEffect(() => {
@@ -192,7 +195,8 @@ export function SessionReport({ sessionId }: { sessionId: string }) {
         <RepTable reps={reps} caption={t('review.repsCaption', { count: reps.length })} />
       </section>
 
-      {session.startedAt !== null && <SessionAnnotations sessionId={session.id} />}
+      {session.startedAt !== null && <SettingsHistory changes={analysis.data ? (analysis.data.settingsChanges ?? []) : null} error={analysis.error} />}
+      {session.startedAt !== null && <SessionAnnotations analysis={analysis} />}
     </article>
   );
 }

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { summarizeReps } from '@hinge/analysis';
-import { sessionDurationS, type AngleSeries, type Patient, type RepRecord, type SessionState } from '@hinge/protocol';
+import { sessionDurationS, type AngleSeries, type Patient, type RepRecord, type Load, type SessionState, type SettingsChange } from '@hinge/protocol';
 import { reportText, type ReportLanguage } from './report-text';
 
 export interface ReportInput {
@@ -16,6 +16,8 @@ export interface ReportInput {
   reps: readonly RepRecord[];
   /** The session's angle series, or null when the recording is missing. */
   angles: AngleSeries | null;
+  /** Settings changed during the session (from the analysis of the recording); null when it is missing. */
+  settingsChanges: readonly SettingsChange[] | null;
 }
 
 export interface ReportOptions {
@@ -107,6 +109,16 @@ export function writeReportPdf(input: ReportInput, options: ReportOptions): Prom
     [t('tempoMin'), f.sec(session.settings.tempoMinS)],
     [t('target'), t('targetValue', { sets: session.settings.targetSets, reps: session.settings.targetReps })],
   ]);
+  if (input.settingsChanges !== null) {
+    // When a setting changed, from what to what (the table above holds the settings at the end).
+    const value = (change: SettingsChange, v: SettingsChange['from']) =>
+      v === null ? '–' : change.setting === 'lumbarLimitDeg' ? f.deg(Number(v)) : change.setting === 'tempoMinS' ? f.sec(Number(v)) : change.setting === 'load' ? t(`load_${v as Load}`) : change.setting === 'painLevel' ? pain(Number(v)) : f.int(Number(v));
+    doc.moveDown(0.3).font(FONT.bold).fontSize(10).text(t('settingsChanges'), PAGE.margin);
+    if (input.settingsChanges.length === 0) doc.font(FONT.regular).text(t('noSettingsChanges'));
+    for (const c of input.settingsChanges) {
+      doc.font(FONT.regular).text(t('settingsChange', { time: f.duration(c.t), setting: t(`setting_${c.setting}`), from: value(c, c.from), to: value(c, c.to) }));
+    }
+  }
 
   heading(doc, t('summary'));
   factTable(doc, [

@@ -85,6 +85,7 @@ describe('GET /api/sessions/:id/export/report.pdf', () => {
     expect(berlin).toMatch(/MEZ|MESZ/);
     expect(text).toContain(berlin);
     expect(text).toMatch(/Schmerz vorher\s+3\/10/);
+    expect(text).toContain('Keine Änderungen.');
     expect(text).toMatch(/Schmerz nachher\s+4\/10/);
     expect(text).toMatch(/Lendengrenze\s+20,0°/);
     expect(text).toContain('Stab');
@@ -110,7 +111,7 @@ describe('GET /api/sessions/:id/export/report.pdf', () => {
     const rep = { index: 1, setIndex: null, start: 1, bottom: 2, end: 3, peakTrunkDeg: 60, peakPelvisDeg: 50, peakLumbarDeg: 24.5, hipShare: 0.8, descentS: 1, ascentS: 1, faults: ['lumbar-rounding' as const], faultDetails: [{ fault: 'lumbar-rounding' as const, message: '', values: { peakLumbarDeg: 24.5, limitDeg: 20 } }] };
     const settings = { painLevel: null, load: 'none' as const, lumbarLimitDeg: 20, tempoMinS: 1, targetReps: 10, targetSets: 3 };
     const session = { id: 's1', patientId: 'p1', label: '', exercise: 'hip-hinge', status: 'live' as const, settings, source: null, capabilities: [], createdAt: patient.createdAt, startedAt: patient.createdAt, endedAt: null, t: 30, calibration: null, activeSet: null, sets: [], repCount: 1, setRepCount: 0, summary: null, warnings: [], station: null };
-    const pdf = await writeReportPdf({ patient, session, reps: [rep], angles: null }, { language: 'en', timeZone: 'UTC' });
+    const pdf = await writeReportPdf({ patient, session, reps: [rep], angles: null, settingsChanges: null }, { language: 'en', timeZone: 'UTC' });
     const text = (await pdfText(pdf)).pages.join('\n');
     expect(text).toContain('Running: the figures so far.');
     expect(text).toMatch(/Reps\s+1/);
@@ -127,8 +128,15 @@ describe('report fonts', () => {
       const patient = { id: 'p1', name, clinicId: null, notes: `Notiz für ${name}: Übung „langsam“ – ½ Satz`, createdAt: '2026-12-04T08:00:00Z' };
       const settings = { painLevel: null, load: 'none' as const, lumbarLimitDeg: 20, tempoMinS: 1, targetReps: 10, targetSets: 3 };
       const session = { id: 's1', patientId: 'p1', label: '', exercise: 'hip-hinge', status: 'stopped' as const, settings, source: null, capabilities: [], createdAt: patient.createdAt, startedAt: patient.createdAt, endedAt: '2026-12-04T08:10:00Z', t: 600, calibration: null, activeSet: null, sets: [], repCount: 0, setRepCount: 0, summary: null, warnings: [], station: null };
-      const pdf = await writeReportPdf({ patient, session, reps: [], angles: null }, { language: 'de', timeZone: 'Europe/Warsaw' });
+      const settingsChanges = [
+        { t: 95, setting: 'lumbarLimitDeg' as const, from: 20, to: 25 },
+        { t: 95, setting: 'load' as const, from: 'none', to: 'dowel' },
+      ];
+      const pdf = await writeReportPdf({ patient, session, reps: [], angles: null, settingsChanges }, { language: 'de', timeZone: 'Europe/Warsaw' });
       const text = (await pdfText(pdf)).pages.join('\n');
+      // The settings history: when, which, from what to what.
+      expect(text).toContain('bei 1:35: Lendengrenze 20,0° -> 25,0°');
+      expect(text).toContain('bei 1:35: Last ohne Last -> Stab');
       expect(text).toContain(`Bericht Hüftbeuge: ${name}`);
       expect(text).toContain(`Notiz für ${name}: Übung „langsam“ – ½ Satz`);
       // The font is embedded (a subset of its glyphs), so the file stays small.

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type AngleSample } from '@hinge/protocol';
+import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type AngleSample, type SettingsChange } from '@hinge/protocol';
 import { openRecording } from '../recording/reader';
 import type { SessionRow } from '../storage/store';
 import { writeReportPdf } from '../report/report-pdf';
@@ -190,19 +190,21 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
       if (!isTimeZone(timeZone)) throw new HingeError('HINGE_ERR_BAD_TIME_ZONE', 400, timeZone);
       const session = await hub.sessionState(request.params.id);
       const reps = await archive.listReps(session.id);
-      // The angle chart needs the recording (a thinned series is enough); without one the report says the rest.
+      // The angle chart and the settings changes need the recording (a thinned series is enough); without
+      // one the report says the rest.
       let angles: AngleSeries | null = null;
+      let settingsChanges: SettingsChange[] | null = null;
       try {
-        angles = await exportJob(request, reply, async (job) => {
+        ({ angles, settingsChanges } = await exportJob(request, reply, async (job) => {
           const chart = new ThinnedAngles(REPORT_CHART_POINTS);
-          await analyze(job, chart);
-          return chart.series;
-        });
+          const { doc } = await analyze(job, chart);
+          return { angles: chart.series, settingsChanges: doc.settingsChanges ?? [] };
+        }));
       } catch (error) {
         if (!(error instanceof HingeError && error.code === 'HINGE_ERR_RECORDING_MISSING')) throw error;
       }
       const patient = await hub.patient(session.patientId);
-      const pdf = await writeReportPdf({ patient, session, reps, angles }, { language: request.query.lang ?? 'en', timeZone });
+      const pdf = await writeReportPdf({ patient, session, reps, angles, settingsChanges }, { language: request.query.lang ?? 'en', timeZone });
       return reply.type('application/pdf').header('content-disposition', `attachment; filename="${session.id}-report.pdf"`).send(pdf);
     },
   );
