@@ -21,7 +21,7 @@ import { fusionCost } from './fusion-cost';
 import { evaluateHardCondition, HARD_CONDITIONS } from './hard-conditions';
 import { liveLatency } from './live-latency';
 import { loadTest } from './load-test';
-import { analyzeHour, pipelineThroughput, writeSimulatedRecording } from './offline';
+import { analyzeHour, analyzeMemory, pipelineThroughput, writeDoubledRecording, writeSimulatedRecording } from './offline';
 import { storagePerHour } from './storage';
 import { median, mean, nowMs, repeatAsync } from './stats';
 import { wsBaseline } from './ws-baseline';
@@ -162,6 +162,22 @@ async function main(): Promise<void> {
         baseline: r.baseline.peakRssMB === null ? 'n/a' : `read + JSON.parse child ${fmt(r.baseline.peakRssMB, 0)} MB`,
         ratio: r.analyze.peakRssMB !== null && r.baseline.peakRssMB !== null ? r.analyze.peakRssMB / r.baseline.peakRssMB : null,
         ...(r.analyze.peakRssMB === null ? { note: '/usr/bin/time not found' } : {}),
+      });
+      // Memory against recording length (issue #17): the same hour twice over as one 2 h recording.
+      const doubled = path.join(tmp, 'two-hours.jsonl');
+      await writeDoubledRecording(file, doubled);
+      const m = analyzeMemory([{ file, hours: 1 }, { file: doubled, hours: 2 }], runs);
+      details.analyzeMemory = m;
+      for (const { hours, mb } of m.peakRssMB) {
+        rows.push({ section: 'hinge analyze, 1 h', measure: `peak RSS of the analysing process, ${hours} h recording (node, no pnpm)`, value: mb, unit: 'MB' });
+      }
+      rows.push({
+        section: 'hinge analyze, 1 h',
+        measure: 'peak RSS growth per recording hour (2 h - 1 h)',
+        value: m.growthMBPerHour,
+        unit: 'MB/h',
+        target: '<= 10',
+        pass: m.growthMBPerHour === null ? null : m.growthMBPerHour <= 10,
       });
     });
 

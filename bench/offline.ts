@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSessionAnalyzer } from '@hinge/analysis';
+import type { RecordingLine } from '@hinge/protocol';
 import { openRecording } from '../packages/sensor-bridge/src/recording/reader';
 import { writeRecordingFile } from '../packages/sensor-bridge/src/recording/writer';
 import { randomSession, simulateSession } from '../packages/sensor-bridge/src/simulator';
@@ -130,4 +131,43 @@ export function analyzeHour(file: string, samples: number, recordingS: number, r
   const analyze = med(analyzeRuns);
   const baseline = med(baselineRuns);
   return { recordingS, samples, fileMB: statSync(file).size / 2 ** 20, runs, reps, analyze, baseline, ratio: analyze.wallS / baseline.wallS };
+}
+
+/**
+ * Writes FILE twice over into OUT: the second copy's times shifted by the first's span (plus one sample
+ * period), so OUT is one recording twice as long with the same content. Returns OUT's span, s.
+ */
+export async function writeDoubledRecording(file: string, out: string): Promise<number> {
+  const recording = await openRecording(file, { mode: 'strict' });
+  const lines: RecordingLine[] = [];
+  for await (const batch of recording.batches) lines.push(...batch);
+  const spanS = (lines[lines.length - 1]?.t ?? 0) + 0.01;
+  const shifted = lines.map((l) => ({ ...l, t: Math.round((l.t + spanS) * 1e4) / 1e4 }));
+  await writeRecordingFile(out, recording.header, [...lines, ...shifted]);
+  return 2 * spanS;
+}
+
+export interface AnalyzeMemoryResult {
+  runs: number;
+  /** Peak RSS of the analysing process (node running the CLI launcher, no pnpm around it), MB, per file. */
+  peakRssMB: { hours: number; mb: number | null }[];
+  /** (peak of the longer file - peak of the shorter) / their difference in hours, MB per recording hour. */
+  growthMBPerHour: number | null;
+}
+
+/**
+ * Peak memory of `hinge analyze` against recording length: the analysing process itself (`node
+ * packages/sensor-bridge/bin/hinge.mjs analyze FILE --json`; through pnpm the pnpm process, ~100 MB,
+ * would be the largest), on files of different lengths, alternating, medians.
+ */
+export function analyzeMemory(files: { file: string; hours: number }[], runs = 3): AnalyzeMemoryResult {
+  spawnSync(process.execPath, ['packages/sensor-bridge/bin/hinge.mjs', '--help'], { cwd: repoRoot, stdio: 'ignore' });
+  const peaks = files.map(() => [] as (number | null)[]);
+  for (let i = 0; i < runs; i++) {
+    files.forEach(({ file }, k) => peaks[k]!.push(timedChild(process.execPath, ['packages/sensor-bridge/bin/hinge.mjs', 'analyze', file, '--json']).peakRssMB));
+  }
+  const peakRssMB = files.map(({ hours }, k) => ({ hours, mb: peaks[k]!.some((p) => p === null) ? null : median(peaks[k]! as number[]) }));
+  const first = peakRssMB[0], last = peakRssMB[peakRssMB.length - 1];
+  const growthMBPerHour = first && last && first.mb !== null && last.mb !== null && last.hours > first.hours ? (last.mb - first.mb) / (last.hours - first.hours) : null;
+  return { runs, peakRssMB, growthMBPerHour };
 }
