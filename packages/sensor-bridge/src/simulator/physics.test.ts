@@ -146,7 +146,7 @@ describe('knee-dominant truth: the knees flex more than the hips', () => {
   const stand = { kind: 'stand', durationS: 2, calibrate: true } as const;
   const bend = (hipDropM: number, pelvisDeg: number, trunkDeg: number): ScriptStepInput =>
     ({ kind: 'squat', trunkDeg, pelvisDeg, hipDropM, hipBackM: 0.1, descentS: 2, pauseS: 0.5, ascentS: 2 });
-  const truthOf = (step: ScriptStepInput) => simulateSession({ script: [stand, step, { kind: 'stand', durationS: 2 }], seed: 3, mounting: 'ideal', noise: 'none' }).truth.reps[0]!;
+  const truthOf = (step: ScriptStepInput) => simulateSession({ script: [stand, step, { kind: 'stand', durationS: 2 }], seed: 3, mounting: 'aligned', noise: 'none' }).truth.reps[0]!;
 
   it('a 0.50 m crouch with 34 deg of pelvic tilt is knee-dominant (thighs inclined about 60 deg)', () => {
     const rep = truthOf(bend(0.5, 34, 55));
