@@ -203,12 +203,12 @@ export const SessionsQuery = Type.Object(
 );
 export type SessionsQuery = Static<typeof SessionsQuery>;
 
-/** How long a session ran, s: start to end, or to the latest recording time while it runs; null before it started. */
-export function sessionDurationS(session: Pick<SessionState, 'startedAt' | 'endedAt' | 't'>): number | null {
-  if (session.startedAt === null) return null;
-  if (session.endedAt === null) return session.t;
-  const ms = Date.parse(session.endedAt) - Date.parse(session.startedAt);
-  return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : session.t;
+/**
+ * How long a session ran, s: its recording time (the latest sample), which is the exercise's own clock: a
+ * replay at 50x lasts its recorded minute, not a second of wall-clock time; null before it started.
+ */
+export function sessionDurationS(session: Pick<SessionState, 'startedAt' | 't'>): number | null {
+  return session.startedAt === null ? null : session.t;
 }
 
 /** GET /api/sessions/:id: the state plus its reps. */

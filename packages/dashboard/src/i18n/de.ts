@@ -272,6 +272,8 @@ export const de: Resources = {
     patient: 'Patient/in',
     clinicId: 'Praxis-Kennung',
     lastSession: 'Letzte Sitzung',
+    lastSessionValue_one: '{{date}}: {{count}} Wiederholung, {{clean}} sauber',
+    lastSessionValue_other: '{{date}}: {{count}} Wiederholungen, {{clean}} sauber',
     trend: 'Verlauf (saubere Wdh.)',
     flags: 'Hinweise',
     noSession: 'noch keine Sitzung',

@@ -272,6 +272,8 @@ export const en = {
     patient: 'Patient',
     clinicId: 'Clinic ID',
     lastSession: 'Last session',
+    lastSessionValue_one: '{{date}}: {{count}} rep, {{clean}} clean',
+    lastSessionValue_other: '{{date}}: {{count}} reps, {{clean}} clean',
     trend: 'Trend (clean reps)',
     flags: 'Flags',
     noSession: 'no session yet',

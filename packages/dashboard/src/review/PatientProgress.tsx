@@ -83,7 +83,7 @@ export function PatientProgress({ patientId }: { patientId: string }) {
         <TrendChart title={t('review.hipShare')} points={points} series={[{ name: t('review.hipShare'), value: (p) => p.hipShareMean }]} format={percent} min={0} max={1} better="higher" />
       </section>
 
-      <table className="reps" data-testid="progress-table">
+      <table className="reps progress-table" data-testid="progress-table">
         <caption>{t('review.sessions')}</caption>
         <thead>
           <tr>

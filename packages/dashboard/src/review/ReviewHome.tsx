@@ -42,7 +42,7 @@ export function ReviewHome() {
                   <td>
                     {last ? (
                       <a href={routeHash({ view: 'review-session', sessionId: last.sessionId })}>
-                        {dateOnly(last.date)}: {last.repCount} {t('review.reps')}, {percent(last.cleanShare)}
+                        {t('review.lastSessionValue', { date: dateOnly(last.date), count: last.repCount, clean: percent(last.cleanShare) })}
                       </a>
                     ) : (
                       <span className="hint">{t('review.noSession')}</span>
