@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { ServerMessage } from '@hinge/protocol';
 
@@ -198,7 +199,9 @@ interface Bridge {
 
 async function startBridge(longFile: string, sessions: number): Promise<Bridge> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-bench-long-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--bridge-child'], {
+  // BENCH_NODE_FLAGS: V8 flags for the bridge, e.g. --max-old-space-size=160 to see what the working set needs.
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--bridge-child'], {
     cwd: repoRoot,
     env: { ...process.env, BENCH_SESSIONS: String(sessions), BENCH_DATA_DIR: dataDir, BENCH_LONG_FILE: longFile },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -252,18 +255,22 @@ async function latenciesIn(bridge: Bridge, fromMs: number, toMs: number): Promis
   return out.sort((a, b) => a - b);
 }
 
-/** Downloads a URL to nowhere, counting bytes, while sampling the child's RSS. */
+/** Downloads a URL to nowhere (node:http: no header timeout, an MCAP export answers when written), counting bytes, while sampling the child's RSS. */
 async function download(url: string, pid: number): Promise<{ status: number; bytes: number; ms: number; peakRssMB: number; retryAfter: string | null; code?: string }> {
   let peakRssMB = rssMB(pid);
   const sampler = setInterval(() => (peakRssMB = Math.max(peakRssMB, rssMB(pid))), 20);
   const start = nowMs();
   try {
-    const res = await fetch(url);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => httpGet(url, resolve).on('error', reject));
     let bytes = 0;
-    let code: string | undefined;
-    if (res.status !== 200) code = ((await res.json()) as { code?: string }).code;
-    else for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.byteLength;
-    return { status: res.status, bytes, ms: nowMs() - start, peakRssMB: Math.max(peakRssMB, rssMB(pid)), retryAfter: res.headers.get('retry-after'), ...(code ? { code } : {}) };
+    let body = '';
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      bytes += chunk.byteLength;
+      if (res.statusCode !== 200) body += chunk.toString();
+    }
+    const code = res.statusCode !== 200 ? (JSON.parse(body) as { code?: string }).code : undefined;
+    const retryAfter = res.headers['retry-after'];
+    return { status: res.statusCode ?? 0, bytes, ms: nowMs() - start, peakRssMB: Math.max(peakRssMB, rssMB(pid)), retryAfter: typeof retryAfter === 'string' ? retryAfter : null, ...(code ? { code } : {}) };
   } finally {
     clearInterval(sampler);
   }

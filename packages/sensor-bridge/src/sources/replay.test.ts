@@ -1,7 +1,7 @@
 // The replay source streams its file (a look-ahead of READ_AHEAD_LINES lines): a file several times
 // longer than the look-ahead plays whole and in order, a loop continues the clock, and a seek continues
 // from the target time on the same clock.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +81,24 @@ describe('replay streams its file', () => {
     const shift = after[0]!.t - fromFile[0]!.t;
     expect(after[0]!.t).toBeCloseTo(received[at]!.t, 9);
     expect(after.every((l, i) => Math.abs(l.t - (fromFile[i]!.t + shift)) < 1e-9)).toBe(true);
+  });
+
+  it('problems and errors name the file, never its folder on the server', async () => {
+    const bad = path.join(dir, 'bad.jsonl');
+    const header = { format: 'hinge-recording', version: 1, startedAt: '2026-01-01T00:00:00Z', sensors: [{ id: 'sacrum', placement: 'sacrum' }] };
+    writeFileSync(bad, [JSON.stringify(header), 'not json', ''].join('\n'));
+    const source = createReplaySource({ file: bad, speed: Infinity });
+    let ended = false;
+    await source.start({ lines: () => undefined, statusChanged: () => undefined, ended: () => (ended = true) });
+    for (let i = 0; i < 100 && !ended; i++) await new Promise((r) => setTimeout(r, 10));
+    const problems = source.status().problems.join('\n');
+    expect(problems).toMatch(/bad\.jsonl:2/);
+    expect(problems).not.toContain(dir);
+    await source.stop();
+    const empty = path.join(dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    const error = await createReplaySource({ file: empty }).start({ lines: () => undefined, statusChanged: () => undefined, ended: () => undefined }).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/cannot replay empty\.jsonl: /);
+    expect((error as Error).message).not.toContain(dir);
   });
 });

@@ -56,7 +56,9 @@ export function createReplaySource(options: ReplayOptions): SensorSource {
   let seekPending = false;
   const capabilities: SourceCapability[] = ['seek', 'speed', 'sensor-status'];
   if (options.loop) capabilities.push('loop');
-  const warn = (m: string) => void (problems.length < 20 && problems.push(m));
+  /** Problems go to clients: they name the file, never its folder on the server. */
+  const withoutFolder = (m: string) => m.replaceAll(options.file, path.basename(options.file));
+  const warn = (m: string) => void (problems.length < 20 && problems.push(withoutFolder(m)));
 
   async function openRead(skipBeforeT: number): Promise<{ header: RecordingHeader; read: FileRead }> {
     const opened = await openRecording(options.file, { mode: 'lenient', onWarning: warn });
@@ -162,7 +164,7 @@ export function createReplaySource(options: ReplayOptions): SensorSource {
         if (!first.done) opened.read.queue = first.value;
         else opened.read.done = true;
       } catch (error) {
-        throw new SourceError(`cannot replay ${path.basename(options.file)}: ${(error as Error).message.replaceAll(options.file, path.basename(options.file))}`);
+        throw new SourceError(`cannot replay ${path.basename(options.file)}: ${withoutFolder((error as Error).message)}`);
       }
       read = opened.read;
       sink = target;
