@@ -46,7 +46,10 @@ export interface SessionAnalyzerOptions {
   maxPendingAngles: number;
   /** Warn when no calibration has been possible after this much data, s. */
   calibrationWarnAfterS: number;
-  /** Offline: look for the best still stand anywhere (for a second pass when no calibration was possible). */
+  /**
+   * Offline: look for the best still stand anywhere (for a second pass when no calibration was possible).
+   * Ignored for a file whose header says `calibrationRule: "live"` (it is calibrated as it was live).
+   */
   findBestStill: boolean;
   /** Offline second pass: the neutral, set before the first frame (from a first pass's bestStill()). */
   neutral: StillRun | null;
@@ -133,8 +136,10 @@ export function createSessionAnalyzer(
   /** Per lane: samples of the other lane's sensor that arrived since this lane's latest sample (arrival order). */
   const otherSamplesSince: Record<SegmentName, number> = { pelvis: 0, trunk: 0 };
   const body = createBodyState();
-  if (opts.neutral) presetNeutral(body, opts.neutral);
-  const bestStill = opts.findBestStill ? createBestStill() : null;
+  // A file analysed live (header calibrationRule "live") is calibrated as it was live: no offline fallback.
+  const liveCalibration = header.calibrationRule === 'live';
+  if (opts.neutral && !liveCalibration) presetNeutral(body, opts.neutral);
+  const bestStill = opts.findBestStill && !liveCalibration ? createBestStill() : null;
   const reps = createRepDetector(resolved.settings, {}, header.setsFrom ?? 'pauses');
   let firstT: number | null = null;
   let calibrationWarned = false;

@@ -45,6 +45,13 @@ export interface RecordingHeader {
   settings?: Partial<PatientSettings>;
   /** Where the analysis takes sets from: `events` (set-start / set-end lines; the bridge writes this) or `pauses` (the 30 s rule). Default: pauses until the first set line. */
   setsFrom?: 'events' | 'pauses';
+  /**
+   * How the offline analysis may calibrate. `live`: the file was analysed live as it was recorded (the
+   * bridge writes this), so re-analysing it calibrates exactly as the live analysis did: the first still
+   * standing period, never the offline fallback (a second pass from the best still stand anywhere in the
+   * file). Absent or `best-still-fallback`: a file without a timely still stand gets that fallback.
+   */
+  calibrationRule?: 'live' | 'best-still-fallback';
   /** The software that wrote the file, e.g. { name: "hinge", version: "0.1.0" }. */
   software?: { name: string; version: string };
   [extra: string]: unknown;
@@ -111,6 +118,9 @@ export function validateHeader(value: unknown): LineResult<RecordingHeader> {
   if (value.settings !== undefined) {
     const problems = settingsProblems(value.settings);
     if (problems.length > 0) return fail(`header settings: ${problems.join('; ')}`);
+  }
+  if (value.calibrationRule !== undefined && value.calibrationRule !== 'live' && value.calibrationRule !== 'best-still-fallback') {
+    return fail(`header calibrationRule is ${JSON.stringify(value.calibrationRule)}, expected "live" or "best-still-fallback"`);
   }
   if (value.setsFrom !== undefined && value.setsFrom !== 'events' && value.setsFrom !== 'pauses') {
     return fail(`header setsFrom is ${JSON.stringify(value.setsFrom)}, expected "events" or "pauses"`);

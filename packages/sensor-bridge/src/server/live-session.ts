@@ -50,6 +50,8 @@ export function sessionHeader(sourceHeader: RecordingHeader, row: SessionRow): R
     session: { id: row.id, patientId: row.patientId },
     settings: { ...row.settings },
     setsFrom: 'events',
+    // Analysed live: re-analysis calibrates as the live analysis did (no offline best-still fallback).
+    calibrationRule: 'live',
     software: SOFTWARE,
   };
 }
