@@ -387,6 +387,28 @@ export const en = {
     failed: 'Notes could not be loaded: {{error}}',
   },
   notes: { title: 'Clinician notes (printed in the PDF report)', save: 'Save notes', saved: 'Notes saved.' },
+  importFiles: {
+    title: 'Import a session from sensor exports',
+    hint: 'Exports of both sensors (MbientLab MetaBase: the Accelerometer and the Gyroscope file of each) become a session to review. At most 32 MB in all.',
+    format: 'Format',
+    formats: { metabase: 'MbientLab MetaBase CSV', dot: 'Movella DOT CSV', witmotion: 'WitMotion text export', generic: 'Other CSV (column mapping)' },
+    sacrum: 'Sacrum sensor file(s)',
+    thoracic: 'Thoracic sensor file(s)',
+    device: 'Device name in the file (if it holds both)',
+    columns: 'Columns (t=COL;acc=X,Y,Z;gyr=X,Y,Z)',
+    timeUnit: 'Time unit',
+    accUnit: 'Acceleration unit',
+    gyrUnit: 'Rotation unit',
+    align: 'Clocks',
+    alignClock: 'One clock (synchronised sensors)',
+    alignStart: 'Both start at 0',
+    submit: 'Import',
+    busy: 'Importing…',
+    tooLarge: 'The files are {{size}} MB; at most 32 MB can be uploaded. Use “hinge import” on the bridge for longer sessions.',
+    missing: 'Choose the files of both sensors.',
+    done: 'Imported:',
+    open: 'open the session',
+  },
 };
 
 /** The shape every language's resources must have. */

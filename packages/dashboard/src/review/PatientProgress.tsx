@@ -1,6 +1,7 @@
 // One patient's course: progress charts by date (clean reps, peak lumbar against the limit, descent
 // tempo, pain before and after, hip share), the sessions with the settings that changed, the
-// progression rule's proposal with its reasons, and the clinician's notes (which the PDF report prints).
+// progression rule's proposal with its reasons, the clinician's notes (which the PDF report prints), and
+// the form that imports a session from vendor exports.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { progressionAdvice, type ProgressionReason } from '@hinge/analysis';
@@ -10,6 +11,7 @@ import { dateTime, deg, duration, percent, seconds } from '../clinician/format';
 import { routeHash } from '../route';
 import { courseOf, progressPoints, type SettingChange } from './progress';
 import { TrendChart } from './TrendChart';
+import { ImportPanel } from './ImportPanel';
 
 export function PatientProgress({ patientId }: { patientId: string }) {
   const { t } = useTranslation();
@@ -127,6 +129,8 @@ export function PatientProgress({ patientId }: { patientId: string }) {
           ))}
         </tbody>
       </table>
+
+      <ImportPanel patientId={patientId} onImported={sessions.reload} />
 
       {patient.data && <NotesEditor patient={patient.data} onSaved={patient.reload} />}
     </article>
