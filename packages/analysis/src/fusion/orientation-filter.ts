@@ -130,8 +130,7 @@ export interface OrientationFilter {
   initialised: boolean;
   restDetected: boolean;
   restTimeS: number;
-  /** Size of the last inclination correction, rad, and its horizontal rotation vector (x, y). */
-  lastCorrectionRad: number;
+  /** The last inclination correction's horizontal rotation vector (x, y), rad. */
   corrX: number;
   corrY: number;
   /** Number of restarts after gaps. */
@@ -210,7 +209,6 @@ export function createOrientationFilter(settings: Partial<OrientationFilterSetti
     initialised: false,
     restDetected: false,
     restTimeS: 0,
-    lastCorrectionRad: 0,
     corrX: 0,
     corrY: 0,
     gapRestarts: 0,
@@ -433,7 +431,6 @@ function correctInclination(f: OrientationFilter): void {
       // quaternion's vector part to well within floating-point noise of the exact 2*asin form.
       f.corrX = 2 * cxq;
       f.corrY = 2 * cyq;
-      f.lastCorrectionRad = 2 * Math.sqrt(cxq * cxq + cyq * cyq);
     }
   }
 }
