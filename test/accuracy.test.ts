@@ -28,6 +28,14 @@ describe('accuracy under hard conditions (issue 12; bench/hard-conditions.ts, ot
     expect(r.maxPeakLumbarErrDeg).toBeLessThan(5);
   }, 120_000);
 
+  it('back-to-back fast reps (descents of 0.4-0.55 s): no transient error above 3 deg while standing after them', () => {
+    const r = evaluateHardCondition('fast-reps', [3200, 3201, 3202, 3203]);
+    // pelvis, trunk or lumbar error wherever the person stands (truth trunk within 3 deg): what the next rep starts from
+    expect(r.maxStandingErrDeg).toBeLessThan(3);
+    expect(r.rmse.pelvisDeg).toBeLessThan(1.0);
+    expect(r.rmse.lumbarDeg).toBeLessThan(1.5);
+  }, 120_000);
+
   it('every rep carries the uncertainty of its peak lumbar flexion, and the truth lies within two of them', () => {
     let reps = 0, within = 0;
     for (const options of [hardConditionOptions('clipping', 3204), hardConditionOptions('soft-tissue', 3204)]) {
