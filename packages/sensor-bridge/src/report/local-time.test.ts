@@ -9,5 +9,7 @@ describe('local dates', () => {
     expect(localDateTime(date, 'America/New_York')).toBe('2026-12-31 18:30');
     expect(localDate(date, 'Europe/Berlin')).toBe('2027-01-01');
     expect(localDateTime(new Date('2026-07-01T00:05:00Z'), 'UTC')).toBe('2026-07-01 00:05');
+    expect(localDateTime(new Date('not a date'))).toBe('undated');
+    expect(localDate(new Date('not a date'))).toBe('undated');
   });
 });

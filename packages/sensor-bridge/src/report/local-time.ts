@@ -6,8 +6,9 @@ export function bridgeTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
-/** "2026-01-05 10:00": a sortable, language-neutral local date and time (default: the bridge's zone). */
+/** "2026-01-05 10:00": a sortable, language-neutral local date and time (default: the bridge's zone); "undated" for an invalid date. */
 export function localDateTime(date: Date, timeZone: string = bridgeTimeZone()): string {
+  if (Number.isNaN(date.getTime())) return 'undated';
   const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
@@ -15,5 +16,5 @@ export function localDateTime(date: Date, timeZone: string = bridgeTimeZone()): 
 
 /** "2026-01-05": the local date (default: the bridge's zone). */
 export function localDate(date: Date, timeZone: string = bridgeTimeZone()): string {
-  return localDateTime(date, timeZone).slice(0, 10);
+  return Number.isNaN(date.getTime()) ? 'undated' : localDateTime(date, timeZone).slice(0, 10);
 }

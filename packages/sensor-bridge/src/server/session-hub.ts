@@ -31,7 +31,7 @@ import { parseColumnMapping } from '../import/vendor-formats';
 import { writeRecordingFile } from '../recording/writer';
 import { storedRecordingPath } from '../storage/archive';
 import type { DataDirLayout } from '../storage/data-dir';
-import { localDateTime } from '../report/local-time';
+import { localDate, localDateTime } from '../report/local-time';
 
 export const DEFAULT_MAX_LIVE_SESSIONS = 16;
 /** How long a display link still works after its session ended, ms. */
@@ -201,7 +201,7 @@ export class SessionHub {
     const { header, lines, warnings } = imported;
     const id = newId();
     const settings = { ...this.options.defaultSettings, ...this.store.getSetting<PatientSettings>(`patient-settings:${body.patientId}`) } as PatientSettings;
-    const file = path.join(this.options.layout.recordings, `${header.startedAt.slice(0, 10)}_${id}.jsonl.gz`);
+    const file = path.join(this.options.layout.recordings, `${localDate(new Date(header.startedAt))}_${id}.jsonl.gz`);
     try {
       await writeRecordingFile(file, { ...header, settings, setsFrom: 'pauses' }, lines);
     } catch (error) {
@@ -211,7 +211,7 @@ export class SessionHub {
     const row: SessionRow = {
       id,
       patientId: body.patientId,
-      label: body.label ?? `${patient.name} ${header.startedAt.slice(0, 16).replace('T', ' ')} (imported)`,
+      label: body.label ?? `${patient.name} ${localDateTime(new Date(header.startedAt))} (imported)`,
       exercise: 'hip-hinge',
       status: 'stopped',
       settings,
