@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import { summarizeReps } from '@hinge/analysis';
-import { sessionDurationS, type AngleSeries, type Patient, type RepRecord, type Load, type SessionState, type SettingsChange } from '@hinge/protocol';
+import { sessionDurationS, type AngleSeries, type Patient, type RepRecord, type Load, type SessionState, type SettingsChange, type Annotation } from '@hinge/protocol';
 import { reportText, type ReportLanguage } from './report-text';
 
 export interface ReportInput {
@@ -18,6 +18,8 @@ export interface ReportInput {
   angles: AngleSeries | null;
   /** Settings changed during the session (from the analysis of the recording); null when it is missing. */
   settingsChanges: readonly SettingsChange[] | null;
+  /** The clinician's notes during the session (the analysis' `annotations`); absent or null: none shown. */
+  annotations?: readonly Annotation[] | null;
 }
 
 export interface ReportOptions {
@@ -118,6 +120,10 @@ export function writeReportPdf(input: ReportInput, options: ReportOptions): Prom
     for (const c of input.settingsChanges) {
       doc.font(FONT.regular).text(t('settingsChange', { time: f.duration(c.t), setting: t(`setting_${c.setting}`), from: value(c, c.from), to: value(c, c.to) }));
     }
+  }
+  if (input.annotations && input.annotations.length > 0) {
+    doc.moveDown(0.3).font(FONT.bold).fontSize(10).text(t('annotations'), PAGE.margin);
+    for (const a of input.annotations) doc.font(FONT.regular).text(t('annotation', { time: f.duration(a.t), text: a.text }));
   }
 
   heading(doc, t('summary'));

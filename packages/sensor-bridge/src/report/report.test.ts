@@ -132,8 +132,12 @@ describe('report fonts', () => {
         { t: 95, setting: 'lumbarLimitDeg' as const, from: 20, to: 25 },
         { t: 95, setting: 'load' as const, from: 'none', to: 'dowel' },
       ];
-      const pdf = await writeReportPdf({ patient, session, reps: [], angles: null, settingsChanges }, { language: 'de', timeZone: 'Europe/Warsaw' });
+      const annotations = [{ t: 130, text: `${name} meldet Schmerz 4/10` }];
+      const pdf = await writeReportPdf({ patient, session, reps: [], angles: null, settingsChanges, annotations }, { language: 'de', timeZone: 'Europe/Warsaw' });
       const text = (await pdfText(pdf)).pages.join('\n');
+      // The clinician's notes during the session, with their time.
+      expect(text).toContain('Notizen während der Sitzung');
+      expect(text).toContain(`bei 2:10: ${name} meldet Schmerz 4/10`);
       // The settings history: when, which, from what to what.
       expect(text).toContain('bei 1:35: Lendengrenze 20,0° -> 25,0°');
       expect(text).toContain('bei 1:35: Last ohne Last -> Stab');

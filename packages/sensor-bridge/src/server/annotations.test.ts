@@ -18,6 +18,7 @@ import { readRecording } from '../recording/reader';
 import { resolveRecordingPath } from '../storage/archive';
 import { main } from '../cli/main';
 import { capturedIO } from '../../test/captured-io';
+import { pdfText } from '../../test/pdf-text';
 
 const dirs: string[] = [];
 const apps: FastifyInstance[] = [];
@@ -155,6 +156,13 @@ describe('annotations', () => {
     const captured = capturedIO();
     expect(await main(['analyze', file, '--json'], captured.io)).toBe(0);
     expect((JSON.parse(captured.out()) as AnalysisDocument).annotations).toEqual(streamedNotes);
+
+    // The PDF report lists them too.
+    const pdf = await app.inject({ url: `/api/sessions/${id}/export/report.pdf?lang=en` });
+    expect(pdf.statusCode).toBe(200);
+    const pdfPages = (await pdfText(pdf.rawPayload)).pages.join('\n');
+    expect(pdfPages).toContain('Notes during the session');
+    expect(pdfPages).toContain('SECRET-WS: patient asks for a break');
 
     // After the session: refused.
     expect((await app.inject({ method: 'POST', url: `/api/sessions/${id}/annotations`, payload: { text: 'SECRET-LATE' } })).statusCode).toBe(409);

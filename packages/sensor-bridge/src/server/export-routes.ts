@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type AngleSample, type SettingsChange } from '@hinge/protocol';
+import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type AngleSample, type Annotation, type SettingsChange } from '@hinge/protocol';
 import { openRecording } from '../recording/reader';
 import type { SessionRow } from '../storage/store';
 import { writeReportPdf } from '../report/report-pdf';
@@ -194,17 +194,18 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
       // one the report says the rest.
       let angles: AngleSeries | null = null;
       let settingsChanges: SettingsChange[] | null = null;
+      let annotations: Annotation[] | null = null;
       try {
-        ({ angles, settingsChanges } = await exportJob(request, reply, async (job) => {
+        ({ angles, settingsChanges, annotations } = await exportJob(request, reply, async (job) => {
           const chart = new ThinnedAngles(REPORT_CHART_POINTS);
           const { doc } = await analyze(job, chart);
-          return { angles: chart.series, settingsChanges: doc.settingsChanges ?? [] };
+          return { angles: chart.series, settingsChanges: doc.settingsChanges ?? [], annotations: doc.annotations ?? [] };
         }));
       } catch (error) {
         if (!(error instanceof HingeError && error.code === 'HINGE_ERR_RECORDING_MISSING')) throw error;
       }
       const patient = await hub.patient(session.patientId);
-      const pdf = await writeReportPdf({ patient, session, reps, angles, settingsChanges }, { language: request.query.lang ?? 'en', timeZone });
+      const pdf = await writeReportPdf({ patient, session, reps, angles, settingsChanges, annotations }, { language: request.query.lang ?? 'en', timeZone });
       return reply.type('application/pdf').header('content-disposition', `attachment; filename="${session.id}-report.pdf"`).send(pdf);
     },
   );
