@@ -260,3 +260,45 @@ describe('REST inputs', () => {
     expect(response.json().code).not.toBe('HINGE_ERR_INTERNAL');
   });
 });
+
+// ---- the limits of issue #17: control-message rate, concurrent exports ------------------------------
+
+describe('limits under fuzzing', () => {
+  it(
+    'bursts of protocol messages (controls over the rate limit included): one reply each, never an internal error',
+    async () => {
+      const client = await connect();
+      await fc.assert(
+        fc.asyncProperty(fc.array(wellFormed, { minLength: 1, maxLength: 60 }), async (texts) => {
+          for (const text of texts.slice(0, -1)) client.send(text);
+          const replies = (await exchange(client, texts[texts.length - 1]!)).filter((m) => REPLY_TYPES.has(m.type));
+          expect(replies).toHaveLength(texts.length);
+          for (const r of replies) if (r.type === 'error') expect(r.code).toMatch(/^HINGE_ERR_(?!INTERNAL)/);
+        }),
+        fuzzParams(0.05),
+      );
+      client.close();
+    },
+    fuzzTimeoutMs(60_000),
+  );
+
+  it(
+    'any set of exports at once, of a live, an idle or no session: 200, or a coded 4xx or 503, never a 500',
+    async () => {
+      const routes = ['analysis', 'angles', 'export/angles.csv', 'export/angles.csv?decimal=comma', 'export/session.mcap', 'export/report.pdf', 'export/reps.csv', 'export/recording'];
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...routes), fc.constantFrom(liveId, idleId, 's_none')), { minLength: 1, maxLength: 6 }), async (requests) => {
+          const answers = await Promise.all(requests.map(([route, id]) => app.inject({ url: `/api/sessions/${id}/${route}`, headers: { host: 'localhost' } })));
+          for (const a of answers) {
+            expect(a.statusCode === 200 || (a.statusCode >= 400 && a.statusCode < 500) || a.statusCode === 503).toBe(true);
+            if (a.statusCode !== 200) expect(a.json().code).toMatch(/^HINGE_ERR_/);
+            if (a.statusCode === 503) expect(a.headers['retry-after']).toBeDefined();
+          }
+          expect(app.bridge.exportSlots.active).toBe(0);
+        }),
+        fuzzParams(0.02),
+      );
+    },
+    fuzzTimeoutMs(120_000),
+  );
+});
