@@ -148,6 +148,8 @@ async function runBridgeChild(): Promise<void> {
       process.exit(0);
     }
   }
+  // stdin closed: the parent is gone (it crashed or was killed); do not stay behind.
+  process.exit(1);
 }
 
 // ---- parent -------------------------------------------------------------------------------------
