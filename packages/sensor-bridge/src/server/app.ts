@@ -165,6 +165,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     defaultSettings: analysis.defaultSettings,
     createAnalyzer: analysis.createAnalyzer,
     analyzeOffline: analysis.analyzeOffline,
+    createOfflinePass: analysis.createOfflinePass,
     createSource: options.createSource ?? createSourceFactory({ replay, bleTransport, replaySlots }),
     ...(options.maxLiveSessions !== undefined ? { maxLiveSessions: options.maxLiveSessions } : {}),
     log: (m) => log(m),

@@ -1,19 +1,21 @@
 // Closing sessions that a crash left open. A session still marked `live` when the bridge starts was
 // interrupted (kill -9, power loss). Its recording holds everything up to the last flush; this
-// module cuts off a half-written last line, appends an `interrupted` event, re-analyses the file,
+// module cuts off a half-written last line, appends an `interrupted` event, re-analyses the file
+// (streamed, as the exports do: a 4-hour recording does not have to fit in memory at start-up),
 // stores what the analysis emits (reps, sets, calibration, settings, summary: what a live session
 // would have stored), and marks the session `interrupted`. On a full or read-only disk nothing is
 // left half done: the `interrupted` line is removed again when the database cannot record the
 // recovery, and the error goes up (start-up reports it as one HINGE_ERR_STORAGE line).
 import { existsSync } from 'node:fs';
 import type { AnalysisDocument, PatientSettings, RecordingHeader, RecordingLine } from '@hinge/protocol';
-import { readRecording } from '../recording/reader';
+import { openRecording } from '../recording/reader';
 import { appendWholeLine, cutToLastWholeLine } from '../recording/repair';
 import type { SessionRow, Store } from '../storage/store';
 import { resolveRecordingPath } from '../storage/archive';
 import type { DataDirLayout } from '../storage/data-dir';
 import { addWarnings, storeAnalysisDocument } from './session-record';
 import { isStorageError } from '../storage/storage-error';
+import { analyzeStoredRecording, type OfflinePassFactory } from './stored-analysis';
 
 /** Analysis of a whole recording; `overrides` replace the header's settings at t = 0 (see legacySettings). */
 export type OfflineAnalyzer = (
@@ -31,7 +33,7 @@ export async function recoverInterruptedSession(
   row: SessionRow,
   store: Store,
   layout: Pick<DataDirLayout, 'root'>,
-  analyze: OfflineAnalyzer,
+  createPass: OfflinePassFactory,
 ): Promise<SessionRow> {
   let recovered: SessionRow = row;
   const warnings: string[] = [];
@@ -42,11 +44,10 @@ export async function recoverInterruptedSession(
     const cut = cutToLastWholeLine(file);
     if (cut > 0) warnings.push(`recording ended mid-line after the interruption; ${cut} bytes of a partial line removed`);
     try {
-      const { header, lines } = await readRecording(file, { mode: 'lenient' });
-      let lastT = row.lastT;
-      for (const line of lines) if (line.t > lastT) lastT = line.t;
+      const lastT = await lastTimeIn(file, row.lastT);
       undoAppend = appendWholeLine(file, JSON.stringify({ t: lastT, event: 'interrupted' }) + '\n');
-      recovered = { ...storeAnalysisDocument(store, row, analyze(header, lines, legacySettings(header, row))), lastT };
+      const { doc } = await analyzeStoredRecording(file, (header) => legacySettings(header, row), createPass);
+      recovered = { ...storeAnalysisDocument(store, row, doc), lastT };
     } catch (error) {
       if (isStorageError(error)) {
         undoAppend?.();
@@ -67,6 +68,14 @@ export async function recoverInterruptedSession(
     throw error;
   }
   return recovered;
+}
+
+/** The latest time in a recording (streamed; bad lines skipped), or `atLeast` when it is later. */
+async function lastTimeIn(file: string, atLeast: number): Promise<number> {
+  const recording = await openRecording(file, { mode: 'lenient' });
+  let lastT = atLeast;
+  for await (const batch of recording.batches) for (const line of batch) if (line.t > lastT) lastT = line.t;
+  return lastT;
 }
 
 /**

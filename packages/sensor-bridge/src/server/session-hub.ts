@@ -24,6 +24,7 @@ import type { ChannelStats, ClientChannel } from './client-channel';
 import { HingeError } from './errors';
 import { LiveSession, type AnalyzerFactory } from './live-session';
 import { recoverInterruptedSession, type OfflineAnalyzer } from './recovery';
+import type { OfflinePassFactory } from './stored-analysis';
 import { countRepsPerSet, sessionState, storeAnalysisDocument } from './session-record';
 import { CsvInputError } from '../import/csv-input';
 import { importRecording, type ImportResult } from '../import/import-recording';
@@ -52,6 +53,8 @@ export interface SessionHubOptions {
   defaultSettings: PatientSettings;
   createAnalyzer: AnalyzerFactory;
   analyzeOffline: OfflineAnalyzer;
+  /** One streaming pass over a stored recording (crash recovery; stored-analysis.ts). */
+  createOfflinePass: OfflinePassFactory;
   /** Turns a source spec into a source; throws HingeError for a spec it cannot serve. */
   createSource(spec: SourceSpec): SensorSource;
   maxLiveSessions?: number;
@@ -76,7 +79,7 @@ export class SessionHub {
   async recover(): Promise<string[]> {
     const open = this.store.listSessions({ status: 'live' });
     for (const row of open) {
-      const recovered = await recoverInterruptedSession(row, this.store, this.options.layout, this.options.analyzeOffline);
+      const recovered = await recoverInterruptedSession(row, this.store, this.options.layout, this.options.createOfflinePass);
       this.log(`session ${row.id} was interrupted; recovered up to t=${recovered.lastT.toFixed(2)} s`);
     }
     return open.map((r) => r.id);
