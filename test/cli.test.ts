@@ -1,14 +1,25 @@
 // The `hinge` command as a user runs it (through the launcher and its bundle, as `pnpm --silent hinge`
 // does): the demo server, and `analyze` on the fixtures against their ground truth.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AnalysisDocument } from '@hinge/protocol';
+
+/** Data directories of the bridges these tests start, removed afterwards. */
+const tempDirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const launcher = path.join(root, 'packages/sensor-bridge/bin/hinge.mjs');
@@ -47,7 +58,7 @@ describe('clear one-line errors', () => {
     expect(dir.stderr).toMatch(/fixtures is a directory; give a recording file \(\.jsonl or \.jsonl\.gz\)$/);
     expect(dir.stderr).not.toMatch(/EISDIR|at .*\.ts:/);
 
-    const port = await failure(['serve', '--port', '99999', '--no-session', '--data-dir', mkdtempSync(path.join(tmpdir(), 'hinge-port-'))]);
+    const port = await failure(['serve', '--port', '99999', '--no-session', '--data-dir', tempDir('hinge-port-')]);
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--port must be a whole number from 1 to 65535 (0: any free port), not "99999"');
 
@@ -55,7 +66,7 @@ describe('clear one-line errors', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const taken = (busy.address() as AddressInfo).port;
     try {
-      const inUse = await failure(['serve', '--port', String(taken), '--no-session', '--data-dir', mkdtempSync(path.join(tmpdir(), 'hinge-busy-'))]);
+      const inUse = await failure(['serve', '--port', String(taken), '--no-session', '--data-dir', tempDir('hinge-busy-')]);
       expect(inUse.code).toBe(1);
       expect(inUse.stderr.split('\n').at(-1)).toBe(`hinge serve: port ${taken} on 127.0.0.1 is already in use (another hinge serve?); stop it or choose another with --port`);
     } finally {
@@ -72,7 +83,7 @@ describe('clear one-line errors', () => {
 
 describe('hinge serve (the demo)', () => {
   it('prints its URL, serves the dashboard, and the demo autopilot calibrates and starts a set on a simulated patient', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-demo-'));
+    const dataDir = tempDir('hinge-demo-');
     const port = String(41000 + Math.floor(Math.random() * 2000));
     const child = spawn(process.execPath, [launcher, 'serve', '--port', port, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -103,7 +114,9 @@ describe('hinge serve (the demo)', () => {
       expect(session.t).toBeGreaterThanOrEqual(33);
       expect((session as Listed & { calibration: unknown }).calibration).not.toBeNull();
     } finally {
+      const exited = child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null;
       child.kill('SIGINT');
+      await exited;
     }
   }, 80_000);
 });
