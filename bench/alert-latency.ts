@@ -6,7 +6,7 @@
 // Target: within 100 ms. Network and display time are in the live-latency figure, not here.
 import { createSessionAnalyzer } from '@hinge/analysis';
 import type { AnalysisEvent } from '@hinge/protocol';
-import { simulateSession, TRUTH_LUMBAR_LIMIT_DEG, type ScriptStepInput } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession, TRUTH_LUMBAR_LIMIT_DEG, type ScriptStepInput } from '@hinge/simulator';
 import { invokedDirectly, median } from './stats';
 
 export interface AlertLatencyResult {

@@ -2,7 +2,7 @@
 // error per rep, rep counts, rep F1 and per-fault F1. Used by `pnpm bench` and by the accuracy tests.
 import { FAULTS, type AnalysisDocument, type Fault, type RepReport } from '@hinge/protocol';
 import { analyzeRecordingLines } from '../packages/analysis/src/session-analyzer';
-import { simulateSession, type SimulatorOptions, type SimulationTruth, type TruthRep } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession, type SimulatorOptions, type SimulationTruth, type TruthRep } from '@hinge/simulator';
 
 export interface SessionScore {
   seed: number;

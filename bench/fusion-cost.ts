@@ -3,7 +3,7 @@
 // plain gyroscope strapdown integration (q <- q * exp(w dt / 2), normalised) over the same rows: the
 // least any orientation filter must do per sample, so the ratio says what the filter adds on top.
 import { createOrientationFilter, getOrientation, updateOrientation } from '../packages/analysis/src/fusion/orientation-filter';
-import { simulateSession } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession } from '@hinge/simulator';
 import type { Vec3 } from '@hinge/protocol';
 import { listBroadTrials, loadBroadTrial } from './broad';
 import { invokedDirectly, median, repeat } from './stats';

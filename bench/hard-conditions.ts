@@ -8,8 +8,7 @@
 //   slip        the thoracic sensor slips 2-4 deg over a 10-minute session
 //   lag         the thoracic clock lags the sacrum's by 35-40 ms
 // Run alone: pnpm exec tsx bench/hard-conditions.ts [sessions per condition = 6]
-import { randomSession, type ScriptStepInput, type SimulatorOptions } from '../packages/sensor-bridge/src/simulator';
-import { createRng } from '../packages/sensor-bridge/src/simulator/random';
+import { createRng, randomSession, type ScriptStepInput, type SimulatorOptions } from '@hinge/simulator';
 import { evaluateSessions, type SuiteResult } from './evaluate';
 import { invokedDirectly } from './stats';
 

@@ -9,8 +9,7 @@
 // Run alone: pnpm exec tsx bench/hard.ts [sessions per class = 6] [class ...]
 import { FAULTS, type AnalysisDocument, type Fault } from '@hinge/protocol';
 import { analyzeRecordingLines } from '../packages/analysis/src/session-analyzer';
-import { hardSession, HARD_CLASSES, simulateSession, type HardClass, type SimulationTruth, type TruthRep } from '../packages/sensor-bridge/src/simulator';
-import { isRepStep, stepDurationS } from '../packages/sensor-bridge/src/simulator/script';
+import { hardSession, HARD_CLASSES, isRepStep, simulateSession, stepDurationS, type HardClass, type SimulationTruth, type TruthRep } from '@hinge/simulator';
 import { invokedDirectly } from './stats';
 
 export const BORDERLINE_WEIGHT = 0.25;

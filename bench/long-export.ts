@@ -52,8 +52,7 @@ async function longRecording(hours: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `long-${hours}h-seed11.jsonl`);
   if (existsSync(file)) return file;
-  const { simulateSession } = await import('../packages/sensor-bridge/src/simulator');
-  const { randomSession } = await import('../packages/sensor-bridge/src/simulator');
+  const { randomSession, simulateSession } = await import('@hinge/simulator');
   const { header, lines } = simulateSession({ seed: 11, script: randomSession(11, { durationS: Math.min(3600, hours * 3600) }) });
   const hourS = (lines[lines.length - 1]?.t ?? 0) + 0.01;
   const tmp = `${file}.${process.pid}.tmp`;

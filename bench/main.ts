@@ -16,7 +16,7 @@ import { alertLatency } from './alert-latency';
 import { BROAD_ANCHORS, BROAD_DIR, broadRmseViaCli, listBroadTrials, loadBroadTrial } from './broad';
 import { evaluateSuite } from './evaluate';
 import { evaluateHard, hardSeeds, renderHardTable } from './hard';
-import { HARD_CLASSES } from '../packages/sensor-bridge/src/simulator';
+import { HARD_CLASSES } from '@hinge/simulator';
 import { fusionCost } from './fusion-cost';
 import { evaluateHardCondition, HARD_CONDITIONS } from './hard-conditions';
 import { liveLatency } from './live-latency';

@@ -11,7 +11,7 @@ import { createSessionAnalyzer } from '@hinge/analysis';
 import type { RecordingLine } from '@hinge/protocol';
 import { openRecording } from '../packages/sensor-bridge/src/recording/reader';
 import { writeRecordingFile } from '../packages/sensor-bridge/src/recording/writer';
-import { randomSession, simulateSession } from '../packages/sensor-bridge/src/simulator';
+import { randomSession, simulateSession } from '@hinge/simulator';
 import { readAndParse } from './read-baseline';
 import { median, nowMs, repeatAsync } from './stats';
 

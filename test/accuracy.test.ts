@@ -5,7 +5,7 @@ import { BROAD_DIR, broadRmseDeg, listBroadTrials, loadBroadTrial } from '../ben
 import { evaluateSuite, matchReps } from '../bench/evaluate';
 import { evaluateHardCondition, hardConditionOptions } from '../bench/hard-conditions';
 import { analyzeRecordingLines } from '../packages/analysis/src/session-analyzer';
-import { simulateSession } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession } from '@hinge/simulator';
 
 describe('accuracy on simulated sessions (random mountings, typical sensor errors)', () => {
   it('meets the body-angle, rep and fault targets on 8 sessions', () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisDocument, AnalysisEvent, Quat, RecordingHeader, RecordingLine, SampleLine, Vec3 } from '@hinge/protocol';
 import { analyzeRecordingLines, createSessionAnalyzer, conjugate, fromAxisAngle, rotate } from '@hinge/analysis';
-import { simulateSession, type ScriptStepInput } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession, type ScriptStepInput } from '@hinge/simulator';
 
 const stand = (durationS = 4): ScriptStepInput => ({ kind: 'stand', durationS });
 const hinge = (over: Record<string, number> = {}): ScriptStepInput => ({ kind: 'hinge', trunkDeg: 70, pelvisDeg: 62, descentS: 1.8, pauseS: 0.3, ascentS: 1.8, ...over });

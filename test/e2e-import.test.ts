@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { SampleLine } from '@hinge/protocol';
-import { randomSession, simulateSession } from '../packages/sensor-bridge/src/simulator';
+import { randomSession, simulateSession } from '@hinge/simulator';
 import { ensureDashboardBuilt, launchChromium, removeDir, startBridge, type RunningBridge } from './support/dashboard-e2e';
 
 let browser: Browser;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeRecordingLines } from '@hinge/analysis';
 import type { AnalysisDocument, RecordingLine } from '@hinge/protocol';
-import { simulateSession, type ScriptStepInput } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession, type ScriptStepInput } from '@hinge/simulator';
 import { writeRecordingFile } from '../packages/sensor-bridge/src/recording/writer';
 import { readRecording } from '../packages/sensor-bridge/src/recording/reader';
 import { createSampleClock } from '../packages/sensor-bridge/src/ble/clock';

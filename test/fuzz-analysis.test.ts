@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createSessionAnalyzer } from '@hinge/analysis';
 import { createLineValidator, SETTINGS_BOUNDS, type RecordingHeader, type RecordingLine, type Vec3 } from '@hinge/protocol';
-import { simulateSession } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession } from '@hinge/simulator';
 import { fuzzParams, fuzzTimeoutMs } from './support/fuzz';
 
 const header: RecordingHeader = {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeRecordingLines, createSessionAnalyzer } from '@hinge/analysis';
 import type { AnalysisDocument, RecordingHeader, RecordingLine } from '@hinge/protocol';
-import { simulateSession, type ScriptStepInput } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession, type ScriptStepInput } from '@hinge/simulator';
 import { sessionHeader } from '../packages/sensor-bridge/src/server/live-session';
 import { main } from '../packages/sensor-bridge/src/cli/main';
 import { capturedIO } from '../packages/sensor-bridge/test/captured-io';

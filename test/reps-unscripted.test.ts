@@ -3,7 +3,7 @@
 // sensor errors) with exact ground truth.
 import { describe, expect, it } from 'vitest';
 import { analyzeRecordingLines } from '@hinge/analysis';
-import { simulateSession, type ScriptStepInput } from '../packages/sensor-bridge/src/simulator';
+import { simulateSession, type ScriptStepInput } from '@hinge/simulator';
 
 const stand = (durationS = 3): ScriptStepInput => ({ kind: 'stand', durationS });
 const hinge = (over: Record<string, number> = {}): ScriptStepInput => ({ kind: 'hinge', trunkDeg: 64, pelvisDeg: 56, descentS: 1.8, pauseS: 0.3, ascentS: 1.8, ...over });

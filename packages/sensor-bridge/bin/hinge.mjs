@@ -17,7 +17,7 @@ const distDir = resolve(here, '../dist');
 const bundle = join(distDir, 'hinge.mjs');
 /** Builds this old are removed by the next build (a command loads its chunk when it starts). */
 const OLD_BUILD_MS = 3600_000;
-const sources = ['protocol', 'analysis', 'sensor-bridge'].map((p) => join(packagesDir, p, 'src'));
+const sources = ['protocol', 'analysis', 'simulator', 'sensor-bridge'].map((p) => join(packagesDir, p, 'src'));
 
 function newestSourceMtimeMs(dir) {
   let newest = 0;

@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { AnalysisDocument, SessionDetail } from '@hinge/protocol';
 import { isEventLine } from '@hinge/protocol';
-import { simulateSession, type ScriptStepInput } from '../src/simulator';
+import { simulateSession, type ScriptStepInput } from '@hinge/simulator';
 
 // Rounded reps: lumbar flexion = trunk - pelvis. 36 deg is over the initial limit (20) only; 30 is
 // under the raised one (40); 50 is over both.

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeRecordingLines, DEFAULT_SETTINGS } from '@hinge/analysis';
 import type { RecordingLine, SampleLine } from '@hinge/protocol';
 import { capturedIO } from '../../test/captured-io';
-import { simulateSession, randomSession } from '../simulator';
+import { simulateSession, randomSession } from '@hinge/simulator';
 import { readRecording } from '../recording/reader';
 import { importCommand } from '../cli/commands/import';
 import { importRecording } from './import-recording';

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app';
 import { CLIENT_HEADER } from '../server/request-guard';
 import { standinAnalysis } from '../../test/standin-analysis';
-import { simulateSession } from '../simulator';
+import { simulateSession } from '@hinge/simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { REPORT_RESOURCES } from './report-text';
 import { REPORT_DATE_FORMAT, writeReportPdf } from './report-pdf';

@@ -12,7 +12,7 @@ import { ANNOTATION_MAX_CHARS, type AnalysisDocument, type RecordingHeader, type
 import { analyzeRecordingLines } from '@hinge/analysis';
 import { buildApp } from './app';
 import { CLIENT_HEADER } from './request-guard';
-import { simulateSession } from '../simulator';
+import { simulateSession } from '@hinge/simulator';
 import type { SensorSource, SourceSink } from '../sources/source';
 import { readRecording } from '../recording/reader';
 import { resolveRecordingPath } from '../storage/archive';

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import type { ServerMessage } from '@hinge/protocol';
-import { simulateSession } from '../simulator';
+import { simulateSession } from '@hinge/simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { main } from '../cli/main';
 import { buildApp } from './app';

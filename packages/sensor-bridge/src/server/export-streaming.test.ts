@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { analyzeRecordingLines, createSessionAnalyzer } from '@hinge/analysis';
 import type { AngleSample, RecordingHeader, RecordingLine } from '@hinge/protocol';
-import { simulateSession } from '../simulator';
+import { simulateSession } from '@hinge/simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { buildApp, realAnalysis } from './app';
 import { AngleFileSink, ThinnedAngles, analyzeStoredRecording, readAngleFile } from './stored-analysis';

@@ -10,7 +10,7 @@ import { analyzeRecordingLines, DEFAULT_SETTINGS } from '@hinge/analysis';
 import { IMPORT_BODY_LIMIT_BYTES, type SampleLine } from '@hinge/protocol';
 import { buildApp } from './app';
 import { CLIENT_HEADER } from './request-guard';
-import { randomSession, simulateSession } from '../simulator';
+import { randomSession, simulateSession } from '@hinge/simulator';
 
 const dirs: string[] = [];
 const apps: FastifyInstance[] = [];

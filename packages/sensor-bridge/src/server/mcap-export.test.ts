@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Value } from 'typebox/value';
 import { analyzeRecordingLines, DEFAULT_SETTINGS } from '@hinge/analysis';
 import type { RepRecord } from '@hinge/protocol';
-import { simulateSession } from '../simulator';
+import { simulateSession } from '@hinge/simulator';
 import { SOFTWARE_VERSION } from '../version';
 import { flexionRotation, writeMcap } from './mcap-export';
 import { readMcap, type ReadMcap } from '../../test/read-mcap';

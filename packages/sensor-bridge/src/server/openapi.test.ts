@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Value } from 'typebox/value';
 import { CLIENT_MESSAGE_SCHEMAS, ERROR_CODES, SERVER_MESSAGE_SCHEMAS } from '@hinge/protocol';
 import { buildApp } from './app';
-import { simulateSession } from '../simulator';
+import { simulateSession } from '@hinge/simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { standinAnalysis } from '../../test/standin-analysis';
 import { CLIENT_HEADER } from './request-guard';

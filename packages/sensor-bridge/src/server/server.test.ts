@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerMessage, SessionState } from '@hinge/protocol';
 import { buildApp } from './app';
 import { networkHosts } from './rest-routes';
-import { simulateSession } from '../simulator';
+import { simulateSession } from '@hinge/simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { readRecording } from '../recording/reader';
 import { standinAnalysis, REP_PERIOD_S } from '../../test/standin-analysis';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordingLine } from '@hinge/protocol';
-import { simulateSession } from '../simulator';
+import { simulateSession } from '@hinge/simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { createReplaySource, LOOP_GAP_S, READ_AHEAD_LINES } from './replay';
 import type { SourceSink } from './source';

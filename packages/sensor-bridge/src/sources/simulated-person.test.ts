@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app';
-import { isRepStep, stepDurationS, type ScriptStep } from '../simulator/script';
+import { isRepStep, stepDurationS, type ScriptStep } from '@hinge/simulator';
 import { createSimulatedPerson, hearControl, nextSteps, ONE_MORE_AFTER_S, type SimulatedPerson } from './simulated-person';
 
 const SETTINGS = { targetReps: 5, tempoMinS: 2 };

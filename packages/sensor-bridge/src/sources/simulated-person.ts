@@ -6,8 +6,7 @@
 // time just before they are needed, so a control takes effect when the current step (at most one rep)
 // is done. Pure state with small named update steps; the stream (simulator/session.ts) plays the steps.
 import type { PatientSettings } from '@hinge/protocol';
-import { createRng, deriveSeed, type Rng } from '../simulator/random';
-import { completeStep, type ScriptStep, type ScriptStepInput } from '../simulator/script';
+import { completeStep, createRng, deriveSeed, type Rng, type ScriptStep, type ScriptStepInput } from '@hinge/simulator';
 
 /** A control line of the session as the person hears it, with the settings in force after it. */
 export interface PersonControl {

@@ -1,10 +1,10 @@
-// Simulator source: the built-in session simulator (src/simulator), paced in real time. Endless; the
+// Simulator source: the built-in session simulator (@hinge/simulator, packages/simulator), paced in real time. Endless; the
 // simulated person follows the session's controls (simulated-person.ts): stands until calibration or a
 // set is asked for, does the set's reps, rests between sets. A generated stream cannot seek, but its
 // speed can change.
 import type { RecordingHeader, SourceCapability } from '@hinge/protocol';
 import { DEFAULT_SETTINGS } from '@hinge/analysis';
-import { createSimulatorStream } from '../simulator';
+import { createSimulatorStream } from '@hinge/simulator';
 import { startPacer, type Pacer } from './pacer';
 import { createSensorTracker, type SensorTracker } from './sensor-tracker';
 import { createSimulatedPerson, hearControl, nextSteps } from './simulated-person';

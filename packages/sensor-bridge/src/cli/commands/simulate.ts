@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { writeRecordingFile } from '../../recording/writer';
-import { parseScript, randomSession, simulateSession, SimulatorError, type Dropout, type Mounting, type NoiseLevel, type SimulatorOptions } from '../../simulator';
+import { parseScript, randomSession, simulateSession, SimulatorError, type Dropout, type Mounting, type NoiseLevel, type SimulatorOptions } from '@hinge/simulator';
 import { CliError, write, type Command } from '../command';
 
 const usage = `usage: hinge simulate [options] [--out FILE.jsonl[.gz]]

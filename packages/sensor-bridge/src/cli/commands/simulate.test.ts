@@ -4,12 +4,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { simulateCommand } from '../cli/commands/simulate';
-import { CliError } from '../cli/command';
-import { readRecording } from '../recording/reader';
-import { simulateSession } from './session';
-import { randomSession } from './script';
-import { capturedIO } from '../../test/captured-io';
+import { simulateCommand } from './simulate';
+import { CliError } from '../command';
+import { readRecording } from '../../recording/reader';
+import { randomSession, simulateSession } from '@hinge/simulator';
+import { capturedIO } from '../../../test/captured-io';
 
 const dir = await mkdtemp(join(tmpdir(), 'hinge-simulate-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -164,8 +164,8 @@ describe('createSimulatorStream', () => {
 
 describe('fixtures', () => {
   it('fixtures/*.jsonl are what the simulator makes now (regenerate with `pnpm exec tsx fixtures/generate.ts`)', async () => {
-    const { FIXTURES, fixtureOptions, fixtureFile } = await import('../../../../fixtures/generate');
-    const dir = new URL('../../../../fixtures/', import.meta.url);
+    const { FIXTURES, fixtureOptions, fixtureFile } = await import('../../../fixtures/generate');
+    const dir = new URL('../../../fixtures/', import.meta.url);
     for (const { name } of FIXTURES) {
       const { header, lines, truth } = simulateSession(fixtureOptions(name));
       const file = fixtureFile(name);
