@@ -14,11 +14,9 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AnalysisDocument, AnalysisEvent, RepReport, ServerMessage, SessionDetail, SessionState } from '@hinge/protocol';
-import { createSessionAnalyzer } from '@hinge/analysis';
-import { readRecording } from '../src/recording/reader';
 import { CLIENT_HEADER } from '../src/server/request-guard';
 import { freePort } from './free-port';
-import { expectStoredEqualsDocument, scenario } from './one-timeline-scenario';
+import { eventsOf, expectStoredEqualsDocument, scenario } from './one-timeline-scenario';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const hingeBin = path.join(repoRoot, 'packages/sensor-bridge/bin/hinge.mjs');
@@ -71,18 +69,6 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
-/** The streaming analysis' events for a file (what `hinge analyze` runs, events kept). */
-async function eventsOf(file: string): Promise<AnalysisEvent[]> {
-  const { header, lines } = await readRecording(file, { mode: 'strict' });
-  const analyzer = createSessionAnalyzer(header);
-  const events: AnalysisEvent[] = [];
-  for (const line of lines) {
-    analyzer.push(line);
-    events.push(...analyzer.takeEvents());
-  }
-  analyzer.finish();
-  return [...events, ...analyzer.takeEvents()];
-}
 
 describe('one timeline after kill -9 of a real bridge process', () => {
   it('the recovered session equals hinge analyze of its recording, field for field', { timeout: 90_000 }, async () => {

@@ -3,9 +3,11 @@
 // lumbar-limit change in the middle of set 1, a clinician's note, a recalibration between the sets, a rep
 // begun just before "start set", and a thoracic drop-out in the middle of a rep.
 import { expect } from 'vitest';
-import type { AnalysisDocument, SessionDetail } from '@hinge/protocol';
+import type { AnalysisDocument, AnalysisEvent, SessionDetail } from '@hinge/protocol';
+import { createSessionAnalyzer } from '@hinge/analysis';
 import { isEventLine } from '@hinge/protocol';
 import { simulateSession, type ScriptStepInput } from '@hinge/simulator';
+import { readRecording } from '../src/recording/reader';
 
 // Rounded reps: lumbar flexion = trunk - pelvis. 36 deg is over the initial limit (20) only; 30 is
 // under the raised one (40); 50 is over both.
@@ -58,3 +60,16 @@ export function expectStoredEqualsDocument(detail: SessionDetail, doc: AnalysisD
   expect(detail.summary).toEqual(doc.summary);
 }
 
+
+/** The streaming analysis' events for a recording file (what `hinge analyze` runs, with its events kept). */
+export async function eventsOf(file: string): Promise<AnalysisEvent[]> {
+  const { header, lines } = await readRecording(file, { mode: 'strict' });
+  const analyzer = createSessionAnalyzer(header);
+  const events: AnalysisEvent[] = [];
+  for (const line of lines) {
+    analyzer.push(line);
+    events.push(...analyzer.takeEvents());
+  }
+  analyzer.finish();
+  return [...events, ...analyzer.takeEvents()];
+}

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
-import { ANNOTATION_MAX_CHARS, type AnalysisDocument, type RecordingHeader, type RecordingLine, type ServerMessage } from '@hinge/protocol';
+import { ANNOTATION_MAX_CHARS, type AnalysisDocument, type RecordingLine, type ServerMessage } from '@hinge/protocol';
 import { analyzeRecordingLines } from '@hinge/analysis';
 import { buildApp } from './app';
 import { CLIENT_HEADER } from './request-guard';
 import { simulateSession } from '@hinge/simulator';
-import type { SensorSource, SourceSink } from '../sources/source';
+import { manualSource } from '../../test/manual-source';
 import { readRecording } from '../recording/reader';
 import { resolveRecordingPath } from '../storage/archive';
 import { main } from '../cli/main';
@@ -28,21 +28,6 @@ afterAll(async () => {
 });
 const CLIENT = { [CLIENT_HEADER]: 'annotations-test' };
 
-function manualSource(header: RecordingHeader) {
-  let sink: SourceSink | null = null;
-  const source: SensorSource = {
-    capabilities: ['live'],
-    async start(s) {
-      sink = s;
-      return header;
-    },
-    async stop() {
-      sink = null;
-    },
-    status: () => ({ sensors: [], problems: [] }),
-  };
-  return { source, push: (batch: RecordingLine[]) => sink?.lines(batch) };
-}
 
 async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -11,16 +11,14 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
-import type { AnalysisDocument, AnalysisEvent, RecordingHeader, RecordingLine, RepReport, ServerMessage, SessionDetail } from '@hinge/protocol';
-import { createSessionAnalyzer } from '@hinge/analysis';
+import type { AnalysisDocument, RecordingLine, RepReport, ServerMessage, SessionDetail } from '@hinge/protocol';
 import { buildApp } from './app';
 import { CLIENT_HEADER } from './request-guard';
-import type { SensorSource, SourceSink } from '../sources/source';
-import { readRecording } from '../recording/reader';
+import { manualSource } from '../../test/manual-source';
 import { resolveRecordingPath } from '../storage/archive';
 import { main } from '../cli/main';
 import { capturedIO } from '../../test/captured-io';
-import { expectStoredEqualsDocument, scenario } from '../../test/one-timeline-scenario';
+import { eventsOf, expectStoredEqualsDocument, scenario } from '../../test/one-timeline-scenario';
 
 const dirs: string[] = [];
 const apps: FastifyInstance[] = [];
@@ -37,22 +35,6 @@ const tempDir = (prefix: string) => {
 /** State-changing requests without a JSON body name their client (request-guard.ts). */
 const CLIENT = { [CLIENT_HEADER]: 'one-timeline-test' };
 
-/** A source the test drives: it hands over the lines it is given, nothing by itself. */
-function manualSource(header: RecordingHeader) {
-  let sink: SourceSink | null = null;
-  const source: SensorSource = {
-    capabilities: ['live'],
-    async start(s) {
-      sink = s;
-      return header;
-    },
-    async stop() {
-      sink = null;
-    },
-    status: () => ({ sensors: [], problems: [] }),
-  };
-  return { source, push: (batch: RecordingLine[]) => sink?.lines(batch) };
-}
 
 async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -78,19 +60,6 @@ async function hingeAnalyze(file: string): Promise<AnalysisDocument> {
   return JSON.parse(captured.out()) as AnalysisDocument;
 }
 
-/** The alerts the streaming analysis emits for a file (what `hinge analyze` runs, events kept). */
-async function alertsOf(file: string): Promise<AnalysisEvent[]> {
-  const { header, lines } = await readRecording(file, { mode: 'strict' });
-  const analyzer = createSessionAnalyzer(header);
-  const events: AnalysisEvent[] = [];
-  for (const line of lines) {
-    analyzer.push(line);
-    events.push(...analyzer.takeEvents());
-  }
-  analyzer.finish();
-  events.push(...analyzer.takeEvents());
-  return events.filter((e) => e.type === 'alert');
-}
 
 describe('one timeline: live session = hinge analyze of its recording (real analysis)', () => {
   it('reps, sets, alerts and calibration, live and after an abrupt stop and recovery elsewhere', { timeout: 120_000 }, async () => {
@@ -179,7 +148,7 @@ describe('one timeline: live session = hinge analyze of its recording (real anal
       [3, 'lumbar-rounding'],
       [7, 'lumbar-rounding'],
     ]);
-    expect(liveAlerts).toEqual(await alertsOf(file));
+    expect(liveAlerts).toEqual((await eventsOf(file)).filter((e) => e.type === 'alert'));
     // ... the clinician's notes ...
     expect(streamed('annotation').map((e) => e.type === 'annotation' && { t: e.t, text: e.text })).toEqual(doc.annotations);
     // ... and the calibration the client was last told.
