@@ -63,6 +63,8 @@ export function correctSlip(s: SlipTracker, frame: BodyFrame, calibrations: numb
     s.trunk = fresh();
   }
   if (frame.pelvisDeg === null || frame.trunkDeg === null) return frame;
+  // Nothing to correct (no slip followed yet): the frame as it is, not a copy per frame.
+  if (s.pelvis.offsetDeg === 0 && s.trunk.offsetDeg === 0) return frame;
   const pelvisDeg = frame.pelvisDeg - s.pelvis.offsetDeg;
   const trunkDeg = frame.trunkDeg - s.trunk.offsetDeg;
   return { ...frame, pelvisDeg, trunkDeg, lumbarDeg: trunkDeg - pelvisDeg };
