@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BROAD_DIR, broadRmseDeg, listBroadTrials, loadBroadTrial } from '../bench/broad';
 import { evaluateSuite, matchReps } from '../bench/evaluate';
 import { evaluateHardCondition, hardConditionOptions } from '../bench/hard-conditions';
-import { analyzeRecordingLines } from '../packages/analysis/src/session-analyzer';
+import { analyzeRecordingLines, createSessionAnalyzer } from '../packages/analysis/src/session-analyzer';
 import { simulateSession } from '@hinge/simulator';
 
 describe('accuracy on simulated sessions (random mountings, typical sensor errors)', () => {
@@ -34,6 +34,23 @@ describe('accuracy under hard conditions (issue 12; bench/hard-conditions.ts, ot
     expect(r.maxStandingErrDeg).toBeLessThan(3);
     expect(r.rmse.pelvisDeg).toBeLessThan(1.0);
     expect(r.rmse.lumbarDeg).toBeLessThan(1.5);
+  }, 120_000);
+
+  it('35-40 ms between the two clocks: the lag is estimated from the first bends (within 6 ms by 30 s: a sixth of it left), within 4 ms by the end, and reported', () => {
+    for (const seed of [3210, 3211, 3212, 3213]) {
+      const sim = simulateSession(hardConditionOptions('lag', seed));
+      const [sacrum, thoracic] = sim.header.sensors.map((s) => sim.truth.sensorErrors[s.id]!.clockOffsetS);
+      const trueLagMs = (thoracic! - sacrum!) * 1000;
+      const analyzer = createSessionAnalyzer(sim.header, {}, { maxPendingAngles: 0 });
+      let lagAt30S: number | null = null;
+      for (const line of sim.lines) {
+        analyzer.push(line);
+        if (lagAt30S === null && analyzer.now() >= 30) lagAt30S = analyzer.internals.lag.lagS * 1000;
+      }
+      const doc = analyzer.finish();
+      expect(Math.abs(lagAt30S! - trueLagMs), `seed ${seed} at 30 s`).toBeLessThan(6);
+      expect(Math.abs(doc.thoracicLagMs! - trueLagMs), `seed ${seed} at the end`).toBeLessThan(4);
+    }
   }, 120_000);
 
   it('every rep carries the uncertainty of its peak lumbar flexion, and the truth lies within two of them', () => {

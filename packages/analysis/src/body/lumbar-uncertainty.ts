@@ -11,8 +11,8 @@
 //   clipping     after a bridged span, until the inclination is re-anchored, the bridge's own error
 //                (orientation-filter.ts, bridgeVarRad2): per sensor;
 //   lag          a residual clock offset dt between the sensors reads the trunk at the wrong instant:
-//                error = dt * trunk rate. dt's standard deviation is the spread of the lag estimates
-//                (lag-estimator.ts), or, before there is an estimate, that of an unknown offset anywhere in
+//                error = dt * trunk rate. dt's standard deviation is the lag estimator's sigmaS
+//                (lag-estimator.ts), or, while that is unknown, that of an unknown offset anywhere in
 //                +-40 ms (uniform: 40 / sqrt(3) ms);
 //   slip         what the slip correction has not absorbed yet: the corrected standing reading of each
 //                segment at its last quiet stand (slip.ts), which should be 0.
