@@ -54,7 +54,7 @@ describe('hinge analyze on a gzip bomb', () => {
     const lines = stderr.trim().split('\n');
     const rss = Number(lines.pop()!.replace('max-rss-kib ', ''));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^hinge analyze: cannot analyse /);
+    expect(lines[0]).toMatch(/^hinge analyze: HINGE_ERR_RECORDING_LINE: cannot analyse /);
     expect(lines[0]).toMatch(reason);
     expect(rss).toBeGreaterThan(0);
     expect(rss).toBeLessThan(MEMORY_BUDGET_KIB);

@@ -74,6 +74,27 @@ describe('clear one-line errors', () => {
     }
   }, 60_000);
 
+  it('--port 0 prints the port the system gave, not :0', async () => {
+    const child = spawn(process.execPath, [launcher, 'serve', '--port', '0', '--no-session', '--data-dir', tempDir('hinge-port0-')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+        setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*\/$/);
+      expect(await fetch(new URL('api/health', url)).then((r) => r.json())).toMatchObject({ ok: true });
+    } finally {
+      const exited = child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null;
+      child.kill('SIGINT');
+      await exited;
+    }
+  }, 60_000);
+
   it('analyze prints angles in degrees and the hip share in percent, as the dashboard does', async () => {
     const { stdout } = await run(process.execPath, [launcher, 'analyze', path.join(root, 'fixtures', 'clean.jsonl')]);
     const firstRep = stdout.split('\n').find((line) => /^1\t/.test(line))!;

@@ -260,6 +260,7 @@ export const ERROR_CODES = {
   HINGE_ERR_NOT_SUPPORTED: "the session's source cannot do that",
   HINGE_ERR_SOURCE: 'the source could not be started',
   HINGE_ERR_RECORDING_MISSING: "the session's recording file is missing",
+  HINGE_ERR_RECORDING_DAMAGED: "the session's recording is damaged and cannot be read",
   HINGE_ERR_TOO_MANY_SESSIONS: 'too many sessions are running',
   HINGE_ERR_RATE_LIMITED: 'too many control messages; slow down',
   HINGE_ERR_ACCESS_REVOKED: 'access was revoked (the token was rotated or the display link expired)',

@@ -30,7 +30,12 @@ export function parseCommandArgs<O extends OptionsConfig>(args: string[], option
 }
 
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+    /** A HINGE_ERR_ code, printed before the message (the failures of issue #17 carry one). */
+    readonly code?: string,
+  ) {
     super(message);
   }
 }

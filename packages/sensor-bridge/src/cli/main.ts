@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `hinge`: the command-line entry point. Run from the repository root as `pnpm --silent hinge <command>`.
 import { CliError, type CliIO, type Command } from './command';
+import { describeStorageError, isStorageError } from '../storage/storage-error';
 
 /**
  * The commands, each loaded only when it runs: `hinge analyze` then never loads the server, the
@@ -45,18 +46,27 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof CliError) {
-      io.err.write(`hinge ${name}: ${error.message}\n`);
+      io.err.write(`hinge ${name}: ${error.code ? `${error.code}: ` : ''}${error.message}\n`);
       return error.exitCode;
     }
-    // Known failures (a full or read-only disk, a bad recording ...) carry a HINGE_ERR_ code: one line, no stack.
-    const code = (error as { code?: unknown } | null)?.code;
-    if (error instanceof Error && typeof code === 'string' && code.startsWith('HINGE_ERR_')) {
-      io.err.write(`hinge ${name}: ${error.message.startsWith(code) ? '' : `${code}: `}${error.message.split('\n')[0]}\n`);
-      return 1;
-    }
-    io.err.write(`hinge ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err.write(`hinge ${name}: ${failureLine(error)}\n`);
+    // The stack is for whoever debugs the command, not for its user (issue #17).
+    if (process.env.HINGE_DEBUG && error instanceof Error && error.stack) io.err.write(`${error.stack}\n`);
     return 1;
   }
+}
+
+/**
+ * One line with a HINGE_ERR_ code for a failure a command did not turn into a CliError: known ones
+ * (a bad recording ...) keep their code; a full or read-only disk is HINGE_ERR_STORAGE with what
+ * happened and the system's code; anything else is HINGE_ERR_INTERNAL (HINGE_DEBUG=1 adds the stack).
+ */
+function failureLine(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  if (typeof code === 'string' && code.startsWith('HINGE_ERR_')) return message.startsWith(code) ? message : `${code}: ${message}`;
+  if (isStorageError(error)) return `HINGE_ERR_STORAGE: cannot write: ${describeStorageError(error)}`;
+  return `HINGE_ERR_INTERNAL: ${message}`;
 }
 
 /** Runs the CLI in this process: wires Ctrl-C and broken pipes, then exits with the command's code. */

@@ -27,6 +27,19 @@ export class RecordingLineError extends Error {
   ) {
     super(`${file}:${line}: ${reason}`);
   }
+
+  /** `line N: reason`, without the file: for clients, which need not know where the server keeps it. */
+  get lineAndReason(): string {
+    return `line ${this.line}: ${this.reason}`;
+  }
+}
+
+/** What went wrong reading a file, without its path: corrupt gzip data, or the system's error (`EACCES: permission denied`). */
+function readFailure(error: unknown): string {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && code.startsWith('Z_')) return `gzip data is corrupt (${String(message)})`;
+  // Node's file-system messages end with the call and the path: "EACCES: permission denied, open '/data/x.jsonl'".
+  return `cannot read file: ${String(message).replace(/, \w+ '[^']*'( -> '[^']*')?$/, '')}`;
 }
 
 export interface ReadOptions {
@@ -68,7 +81,7 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
   const asLineError = (error: unknown, atLine: number): unknown => {
     if (error instanceof RecordingLineError) return error;
     if (error instanceof LineTooLongError) return new RecordingLineError(file, error.lineNumber, error.message);
-    return new RecordingLineError(file, atLine, `cannot read file: ${(error as Error).message}`);
+    return new RecordingLineError(file, atLine, readFailure(error));
   };
   const isWholeJson = (text: string) => {
     try {

@@ -8,7 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import { ERROR_CODES, REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type ErrorBody, type PatientSettings } from '@hinge/protocol';
+import { REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type PatientSettings } from '@hinge/protocol';
 import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS, type StillRun } from '@hinge/analysis';
 import { prepareDataDir, type DataDirLayout } from '../storage/data-dir';
 import { Store } from '../storage/store';
@@ -21,8 +21,7 @@ import { MAX_CONCURRENT_EXPORTS, MAX_CONCURRENT_REPLAYS, WorkSlots } from './wor
 import type { SensorSource } from '../sources/source';
 import type { SourceSpec } from '@hinge/protocol';
 import { accessTokenOf, isLoopbackHost, loadOrCreateAccessToken, type AccessPolicy } from './auth';
-import { HingeError, bleErrorStatus, startupStorageError } from './errors';
-import { describeStorageError, isStorageError } from '../storage/storage-error';
+import { errorBody, HingeError, startupStorageError } from './errors';
 import { restRoutes } from './rest-routes';
 import { wsRoute } from './ws-route';
 import { guardRequests } from './request-guard';
@@ -30,7 +29,7 @@ import { SessionHub } from './session-hub';
 import type { AnalyzerFactory } from './live-session';
 import type { OfflineAnalyzer } from './recovery';
 import { loadNobleTransport } from '../ble/noble-transport';
-import { BleError, type BleTransport } from '../ble/transport';
+import type { BleTransport } from '../ble/transport';
 import { createLogger, type LogOptions } from './logger';
 import { openApiOptions } from './openapi';
 import { fileResponse } from './route-schemas';
@@ -265,25 +264,4 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     store.close();
   });
   return app;
-}
-
-/** The error body a failed request answers with: its stable code, and the message where it is not internal. */
-function errorBody(error: Error & { statusCode?: number; code?: string; validation?: unknown }): ErrorBody {
-  if (error instanceof HingeError) return { statusCode: error.statusCode, code: error.code, message: error.message };
-  // Bluetooth failures keep their own code and fix-it message (ble/transport.ts).
-  if (error instanceof BleError) return { statusCode: bleErrorStatus(error.code), code: error.code, message: error.message };
-  if (error.validation) return { statusCode: 400, code: 'HINGE_ERR_BAD_MESSAGE', message: error.message };
-  // Disk full or a read-only data directory: the request's work could not be stored (no paths in the message).
-  if (isStorageError(error)) return { statusCode: 507, code: 'HINGE_ERR_STORAGE', message: `${ERROR_CODES.HINGE_ERR_STORAGE}: ${describeStorageError(error)}` };
-  const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-  // Any other client error (an unsupported content type, a malformed URL ...) is the request's fault.
-  const code =
-    error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-      ? 'HINGE_ERR_TOO_LARGE'
-      : error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-        ? 'HINGE_ERR_BAD_JSON'
-        : statusCode < 500
-          ? 'HINGE_ERR_BAD_MESSAGE'
-          : 'HINGE_ERR_INTERNAL';
-  return { statusCode, code, message: statusCode === 500 ? 'internal error' : error.message };
 }

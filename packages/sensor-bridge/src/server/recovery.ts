@@ -8,7 +8,7 @@
 // recovery, and the error goes up (start-up reports it as one HINGE_ERR_STORAGE line).
 import { existsSync } from 'node:fs';
 import type { AnalysisDocument, PatientSettings, RecordingHeader, RecordingLine } from '@hinge/protocol';
-import { openRecording } from '../recording/reader';
+import { openRecording, RecordingLineError } from '../recording/reader';
 import { appendWholeLine, cutToLastWholeLine } from '../recording/repair';
 import type { SessionRow, Store } from '../storage/store';
 import { resolveRecordingPath } from '../storage/archive';
@@ -53,7 +53,8 @@ export async function recoverInterruptedSession(
         undoAppend?.();
         throw error;
       }
-      warnings.push(`recording could not be re-analysed after the interruption: ${(error as Error).message}`);
+      // Warnings reach clients: the line and the reason, not where the server keeps the file.
+      warnings.push(`recording could not be re-analysed after the interruption: ${error instanceof RecordingLineError ? error.lineAndReason : (error as Error).message}`);
     }
   } else if (file) {
     warnings.push('recording file is missing');

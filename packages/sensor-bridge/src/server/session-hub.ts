@@ -31,6 +31,7 @@ import { importRecording, type ImportResult } from '../import/import-recording';
 import { parseColumnMapping } from '../import/vendor-formats';
 import { writeRecordingFile } from '../recording/writer';
 import { storedRecordingPath } from '../storage/archive';
+import { describeStorageError } from '../storage/storage-error';
 import type { DataDirLayout } from '../storage/data-dir';
 import { localDate, localDateTime } from '../report/local-time';
 
@@ -208,7 +209,7 @@ export class SessionHub {
     try {
       await writeRecordingFile(file, { ...header, settings, setsFrom: 'pauses' }, lines);
     } catch (error) {
-      throw new HingeError('HINGE_ERR_STORAGE', 507, (error as Error).message);
+      throw new HingeError('HINGE_ERR_STORAGE', 507, describeStorageError(error)); // the system's message names the file's path
     }
     const lastT = lines.length > 0 ? lines[lines.length - 1]!.t : 0;
     const row: SessionRow = {

@@ -13,7 +13,7 @@ import {
 } from '@hinge/protocol';
 import { accessOf, type Access } from './auth';
 import { ClientChannel } from './client-channel';
-import { HingeError } from './errors';
+import { errorBody, HingeError } from './errors';
 import { ControlRateLimit } from './rate-limit';
 
 const idOf = (m: { id?: string }) => (m.id !== undefined ? { id: m.id } : {});
@@ -134,12 +134,10 @@ export async function wsRoute(app: FastifyInstance): Promise<void> {
         try {
           await handle(parsed.message);
         } catch (error) {
-          if (error instanceof HingeError) {
-            channel.send({ type: 'error', code: error.code, message: error.message, ...idOf(parsed.message) });
-          } else {
-            app.log.error(error);
-            channel.send({ type: 'error', code: 'HINGE_ERR_INTERNAL', message: 'internal error', ...idOf(parsed.message) });
-          }
+          // The same code and message a REST request gets for this failure (errors.ts).
+          const { statusCode, code, message } = errorBody(error as Error);
+          if (statusCode >= 500) app.log.error({ err: error, code }, `${parsed.message.type} failed`);
+          channel.send({ type: 'error', code, message, ...idOf(parsed.message) });
         }
       };
       socket.on('message', (data, isBinary) => {

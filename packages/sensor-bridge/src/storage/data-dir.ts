@@ -1,6 +1,6 @@
 // The bridge keeps everything in one data directory: the SQLite database, the recordings it points
 // to, and the access token. Default: $HINGE_DATA_DIR, else ~/.hinge (docs/server.md).
-import { chmodSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -32,6 +32,22 @@ function ownerOnly(dir: string): void {
   }
 }
 
+/**
+ * mkdir -p, owner-only. Node's recursive mkdir reports ENOENT when a folder cannot be made on a
+ * read-only file system (or without permission); then the folders are made one by one, so the error
+ * says what is wrong (EROFS, EACCES) and start-up can tell the clinician.
+ */
+function makeDirs(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: OWNER_ONLY_DIR });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const parent = path.dirname(dir);
+    if (parent !== dir && !existsSync(parent)) makeDirs(parent);
+    mkdirSync(dir, { mode: OWNER_ONLY_DIR });
+  }
+}
+
 /** Creates the directory tree if needed, makes it owner-only (also when it existed) and names its parts. */
 export function prepareDataDir(root: string): DataDirLayout {
   const layout: DataDirLayout = {
@@ -41,7 +57,7 @@ export function prepareDataDir(root: string): DataDirLayout {
     accessToken: path.join(root, 'access-token'),
     log: path.join(root, 'hinge.log'),
   };
-  mkdirSync(layout.recordings, { recursive: true, mode: OWNER_ONLY_DIR });
+  makeDirs(layout.recordings);
   ownerOnly(layout.root);
   ownerOnly(layout.recordings);
   return layout;

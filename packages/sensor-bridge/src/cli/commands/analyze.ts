@@ -53,7 +53,7 @@ export async function analyzeFile(
     try {
       recording = await openRecording(file, { mode: options.strict ? 'strict' : 'lenient', onWarning: (w) => (second ? undefined : readerWarnings.push(w)) });
     } catch (error) {
-      if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`);
+      if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`, 1, error.code);
       throw error;
     }
     const analyzer: Analyzer = createSessionAnalyzer(recording.header, options.settings, {
@@ -91,7 +91,7 @@ export async function analyzeFile(
         await send(analyzer.takeAngles());
       }
     } catch (error) {
-      if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`);
+      if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`, 1, error.code);
       throw error;
     }
     return { recording, analyzer, streamed: () => second !== null || held !== null, send };

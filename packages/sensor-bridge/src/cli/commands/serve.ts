@@ -1,6 +1,7 @@
 // `hinge serve`: the bridge as a server. With no arguments it is the demo: a simulated patient who
 // follows the session, with the demo autopilot playing the clinician (calibrate, sets, rests, end; then
 // the next session), and the dashboard at the printed URL.
+import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -222,7 +223,8 @@ export const serveCommand: Command = {
     if (bridge.tokenCreated && bridge.policy.tokenRequired) io.err.write(`access token created: ${bridge.policy.accessToken} (kept in ${bridge.layout.accessToken})\n`);
     io.err.write(`data directory: ${bridge.layout.root}\n`);
     if (clinicUrl) io.err.write(`clinic database: ${redactedUrl(clinicUrl)} (${values.review ? 'review desk' : `station ${values.station ?? '(unnamed)'}, pushing`})\n`);
-    io.out.write(`http://${shownHost}:${port}/${tokenQuery}\n`);
+    const listening = (app.server.address() as AddressInfo).port; // --port 0: the one the system gave
+    io.out.write(`http://${shownHost}:${listening}/${tokenQuery}\n`);
     await io.interrupted;
     closing = true;
     io.err.write('stopping: closing sessions and recordings\n');
