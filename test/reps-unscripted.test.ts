@@ -3,7 +3,7 @@
 // sensor errors) with exact ground truth.
 import { describe, expect, it } from 'vitest';
 import { analyzeRecordingLines } from '@hinge/analysis';
-import { simulateSession, type ScriptStepInput } from '@hinge/simulator';
+import { hardSession, simulateSession, type ScriptStepInput } from '@hinge/simulator';
 
 const stand = (durationS = 3): ScriptStepInput => ({ kind: 'stand', durationS });
 const hinge = (over: Record<string, number> = {}): ScriptStepInput => ({ kind: 'hinge', trunkDeg: 64, pelvisDeg: 56, descentS: 1.8, pauseS: 0.3, ascentS: 1.8, ...over });
@@ -75,6 +75,54 @@ describe('class 3: side bends', () => {
       stand(3),
     ]);
     expect(doc.reps).toHaveLength(2);
+  });
+});
+
+describe('class 4: a sensor shifted on the skin', () => {
+  it('after arms overhead move the thoracic sensor 12-21 deg, the squats that follow are each a rep: none runs for seconds on end, none borrows the shift', () => {
+    const squat = (trunkDeg: number, pelvisDeg: number): ScriptStepInput => ({ kind: 'squat', trunkDeg, pelvisDeg, hipDropM: 0.25, hipBackM: 0.06, descentS: 1.6, pauseS: 0.4, ascentS: 1.6 });
+    for (const [seed, shiftDeg] of [[41, 20], [42, -14], [43, 12]] as const) {
+      const { sim, doc } = run(
+        [
+          { kind: 'stand', durationS: 2.5, calibrate: true },
+          hinge(),
+          { kind: 'pause', durationS: 1.5 },
+          hinge({ trunkDeg: 50, pelvisDeg: 40 }),
+          { kind: 'reach', durationS: 3, extensionDeg: 8, shiftDeg },
+          { kind: 'sway', durationS: 5 },
+          stand(1.8),
+          squat(22, 20),
+          { kind: 'pause', durationS: 2 },
+          squat(30, 25),
+          { kind: 'pause', durationS: 1.8 },
+          squat(24, 22),
+          stand(3),
+        ],
+        seed,
+      );
+      expect(sim.truth.reps).toHaveLength(5);
+      expect(doc.reps, `seed ${seed}`).toHaveLength(5);
+      for (const [i, truth] of sim.truth.reps.entries()) {
+        const rep = doc.reps[i]!;
+        expect(Math.abs(rep.bottom - truth.bottom), `seed ${seed} rep ${i + 1}`).toBeLessThan(1);
+        expect(rep.end - rep.start).toBeLessThan(10);
+        // The squats' lumbar flexion is their own, not the shift's (their truth stays near neutral).
+        expect(Math.abs(rep.peakLumbarDeg! - truth.peakLumbarDeg), `seed ${seed} rep ${i + 1} lumbar`).toBeLessThan(4);
+        expect(rep.faults.includes('lumbar-rounding')).toBe(truth.faults.includes('lumbar-rounding'));
+      }
+      expect(doc.warnings.some((w) => /thoracic sensor has shifted on the skin/.test(w))).toBe(true);
+    }
+  });
+
+  it('a hard-tier session with two shifts (seed 5036, outside the bench seeds): every rep found, none lasting 10 s', () => {
+    // Before the re-zero rule: one "rep" ran 17.8 s from a shift and swallowed the two bends after it (7 reps of 9).
+    const seed = 5036;
+    const sim = simulateSession({ seed, mounting: 'random', noise: 'typical', script: hardSession(seed, 'sensor-shift', { durationS: 90 }) });
+    const doc = analyzeRecordingLines(sim.header, sim.lines);
+    expect(sim.truth.reps.every((r) => !r.borderline?.includes('rep'))).toBe(true);
+    expect(doc.reps).toHaveLength(sim.truth.reps.length);
+    for (const truth of sim.truth.reps) expect(doc.reps.some((r) => Math.abs(r.bottom - truth.bottom) < 1.5), `rep at ${truth.bottom.toFixed(1)} s`).toBe(true);
+    for (const rep of doc.reps) expect(rep.end - rep.start).toBeLessThan(10);
   });
 });
 

@@ -32,10 +32,10 @@ import { bestStillRun, createBestStill, updateBestStill, type StillRun } from '.
 import { createSegmentTracker, takeHeld, updateSegment, type SegmentTracker } from './body/segment-tracker';
 import { applyLagStep, createLagEstimator, suggestLagStep, updateLag, type LagEstimator } from './body/lag-estimator';
 import { createClipSpans, finishClipSpans, updateClipSpans } from './body/clip-spans';
-import { correctSlip, createSlipTracker, trackSlip, type SlipTracker } from './body/slip';
+import { correctSlip, createSlipTracker, followShift, trackSlip, type SlipTracker } from './body/slip';
 import { createUncertaintyTrail, lumbarSigmaDeg, recordUncertainty, trunkRateDegS, uncertaintyAtPeak } from './body/lumbar-uncertainty';
 import { createTimeGrid, drainFrames, pushSegmentSample, setLaneShift, type SegmentName, type TimeGrid } from './body/time-grid';
-import { createRepDetector, endSet, finishReps, startSet, updateReps, type RepDetector } from './reps/rep-detector';
+import { createRepDetector, endSet, finishReps, standingReferenceChanged, startSet, updateReps, type RepDetector } from './reps/rep-detector';
 import { summarizeReps } from './reps/summary';
 import { resolveSettings, SettingsError } from './settings';
 
@@ -175,7 +175,15 @@ export function createSessionAnalyzer(
       if (lagS !== null) setLaneShift(grid, 'trunk', lagS);
       updateClipSpans(clipSpans, frame);
       if (bestStill) updateBestStill(bestStill, frame);
-      const b = correctSlip(slip, updateBody(body, frame), body.calibrations.length);
+      const raw = updateBody(body, frame);
+      let b = correctSlip(slip, raw, body.calibrations.length);
+      // A sudden sensor shift: re-zeroed on an upright still stand, whatever the rep detector thinks is under way.
+      const shiftMessage = followShift(slip, raw, body.calibrations.length > 0 && !body.averaging);
+      if (shiftMessage) {
+        b = correctSlip(slip, raw, body.calibrations.length);
+        standingReferenceChanged(reps, b.t);
+        body.messages.push({ t: b.t, kind: 'calibration-warning', message: shiftMessage, recalibrate: true });
+      }
       if (body.calibrations.length === 0 && !calibrationWarned && firstT !== null && b.t - firstT > opts.calibrationWarnAfterS) {
         calibrationWarned = true;
         body.messages.push({

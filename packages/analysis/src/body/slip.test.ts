@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BodyFrame } from './body-angles';
-import { correctSlip, createSlipTracker, trackSlip } from './slip';
+import { correctSlip, createSlipTracker, followShift, trackSlip } from './slip';
 
 const frame = (t: number, pelvisDeg: number, trunkDeg: number): BodyFrame => ({
   t, pelvisDeg, trunkDeg, lumbarDeg: trunkDeg - pelvisDeg, trunkSideDeg: 0, still: true, sacrumVertAccMS2: 0,
@@ -54,5 +54,48 @@ describe('slow mounting change', () => {
     const r = session((t) => (4 * t) / 600, 10);
     const b = correctSlip(r.s, frame(601, 0, 4), 2);
     expect(b.trunkDeg).toBe(4);
+  });
+});
+
+describe('sudden shift of the thoracic sensor', () => {
+  /** Raw frames at 100 Hz from `from` to `to` s: pelvis and trunk readings (and side tilt, vertical acceleration) as functions of time. */
+  function feed(s: ReturnType<typeof createSlipTracker>, from: number, to: number, pelvis: (t: number) => number, trunk: (t: number) => number, side = 0, accMS2 = 0) {
+    const messages: string[] = [];
+    for (let k = Math.round(from * 100); k < Math.round(to * 100); k++) {
+      const t = k / 100;
+      const raw: BodyFrame = { ...frame(t, pelvis(t), trunk(t)), trunkSideDeg: side, still: false, sacrumVertAccMS2: accMS2 };
+      correctSlip(s, raw, 1);
+      const m = followShift(s, raw, true);
+      if (m) messages.push(m);
+    }
+    return messages;
+  }
+  const sway = (t: number) => 0.2 * Math.sin(2 * Math.PI * 0.4 * t);
+
+  it('standing upright with the trunk reading 20 deg (pelvis at neutral) re-zeroes the trunk, and the angles read standing again', () => {
+    const s = createSlipTracker();
+    const messages = feed(s, 0, 3, sway, (t) => 20 + sway(t));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/thoracic sensor has shifted/);
+    expect(s.trunk.offsetDeg).toBeCloseTo(20, 0);
+    expect(correctSlip(s, frame(3, 0, 20), 1).lumbarDeg).toBeCloseTo(0, 0);
+    // Swaying about the ankles (both segments 3 deg together) is standing too; the sensor moving back re-zeroes back.
+    const back = feed(s, 3, 6, (t) => 3 * Math.sin(t), (t) => 3 * Math.sin(t));
+    expect(back).toHaveLength(1);
+    expect(s.trunk.offsetDeg).toBeCloseTo(0, 0);
+  });
+
+  it('held still with the pelvis tilted (the bottom of a bend, a whole-body lean), bent to the side, walking, or less than 8 deg off: no re-zero', () => {
+    const cases: [string, () => string[]][] = [
+      ['pause at the bottom of a hinge', () => feed(createSlipTracker(), 0, 4, () => 12, () => 30)],
+      ['side bend with forward lean', () => feed(createSlipTracker(), 0, 4, () => 1, () => 14, 20)],
+      ['steps (heel strikes)', () => feed(createSlipTracker(), 0, 4, () => 0, () => 20, 0, 2)],
+      ['slouching 6 deg', () => feed(createSlipTracker(), 0, 4, () => -1, () => 5)],
+    ];
+    for (const [name, run] of cases) expect(run(), name).toHaveLength(0);
+  });
+
+  it('a stand shorter than 1.5 s is not evidence enough', () => {
+    expect(feed(createSlipTracker(), 0, 1.4, () => 0, () => 20)).toHaveLength(0);
   });
 });

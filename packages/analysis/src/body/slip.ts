@@ -15,6 +15,26 @@
 //     in short pieces between reps: in a 10-minute session of the simulator, about 20 s in all).
 // Once a segment's correction reaches warnDeg (3), a warning says which sensor has moved and that the
 // angles are corrected; a calibration (the dashboard's calibrate button) clears the correction.
+//
+// Sudden shift of the thoracic sensor (skin sliding with the shoulder blades as the arms go overhead, a
+// strap knocked): a step, not a creep, so the slow rule above takes it for a posture change and leaves
+// it, and a trunk that reads 20 deg while the person stands holds a "rep" open (issue #11, class 4).
+// What a standing person reads decides it (docs/analysis.md, "Sudden sensor shift"):
+//   - the person stands upright: the pelvis within uprightPelvisDeg of its neutral (every hinge, squat,
+//     crouch, seat and lean tilts the pelvis), the trunk not bent to the side, no steps (the sacrum's
+//     vertical acceleration small), and the trunk held still over the pelvis: the lumbar angle steady
+//     within steadyDeg for shiftStandS (the calibration's own 1.5 s; swaying about the ankles tilts both
+//     segments together and keeps it steady);
+//   - yet the lumbar angle reads more than shiftMinDeg (the stale-calibration limit) from 0: a lumbar
+//     spine held that far from neutral, motionless, over an upright pelvis is not how people stand;
+//     the thoracic sensor has moved on the skin;
+//   - then the trunk is re-zeroed on that stand (its correction makes the stand's lumbar angle 0), a
+//     warning asks for recalibration, and the caller tells the rep detector that the standing reference
+//     changed. The same rule re-zeroes back if the sensor returns (or a held posture ends): the next such
+//     stand reads more than shiftMinDeg off again.
+// It needs the trunk's flexion axis (a bend since calibration), as its side tilt does. The pelvis is the
+// reference of standing, so its own shift cannot be judged this way (the slow rule and the stale warning
+// cover it); it makes no phantom reps, as reps are driven by the trunk and the sacrum's height.
 import type { BodyFrame } from './body-angles';
 
 export interface SlipOptions {
@@ -24,9 +44,31 @@ export interface SlipOptions {
   stepDeg: number;
   /** Readings below this are standing noise (sway), deg. */
   noiseDeg: number;
+  /** Standing upright: the pelvis within uprightPelvisDeg of its neutral and the trunk tilted less than uprightSideDeg to the side, deg. */
+  uprightPelvisDeg: number;
+  uprightSideDeg: number;
+  /** Standing upright with the lumbar angle further than this from 0: the thoracic sensor has shifted, deg. */
+  shiftMinDeg: number;
+  /**
+   * A quiet stand: the lumbar angle within steadyDeg of its mean since it began and the sacrum's vertical
+   * acceleration under steadyAccMS2 (no steps), for at least shiftStandS, over which the reading is averaged.
+   */
+  steadyDeg: number;
+  steadyAccMS2: number;
+  shiftStandS: number;
 }
 
-export const DEFAULT_SLIP_OPTIONS: SlipOptions = { followTauS: 2, warnDeg: 3, stepDeg: 1.5, noiseDeg: 0.3 };
+export const DEFAULT_SLIP_OPTIONS: SlipOptions = { followTauS: 2, warnDeg: 3, stepDeg: 1.5, noiseDeg: 0.3, uprightPelvisDeg: 5, uprightSideDeg: 5, shiftMinDeg: 8, steadyDeg: 0.5, steadyAccMS2: 0.5, shiftStandS: 1.5 };
+
+/** A quiet stand as the shift rule sees it: raw readings (from the calibration, before any correction) so far. */
+interface QuietStand {
+  startT: number;
+  n: number;
+  pelvisSumDeg: number;
+  lumbarSumDeg: number;
+  /** The stand has been judged (once per stand). */
+  judged: boolean;
+}
 
 interface SegmentSlip {
   /** Correction subtracted from the segment's angle, deg (+ = the sensor now reads forward of the body). */
@@ -47,12 +89,14 @@ export interface SlipTracker {
   calibrations: number;
   lastT: number | null;
   wasStanding: boolean;
+  /** The quiet upright stand under way (sudden-shift rule), or null. */
+  stand: QuietStand | null;
 }
 
 const fresh = (): SegmentSlip => ({ offsetDeg: 0, lastStandDeg: 0, standStartDeg: null, postureChange: false, warned: false });
 
 export function createSlipTracker(options: Partial<SlipOptions> = {}): SlipTracker {
-  return { options: { ...DEFAULT_SLIP_OPTIONS, ...options }, pelvis: fresh(), trunk: fresh(), calibrations: 0, lastT: null, wasStanding: false };
+  return { options: { ...DEFAULT_SLIP_OPTIONS, ...options }, pelvis: fresh(), trunk: fresh(), calibrations: 0, lastT: null, wasStanding: false, stand: null };
 }
 
 /** The frame with the slip corrections applied. */
@@ -61,6 +105,7 @@ export function correctSlip(s: SlipTracker, frame: BodyFrame, calibrations: numb
     s.calibrations = calibrations;
     s.pelvis = fresh();
     s.trunk = fresh();
+    s.stand = null;
   }
   if (frame.pelvisDeg === null || frame.trunkDeg === null) return frame;
   // Nothing to correct (no slip followed yet): the frame as it is, not a copy per frame.
@@ -112,4 +157,49 @@ export function trackSlip(s: SlipTracker, frame: BodyFrame, standing: boolean): 
     }
   }
   return message;
+}
+
+/**
+ * Adds a raw frame to the quiet stand, or starts a new one with it. Standing is judged on what standing
+ * keeps: the pelvis near its neutral, the trunk not tilted to the side, no steps, and the trunk held still
+ * over the pelvis (the lumbar angle steady; swaying about the ankles tilts both segments together).
+ */
+function extendStand(s: SlipTracker, raw: BodyFrame): QuietStand | null {
+  const o = s.options;
+  const upright =
+    raw.pelvisDeg !== null && Math.abs(raw.pelvisDeg - s.pelvis.offsetDeg) <= o.uprightPelvisDeg && raw.trunkSideDeg !== null && raw.trunkSideDeg <= o.uprightSideDeg;
+  if (!upright || raw.lumbarDeg === null || Math.abs(raw.sacrumVertAccMS2 ?? 0) > o.steadyAccMS2) return (s.stand = null);
+  const st = s.stand;
+  if (st === null || Math.abs(raw.lumbarDeg - st.lumbarSumDeg / st.n) > o.steadyDeg) s.stand = { startT: raw.t, n: 0, pelvisSumDeg: 0, lumbarSumDeg: 0, judged: false };
+  s.stand!.n++;
+  s.stand!.pelvisSumDeg += raw.pelvisDeg!;
+  s.stand!.lumbarSumDeg += raw.lumbarDeg;
+  return s.stand;
+}
+
+/** The trunk's correction becomes offsetDeg; its slow-slip state starts afresh from this stand (already warned). */
+function reZeroTrunk(s: SlipTracker, offsetDeg: number): void {
+  s.trunk = { ...fresh(), offsetDeg, warned: true };
+}
+
+/**
+ * The sudden-shift rule on one raw frame (updateBody's, before correctSlip); `calibrated`: a neutral exists
+ * and is not being averaged. Returns a warning when the trunk has been re-zeroed (from the next
+ * correctSlip on), else null.
+ */
+export function followShift(s: SlipTracker, raw: BodyFrame, calibrated: boolean): string | null {
+  const stand = extendStand(s, raw);
+  if (!calibrated || !stand || stand.judged || raw.t - stand.startT < s.options.shiftStandS) return null;
+  stand.judged = true;
+  // Standing upright the lumbar angle reads about 0: the trunk is re-zeroed against the pelvis, so a
+  // whole-body lean or sway in the stand is not taken into the correction.
+  const pelvisDeg = stand.pelvisSumDeg / stand.n - s.pelvis.offsetDeg;
+  const rawLumbarDeg = stand.lumbarSumDeg / stand.n;
+  const lumbarDeg = rawLumbarDeg - s.trunk.offsetDeg + s.pelvis.offsetDeg;
+  if (Math.abs(lumbarDeg) <= s.options.shiftMinDeg) return null;
+  reZeroTrunk(s, s.trunk.offsetDeg + lumbarDeg);
+  return (
+    `the thoracic sensor has shifted on the skin: standing upright and quiet (pelvis at ${pelvisDeg.toFixed(1)} deg), ` +
+    `the lumbar angle read ${lumbarDeg.toFixed(1)} deg; the trunk angle is re-zeroed on this stand from ${raw.t.toFixed(1)} s; recalibrate when the patient is ready`
+  );
 }

@@ -24,7 +24,8 @@
 // - Held low with the trunk upright is sitting (an unsupported crouch must lean forward to keep the
 //   body's centre of mass over the feet); held low with the trunk forward is a pause at the bottom.
 // - A rep cannot last longer than maxRepS; a quiet upright stand (the pelvis reads standing) sets the
-//   trunk's standing baseline even when a shifted sensor makes it read far from zero.
+//   trunk's standing baseline even when a shifted sensor makes it read far from zero. When the trunk's
+//   reference is re-zeroed on such a stand (body/slip.ts), the caller says so (standingReferenceChanged).
 import type { AnalysisEvent, Fault, FaultDetail, PatientSettings, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
 import type { BodyFrame } from '../body/body-angles';
 import { kneeDominant, lumbarRounding, round1, round3, tooFast, DEFAULT_KNEE_DOMINANCE, type KneeDominanceOptions } from './faults';
@@ -196,6 +197,8 @@ export interface RepDetector {
   lastRepDoneT: number | null;
   /** The person has sat down (a bend ended low with the trunk upright): the next movement is standing up. */
   seated: boolean;
+  /** The trunk's standing reference last changed here (a re-zeroed sensor shift), s: history before it reads otherwise. */
+  referenceFromT: number | null;
 }
 
 export function createRepDetector(
@@ -232,6 +235,7 @@ export function createRepDetector(
     heightFromT: null,
     lastRepDoneT: null,
     seated: false,
+    referenceFromT: null,
   };
 }
 
@@ -470,7 +474,7 @@ function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], d
   // The movement began before the threshold was crossed; repTiming finds where.
   let start = idx;
   const h = d.history;
-  const floorT = Math.max(d.lastRepEndT ?? -Infinity, d.lastRepDoneT ?? -Infinity);
+  const floorT = Math.max(d.lastRepEndT ?? -Infinity, d.lastRepDoneT ?? -Infinity, d.referenceFromT ?? -Infinity);
   while (start > 0 && h.t[idx]! - h.t[start - 1]! <= d.options.preBufferS && h.t[start - 1]! >= floorT) start--;
   d.phase = 'descent';
   const anchorT = zeroVelocityT(d);
@@ -815,6 +819,20 @@ function updateRepState(d: RepDetector, f: BodyFrame): void {
       }
       break;
   }
+}
+
+/**
+ * The trunk's standing reference has changed at t (slip.ts re-zeroed a shifted thoracic sensor on an
+ * upright still stand): the person stands, so no rep is under way. A rep still open began in the old
+ * reference and is judged in none: it is dropped (it is what the shift made of standing: a bend that never
+ * came back). The person stands (not seated), the standing baseline is the new reference's 0, and no later
+ * rep reaches back before t.
+ */
+export function standingReferenceChanged(d: RepDetector, t: number): void {
+  if (d.current) cancel(d, d.current);
+  d.seated = false;
+  d.baselineDeg = 0;
+  d.referenceFromT = t;
 }
 
 export function finishReps(d: RepDetector): string[] {
