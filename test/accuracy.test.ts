@@ -36,21 +36,40 @@ describe('accuracy under hard conditions (issue 12; bench/hard-conditions.ts, ot
     expect(r.rmse.lumbarDeg).toBeLessThan(1.5);
   }, 120_000);
 
-  it('35-40 ms between the two clocks: the lag is estimated from the first bends (within 6 ms by 30 s: a sixth of it left), within 4 ms by the end, and reported', () => {
+  it('35-40 ms between the two clocks: the lag is estimated from the first bends (within 5 ms by 40 s), within 4 ms by the end, and reported', () => {
     for (const seed of [3210, 3211, 3212, 3213]) {
       const sim = simulateSession(hardConditionOptions('lag', seed));
       const [sacrum, thoracic] = sim.header.sensors.map((s) => sim.truth.sensorErrors[s.id]!.clockOffsetS);
       const trueLagMs = (thoracic! - sacrum!) * 1000;
       const analyzer = createSessionAnalyzer(sim.header, {}, { maxPendingAngles: 0 });
-      let lagAt30S: number | null = null;
+      let lagAt40S: number | null = null;
       for (const line of sim.lines) {
         analyzer.push(line);
-        if (lagAt30S === null && analyzer.now() >= 30) lagAt30S = analyzer.internals.lag.lagS * 1000;
+        if (lagAt40S === null && analyzer.now() >= 40) lagAt40S = analyzer.internals.lag.lagS * 1000;
       }
       const doc = analyzer.finish();
-      expect(Math.abs(lagAt30S! - trueLagMs), `seed ${seed} at 30 s`).toBeLessThan(6);
+      expect(Math.abs(lagAt40S! - trueLagMs), `seed ${seed} at 40 s`).toBeLessThan(5);
       expect(Math.abs(doc.thoracicLagMs! - trueLagMs), `seed ${seed} at the end`).toBeLessThan(4);
     }
+  }, 120_000);
+
+  // Failed before (61 % within one sigma, RMS of error / sigma 1.07 on these seeds): the uncertainty had no term for
+  // soft tissue ringing after the stop at the bottom of a bend (lumbar-uncertainty.ts, wobble).
+  it('heavy soft tissue: the uncertainty is honest (at least 68 % of the peaks within one sigma, RMS of error / sigma at most 1)', () => {
+    let reps = 0, within = 0, z2 = 0;
+    for (const seed of [3204, 3205, 3206, 3207, 3208, 3209]) {
+      const sim = simulateSession(hardConditionOptions('soft-tissue', seed));
+      const doc = analyzeRecordingLines(sim.header, sim.lines);
+      for (const [rep, truth] of matchReps(doc.reps, sim.truth.reps)) {
+        const z = (rep.peakLumbarDeg! - truth.peakLumbarDeg) / rep.peakLumbarUncertaintyDeg!;
+        reps++;
+        if (Math.abs(z) <= 1) within++;
+        z2 += z * z;
+      }
+    }
+    expect(reps).toBeGreaterThan(60);
+    expect(within / reps).toBeGreaterThanOrEqual(0.68);
+    expect(Math.sqrt(z2 / reps)).toBeLessThanOrEqual(1);
   }, 120_000);
 
   it('every rep carries the uncertainty of its peak lumbar flexion, and the truth lies within two of them', () => {

@@ -48,7 +48,7 @@ export interface LagOptions {
   minStdRadS: number;
   /** Pre-filter: central difference of the angular speed over +- this, s. */
   diffS: number;
-  /** The summed correlation's peak (normalised, mean over windows, 0-1) must reach this to be trusted. */
+  /** The summed correlation's peak (normalised, weighted mean over windows, 0-1) must reach this to be trusted. */
   minCorrelation: number;
   /** Changes of the correction smaller than this are left alone (below what the grid's interpolation resolves), s. */
   deadbandS: number;
@@ -93,9 +93,10 @@ export interface LagEstimator {
   lagS: number;
   /** Whether the lag has been estimated (or a clock step taken). */
   estimated: boolean;
-  /** Sum of the windows' normalised correlation functions at absolute lags -maxLag..maxLag grid periods, and how many windows. */
+  /** Weighted sum of the windows' normalised correlation functions at absolute lags -maxLag..maxLag grid periods, how many windows, and the sum of their weights. */
   readonly sumCorrelation: Float64Array;
   windows: number;
+  sumWeight: number;
   /** The latest windows' own peaks (absolute lag), s, oldest first. */
   readonly peaks: number[];
   /** A suspected clock step: the lag it would make, s, and how many more windows may confirm it. */
@@ -126,6 +127,7 @@ export function createLagEstimator(periodS: number, options: Partial<LagOptions>
     estimated: false,
     sumCorrelation: new Float64Array(2 * maxLag + 1),
     windows: 0,
+    sumWeight: 0,
     peaks: [],
     stepHypothesisS: null,
     stepHypothesisTries: 0,
@@ -165,7 +167,7 @@ export function updateLag(e: LagEstimator, pelvisRadS: number | null, trunkRadS:
     e.peaks.push(e.lagS + windowPeakS);
     if (e.peaks.length > o.peakHistory) e.peaks.shift();
   }
-  const mean = e.sumCorrelation.map((c) => c / e.windows);
+  const mean = e.sumCorrelation.map((c) => c / e.sumWeight);
   e.sumPeakCorrelation = mean[argMax(mean)]!;
   const summedS = peakLagS(mean, e.periodS);
   if (summedS === null || e.windows < o.minWindows || e.sumPeakCorrelation < o.minCorrelation) return null;
@@ -222,22 +224,32 @@ function quietBefore(e: LagEstimator): number | null {
 function restart(e: LagEstimator): void {
   e.sumCorrelation.fill(0);
   e.windows = 0;
+  e.sumWeight = 0;
   e.peaks.length = 0;
   e.sigmaS = null;
   e.usedUntil = e.count;
 }
 
-/** Adds a window's correlation function (residual lags under the current correction) at absolute lags, interpolated. */
+/**
+ * Adds a window's correlation function (residual lags under the current correction) at absolute lags,
+ * interpolated, weighted by its coherence: rho^2 / (1 - rho^2) of its own peak rho (capped at 0.99), the
+ * maximum-likelihood weighting of Knapp and Carter (and Hannan and Thomson) applied per window. A window
+ * whose signals hardly match at any lag (a walk, an odd movement) says little about the lag, and its
+ * function, strongly negative at some lags, must not move the sum to a side lobe.
+ */
 function addWindow(e: LagEstimator, correlation: Float64Array): void {
+  const rho = Math.min(0.99, Math.max(0, e.lastCorrelation));
+  const weight = (rho * rho) / (1 - rho * rho);
   const shift = e.lagS / e.periodS; // absolute lag = residual + shift, in grid periods (both arrays are indexed from -maxLag)
   for (let j = 0; j < e.sumCorrelation.length; j++) {
     const r = j - shift; // index into `correlation`
     const k = Math.floor(r);
     if (k < 0 || k + 1 >= correlation.length) continue;
     const u = r - k;
-    e.sumCorrelation[j] = e.sumCorrelation[j]! + correlation[k]! * (1 - u) + correlation[k + 1]! * u;
+    e.sumCorrelation[j] = e.sumCorrelation[j]! + weight * (correlation[k]! * (1 - u) + correlation[k + 1]! * u);
   }
   e.windows++;
+  e.sumWeight += weight;
 }
 
 function median(values: number[]): number {
