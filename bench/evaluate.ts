@@ -90,6 +90,12 @@ export interface SuiteResult {
   rmse: { pelvisDeg: number; trunkDeg: number; lumbarDeg: number };
   maxPeakLumbarErrDeg: number;
   p95PeakLumbarErrDeg: number;
+  /**
+   * Honesty of each rep's peakLumbarUncertaintyDeg (sigma): the share of matched reps whose peak lumbar error
+   * lies within one sigma (about 0.68 if sigma is right), and the RMS of error / sigma (about 1). Null without reps.
+   */
+  peakWithinSigmaShare: number | null;
+  peakErrOverSigmaRms: number | null;
   maxStandingErrDeg: number;
   exactCountShare: number;
   repF1: number;
@@ -106,12 +112,17 @@ export function evaluateSuite(seeds: number[], options: Omit<SimulatorOptions, '
 export function evaluateSessions(seeds: number[], optionsOf: (seed: number) => SimulatorOptions): SuiteResult {
   const sessions: SessionScore[] = [];
   const peakErrs: number[] = [];
+  /** Peak lumbar error / its reported sigma, per matched rep that has both. */
+  const zs: number[] = [];
   for (const seed of seeds) {
     const sim = simulateSession(optionsOf(seed));
     const doc = analyzeRecordingLines(sim.header, sim.lines, {}, { angles: true });
     const score = scoreSession(seed, doc, sim.truth);
     sessions.push(score);
-    for (const [d, t] of matchReps(doc.reps, sim.truth.reps)) peakErrs.push(Math.abs((d.peakLumbarDeg ?? NaN) - t.peakLumbarDeg));
+    for (const [d, t] of matchReps(doc.reps, sim.truth.reps)) {
+      peakErrs.push(Math.abs((d.peakLumbarDeg ?? NaN) - t.peakLumbarDeg));
+      if (d.peakLumbarDeg !== null && d.peakLumbarUncertaintyDeg) zs.push((d.peakLumbarDeg - t.peakLumbarDeg) / d.peakLumbarUncertaintyDeg);
+    }
   }
   const rms = (k: keyof SessionScore['rmse']) => Math.sqrt(sessions.reduce((s, x) => s + x.rmse[k] ** 2, 0) / sessions.length);
   const tp = sessions.reduce((s, x) => s + x.matched, 0);
@@ -129,6 +140,8 @@ export function evaluateSessions(seeds: number[], optionsOf: (seed: number) => S
     rmse: { pelvisDeg: rms('pelvisDeg'), trunkDeg: rms('trunkDeg'), lumbarDeg: rms('lumbarDeg') },
     maxPeakLumbarErrDeg: peakErrs[peakErrs.length - 1] ?? 0,
     p95PeakLumbarErrDeg: peakErrs[Math.floor(0.95 * (peakErrs.length - 1))] ?? 0,
+    peakWithinSigmaShare: zs.length ? zs.filter((z) => Math.abs(z) <= 1).length / zs.length : null,
+    peakErrOverSigmaRms: zs.length ? Math.sqrt(zs.reduce((a, z) => a + z * z, 0) / zs.length) : null,
     maxStandingErrDeg: Math.max(0, ...sessions.map((s) => s.maxStandingErrDeg)),
     exactCountShare: sessions.filter((s) => s.detectedReps === s.truthReps).length / sessions.length,
     repF1: f1(tp, fp, fn),

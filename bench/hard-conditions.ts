@@ -48,6 +48,12 @@ export function hardConditionOptions(condition: HardCondition, seed: number): Si
   }
 }
 
+/** How honest the reps' peak lumbar uncertainty was: share within one sigma and RMS of error / sigma. */
+export function sigmaHonesty(r: SuiteResult): string {
+  if (r.peakWithinSigmaShare === null || r.peakErrOverSigmaRms === null) return 'peak within 1 sigma -';
+  return `peak within 1 sigma ${(r.peakWithinSigmaShare * 100).toFixed(0)} % (RMS err/sigma ${r.peakErrOverSigmaRms.toFixed(2)})`;
+}
+
 export function evaluateHardCondition(condition: HardCondition, seeds: number[]): SuiteResult {
   return evaluateSessions(seeds, (seed) => hardConditionOptions(condition, seed));
 }
@@ -61,7 +67,7 @@ if (invokedDirectly(import.meta.url)) {
     const r = evaluateHardCondition(c, seeds);
     const f = (x: number) => x.toFixed(2);
     console.log(
-      `${c.padEnd(12)} RMSE ${f(r.rmse.pelvisDeg)} / ${f(r.rmse.trunkDeg)} / ${f(r.rmse.lumbarDeg)}  standing err max ${f(r.maxStandingErrDeg)}  peak lumbar err max ${f(r.maxPeakLumbarErrDeg)}  exact ${f(r.exactCountShare)}  per seed lumbar ${r.sessions.map((s) => f(s.rmse.lumbarDeg)).join(' ')}`,
+      `${c.padEnd(12)} RMSE ${f(r.rmse.pelvisDeg)} / ${f(r.rmse.trunkDeg)} / ${f(r.rmse.lumbarDeg)}  standing err max ${f(r.maxStandingErrDeg)}  peak lumbar err max ${f(r.maxPeakLumbarErrDeg)}  ${sigmaHonesty(r)}  exact ${f(r.exactCountShare)}  per seed lumbar ${r.sessions.map((s) => f(s.rmse.lumbarDeg)).join(' ')}`,
     );
   }
 }

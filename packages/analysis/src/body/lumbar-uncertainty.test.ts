@@ -33,7 +33,27 @@ describe('lumbar uncertainty', () => {
     expect(uncertaintyAtPeak(trail, 0.2, 0.9)).toBeNull();
     const wide = createUncertaintyTrail(1000);
     for (let k = 0; k < 200; k++) recordUncertainty(wide, k * 0.01, k < 100 ? 30 * Math.sin((Math.PI * k) / 100) : 50, k === 50 ? 3.3 : 1);
-    expect(uncertaintyAtPeak(wide, 0.2, 0.9)).toBe(3.3);
+    expect(uncertaintyAtPeak(wide, 0.2, 0.9)).toBeCloseTo(3.3, 2); // a smooth peak: no wobble to add
+  });
+
+  // Failed before: the uncertainty had no wobble term, so a peak read on the crest of soft tissue ringing after
+  // the stop at the bottom (heavy soft tissue, fast reps: errors of 4-5 deg) kept the 1-2 deg of a calm one.
+  it('a peak on soft-tissue ringing gets the ringing\'s amplitude added; the same bend without ringing does not', () => {
+    const bend = (t: number) => 40 * Math.sin((Math.PI * Math.min(t, 2)) / 2); // a 2 s bend to 40 deg (the peak at 1 s)
+    const ringing = (t: number) => (t < 1 ? 0 : 3 * Math.exp(-(t - 1) / 0.15) * Math.sin(2 * Math.PI * 8 * (t - 1))); // 3 deg at 8 Hz after the stop
+    const calm = createUncertaintyTrail(1000), ringy = createUncertaintyTrail(1000);
+    for (let k = 0; k <= 300; k++) {
+      const t = k * 0.01;
+      recordUncertainty(calm, t, bend(t), 1);
+      recordUncertainty(ringy, t, bend(t) + ringing(t), 1);
+    }
+    expect(uncertaintyAtPeak(calm, 0, 2.5)).toBeCloseTo(1, 2);
+    // the reading's largest excess over the bend is its error: the uncertainty covers nearly all of it (the local
+    // fit absorbs some 15 % of the first crest, which starts abruptly)
+    const sigma = uncertaintyAtPeak(ringy, 0, 2.5)!;
+    const peakErr = Math.max(...Array.from({ length: 301 }, (_, k) => bend(k * 0.01) + ringing(k * 0.01))) - 40;
+    expect(sigma).toBeGreaterThan(Math.hypot(1, peakErr) * 0.85);
+    expect(sigma).toBeLessThan(Math.hypot(1, 3.5));
   });
 
   it('the trunk rate comes from consecutive frames, and is 0 across missing angles', () => {

@@ -15,7 +15,20 @@
 //                (lag-estimator.ts), or, while that is unknown, that of an unknown offset anywhere in
 //                +-40 ms (uniform: 40 / sqrt(3) ms);
 //   slip         what the slip correction has not absorbed yet: the corrected standing reading of each
-//                segment at its last quiet stand (slip.ts), which should be 0.
+//                segment at its last quiet stand (slip.ts), which should be 0;
+//   wobble       soft tissue also rings: after a sharp change of movement (the stop at the bottom of a
+//                bend) the skin, fat and muscle under a sensor oscillate for a few tenths of a second at some
+//                5-20 Hz, by up to several degrees (wobbling masses: A. Leardini et al., "Human movement
+//                analysis using stereophotogrammetry Part 3: soft tissue artifact assessment", Gait & Posture
+//                21, 2005; skin-mounted inertial sensors: A. Forner-Cordero et al., "Study of the motion
+//                artefacts of skin-mounted inertial sensors under different attachment conditions", Physiol.
+//                Meas. 29, 2008). The bone's own movement in a rep lies mostly below 2-3 Hz, so the ringing
+//                is what is left of the lumbar angle after a local quadratic fit over 0.27 s (Savitzky-Golay
+//                smoothing: passes the bone's motion, curvature included; the residual keeps half of 5 Hz and
+//                nearly all from 6 Hz up; bone motion that leaks in makes the term larger, never smaller).
+//                It is measured, not modelled. The rep's peak is its largest reading, so it sits on a crest of
+//                the ringing when there is one: the term is the largest residual within +-WOBBLE_HALF_FRAMES
+//                of the peak frame (the crest's height). A calm segment adds only the residual of noise.
 // Cheap: a handful of multiplications per frame, no allocation.
 
 /** One sensor's inclination error, deg (see above). */
@@ -24,6 +37,13 @@ const ORIENTATION_SIGMA_DEG = 0.5;
 const SKIN_SHARE = 0.02;
 /** An unknown clock offset within +-40 ms, uniform: its standard deviation, s. */
 const UNKNOWN_LAG_SIGMA_S = 0.04 / Math.sqrt(3);
+/** Wobble: the quadratic fit spans 2 * WOBBLE_HALF_FRAMES + 1 grid frames (0.27 s at 100 Hz), and so does the search for its crest. */
+export const WOBBLE_HALF_FRAMES = 13;
+/** Savitzky-Golay weights of a quadratic fit's centre value over 2h+1 points: (3(3h^2+3h-1) - 15 j^2) / ((2h-1)(2h+1)(2h+3)). */
+const SG_WEIGHTS = Array.from({ length: 2 * WOBBLE_HALF_FRAMES + 1 }, (_, i) => {
+  const h = WOBBLE_HALF_FRAMES, j = i - h;
+  return (3 * (3 * h * h + 3 * h - 1) - 15 * j * j) / ((2 * h - 1) * (2 * h + 1) * (2 * h + 3));
+});
 
 export interface UncertaintyInputs {
   pelvisDeg: number;
@@ -57,6 +77,8 @@ export interface UncertaintyTrail {
   readonly t: Float64Array;
   readonly lumbarDeg: Float64Array;
   readonly sigmaDeg: Float64Array;
+  /** Per frame, the squared residual of the lumbar angle from its local quadratic fit, deg^2 (the wobble; NaN until known). */
+  readonly wobbleDeg2: Float64Array;
   /** Frames written so far. */
   count: number;
   /** Previous frame's trunk angle and time, for the trunk rate. */
@@ -65,7 +87,15 @@ export interface UncertaintyTrail {
 }
 
 export function createUncertaintyTrail(capacity = 16384): UncertaintyTrail {
-  return { t: new Float64Array(capacity), lumbarDeg: new Float64Array(capacity), sigmaDeg: new Float64Array(capacity), count: 0, prevTrunkDeg: null, prevT: 0 };
+  return {
+    t: new Float64Array(capacity),
+    lumbarDeg: new Float64Array(capacity),
+    sigmaDeg: new Float64Array(capacity),
+    wobbleDeg2: new Float64Array(capacity).fill(NaN),
+    count: 0,
+    prevTrunkDeg: null,
+    prevT: 0,
+  };
 }
 
 /** Trunk rate from the previous frame, deg/s (0 for the first frame or after a gap of data). */
@@ -82,14 +112,31 @@ export function recordUncertainty(trail: UncertaintyTrail, t: number, lumbarDeg:
   trail.t[i] = t;
   trail.lumbarDeg[i] = lumbarDeg ?? NaN;
   trail.sigmaDeg[i] = sigmaDeg;
+  trail.wobbleDeg2[i] = NaN;
   trail.count++;
+  updateWobble(trail);
 }
 
-/** The uncertainty at the frame of largest lumbar flexion within [start, end], deg; null when none is kept. */
+/** The wobble of the frame WOBBLE_HALF_FRAMES back, now that the frames after it are in (NaN across a missing angle). */
+function updateWobble(trail: UncertaintyTrail): void {
+  const n = trail.t.length;
+  const h = WOBBLE_HALF_FRAMES;
+  const first = trail.count - 1 - 2 * h;
+  if (first < 0) return;
+  let fit = 0;
+  for (let j = 0; j <= 2 * h; j++) fit += SG_WEIGHTS[j]! * trail.lumbarDeg[(first + j) % n]!;
+  const centre = (first + h) % n;
+  trail.wobbleDeg2[centre] = (trail.lumbarDeg[centre]! - fit) ** 2;
+}
+
+/**
+ * The uncertainty at the frame of largest lumbar flexion within [start, end], deg, with the wobble around
+ * it (see the header); null when none is kept.
+ */
 export function uncertaintyAtPeak(trail: UncertaintyTrail, start: number, end: number): number | null {
   const n = trail.t.length;
   let best = -Infinity;
-  let sigma: number | null = null;
+  let peak = -1;
   for (let k = trail.count - 1; k >= 0 && k >= trail.count - n; k--) {
     const i = k % n;
     const t = trail.t[i]!;
@@ -98,8 +145,20 @@ export function uncertaintyAtPeak(trail: UncertaintyTrail, start: number, end: n
     const l = trail.lumbarDeg[i]!;
     if (l >= best) {
       best = l;
-      sigma = trail.sigmaDeg[i]!;
+      peak = k;
     }
   }
-  return sigma;
+  if (peak < 0) return null;
+  return Math.hypot(trail.sigmaDeg[peak % n]!, wobbleAmplitudeDeg(trail, peak));
+}
+
+/** The largest wobble within +-WOBBLE_HALF_FRAMES of frame k (the frames known), deg: the crest the peak may sit on. */
+export function wobbleAmplitudeDeg(trail: UncertaintyTrail, k: number): number {
+  const n = trail.t.length;
+  let largest = 0;
+  for (let j = Math.max(k - WOBBLE_HALF_FRAMES, trail.count - n); j <= Math.min(k + WOBBLE_HALF_FRAMES, trail.count - 1); j++) {
+    const w = trail.wobbleDeg2[j % n]!;
+    if (w > largest) largest = w; // NaN (not known) is never larger
+  }
+  return Math.sqrt(largest);
 }
