@@ -141,6 +141,29 @@ describe('class 1: squats with a little forward lean', () => {
     expect(reps[0]!.sacrumDropM).toBeGreaterThan(0.16);
   });
 
+  it('a slow squat whose lean is done early (trunk 9 deg by 1.2 s, the hips sink 0.22 m over 3.2 s) is not measured from its middle', () => {
+    // Once the trunk holds, the descent's acceleration (under 0.12 m/s^2) reads quiet half-way down, where
+    // the sacrum sinks at 10 cm/s: taken as a rest, that moment loses most of the sink and the rep.
+    const trunk = path([[2, 0], [3.2, 9], [7.8, 9], [9, 0]]);
+    const pelvis = path([[2, 0], [3.2, 9], [7.8, 9], [9, 0]]);
+    const sink = path([[2, 0], [5.2, 0.22], [5.5, 0.22], [9, 0]]);
+    const { reps } = detect(frames(13, trunk, pelvis, sink, stillUntil(1.9)));
+    expect(reps).toHaveLength(1);
+    expect(reps[0]!.sacrumDropM).toBeGreaterThan(0.17);
+  });
+
+  it('a squat 0.6 s after a jolt (a turn ending: 0.6 m/s^2) is measured from the stand between them', () => {
+    // Only the last 0.2 s count for the quiet test: the stand reads quiet 0.2 s after the jolt, not 0.5 s.
+    const jolt = (t: number) => (t > 4 && t < 4.5 ? 0.6 * Math.sin(2 * Math.PI * 4 * (t - 4)) : 0);
+    const trunk = path([[5.1, 0], [6.3, 13], [6.6, 13], [7.8, 0]]);
+    const pelvis = path([[5.1, 0], [6.3, 14], [6.6, 14], [7.8, 0]]);
+    const squat = path([[5.1, 0], [6.3, 0.3], [6.6, 0.3], [7.8, 0]]);
+    const stream = frames(11, trunk, pelvis, squat, stillUntil(1.9)).map((f) => ({ ...f, sacrumVertAccMS2: f.sacrumVertAccMS2! + jolt(f.t) }));
+    const { reps } = detect(stream);
+    expect(reps).toHaveLength(1);
+    expect(reps[0]!.sacrumDropM).toBeGreaterThan(0.25);
+  });
+
   it('a quiet second part way down (0.06 m, trunk 12 deg) does not end the squat', () => {
     const trunk = path([[2, 0], [3, 12], [4, 12], [5, 17], [5.5, 17], [7, 0]]);
     const pelvis = path([[2, 0], [3, 9], [4, 9], [5, 15], [5.5, 15], [7, 0]]);
@@ -157,6 +180,22 @@ describe('sitting down and standing up are not reps', () => {
     const sink = path([[2, 0], [4, 0.42], [5.2, 0.42], [7.2, 0]]);
     const { reps } = detect(frames(11, trunk, pelvis, sink, (t) => t < 1.9));
     expect(reps).toHaveLength(0);
+  });
+});
+
+describe('class 2: stairs are not a seat', () => {
+  it('going down six stairs, standing 2 s, then a squat leaning 14 deg: the squat is a rep (the person did not sit)', () => {
+    // Down 0.9 m in 3.5 s, the pelvis bobbing 2 cm per step at 1.6 Hz (heel strikes of about 2 m/s^2),
+    // then a quiet stand below where the candidate's rest was, the trunk upright: once taken for sitting.
+    const stepping = path([[3, 0], [3.3, 1], [6.2, 1], [6.5, 0]]);
+    const stairs = (t: number) => path([[3, 0], [6.5, 0.9]])(t) + stepping(t) * 0.02 * (1 - Math.cos(2 * Math.PI * 1.6 * (t - 3)));
+    const squat = path([[9, 0], [10.5, 0.25], [10.8, 0.25], [12.3, 0]]);
+    const sink = (t: number) => stairs(t) + squat(t);
+    const trunk = (t: number) => stepping(t) * 3 * Math.sin(2 * Math.PI * 1.6 * (t - 3)) + path([[9, 0], [10.5, 14], [10.8, 14], [12.3, 0]])(t);
+    const pelvis = (t: number) => stepping(t) * 2 * Math.sin(2 * Math.PI * 1.6 * (t - 3)) + path([[9, 0], [10.5, 13], [10.8, 13], [12.3, 0]])(t);
+    const { reps } = detect(frames(15, trunk, pelvis, sink, (t) => t < 2.9));
+    expect(reps).toHaveLength(1);
+    expect(reps[0]!.bottom).toBeGreaterThan(10);
   });
 });
 

@@ -65,10 +65,10 @@ export interface RepDetectorOptions {
   sinkCandidateM: number;
   sinkReturnM: number;
   sinkLeakS: number;
-  /** Quiet: RMS vertical sacrum acceleration under quietAccMS2 and trunk speed under quietDegS over ~quietTauS. */
+  /** Quiet: RMS vertical sacrum acceleration under quietAccMS2 and trunk speed under quietDegS over the last quietWindowS. */
   quietAccMS2: number;
   quietDegS: number;
-  quietTauS: number;
+  quietWindowS: number;
   /** A height is measured from a quiet moment at most this long before a candidate opened, s. */
   quietLookbackS: number;
   /**
@@ -76,11 +76,15 @@ export interface RepDetectorOptions {
    * quietLagS into its quiet run: the quiet test notices a slow movement's start and end late (zeroVelocityT), s.
    */
   quietLagS: number;
+  /** A rest (zero vertical velocity) is a quiet run with the pelvis upright of at least this, s. */
+  minRestS: number;
   /** Longest rep, s (descent + hold + ascent of the slowest people, with room to spare). */
   maxRepS: number;
   /** Held low (not back at the start height) with the trunk within seatedTrunkDeg of standing for seatedS: sitting. */
   seatedTrunkDeg: number;
   seatedS: number;
+  /** Held: the sink changes by less than this over the hold, m. */
+  heldM: number;
   /** The pelvis within this of its neutral while quiet: the person stands upright (the trunk's baseline may be reset), deg. */
   standingPelvisDeg: number;
   /** Quiet, trunk upright and the pelvis rolled back past this (deg, negative): seated, where no height is known. */
@@ -108,12 +112,14 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   sinkLeakS: 5,
   quietAccMS2: 0.12,
   quietDegS: 4,
-  quietTauS: 0.15,
+  quietWindowS: 0.2,
   quietLookbackS: 4,
   quietLagS: 0.5,
+  minRestS: 0.3,
   maxRepS: 15,
   seatedTrunkDeg: 10,
   seatedS: 1.5,
+  heldM: 0.03,
   standingPelvisDeg: 5,
   seatedPelvisDeg: -5,
   kneeDominance: DEFAULT_KNEE_DOMINANCE,
@@ -147,6 +153,8 @@ interface OpenRep {
   /** Back up in angle but still held low (not at the start height): since when, and since when upright. */
   lowSinceT?: number;
   seatedSinceT?: number;
+  /** The sink when seatedSinceT began, m: held is held at one height. */
+  seatedAtM?: number;
   lastHeightCheckT: number;
   /** Opened while the person sat: standing up from a chair, never a rep. */
   fromSeat: boolean;
@@ -184,13 +192,15 @@ export interface RepDetector {
   /** Sacrum vertical velocity (m/s) and height (m) since the last quiet moment, leaky. */
   sacrumVelMS: number;
   sacrumHeightM: number;
-  /** Running mean squares of the sacrum's vertical acceleration and of the trunk's speed (quiet test). */
+  /** Mean squares of the sacrum's vertical acceleration and of the trunk's speed over quietWindowS (quiet test). */
   quietAcc2: number;
   quietSpeed2: number;
   quiet: boolean;
   lastQuietT: number | null;
   /** Start of the quiet run that lastQuietT ends (or is in), s. */
   quietRunStartT: number | null;
+  /** Start of the quiet upright run under way (not yet minRestS long, perhaps), or null. */
+  restSinceT: number | null;
   /** Time the running sacrum height is integrated from (a zero-velocity moment), or null while it is held at 0. */
   heightFromT: number | null;
   /** Where the last rep's trace ended (its completion), s: the next rep's history starts no earlier. */
@@ -232,6 +242,7 @@ export function createRepDetector(
     quiet: false,
     lastQuietT: null,
     quietRunStartT: null,
+    restSinceT: null,
     heightFromT: null,
     lastRepDoneT: null,
     seated: false,
@@ -469,6 +480,15 @@ function cancel(d: RepDetector, rep: OpenRep, seated = false): void {
   d.seated = seated;
 }
 
+/** The rest moment (zero vertical velocity) a candidate opening at t is measured from, or null if none was close. */
+function restBeforeT(d: RepDetector, t: number): number | null {
+  const floorT = Math.max(d.lastRepEndT ?? -Infinity, d.lastRepDoneT ?? -Infinity);
+  const anchorT = zeroVelocityT(d);
+  if (anchorT === null || d.lastQuietT === null || t - d.lastQuietT > d.options.quietLookbackS || anchorT < floorT) return null;
+  // Steps since then (walked or went down stairs): the height integrated across them is no one's.
+  return heelStrikes(d.history, anchorT, t) > d.options.maxHeelStrikes ? null : anchorT;
+}
+
 /** Opens a candidate at history index idx, keeping up to preBufferS before it (not before the previous rep's completion). */
 function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], depth: number, t: number): OpenRep {
   // The movement began before the threshold was crossed; repTiming finds where.
@@ -477,8 +497,7 @@ function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], d
   const floorT = Math.max(d.lastRepEndT ?? -Infinity, d.lastRepDoneT ?? -Infinity, d.referenceFromT ?? -Infinity);
   while (start > 0 && h.t[idx]! - h.t[start - 1]! <= d.options.preBufferS && h.t[start - 1]! >= floorT) start--;
   d.phase = 'descent';
-  const anchorT = zeroVelocityT(d);
-  const quietBeforeT = anchorT !== null && d.lastQuietT !== null && t - d.lastQuietT <= d.options.quietLookbackS && anchorT >= floorT ? anchorT : null;
+  const quietBeforeT = restBeforeT(d, t);
   return {
     driver, index: 0, startIdx: start, openT: t, confirmed: false, phase: 'descent', peakDeg: depth, peakT: t,
     alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg, settings: d.settings,
@@ -486,25 +505,46 @@ function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], d
   };
 }
 
+/** The trunk's angular speed at history index i over the 0.1 s before it, deg/s (0 where unknown). */
+function trunkSpeedDegS(h: RepTrace, i: number): number {
+  const j = Math.max(0, i - 10);
+  const a = h.trunkDeg[j], b = h.trunkDeg[i];
+  return a !== null && a !== undefined && b !== null && b !== undefined && i > j ? (b - a) / (h.t[i]! - h.t[j]! || 1) : 0;
+}
+
 /**
- * Quiet moments: the sacrum's vertical acceleration and the trunk's speed both small (running mean
- * squares over ~quietTauS). At a quiet moment the body's vertical velocity is zero, which is what the
+ * Quiet moments: the sacrum's vertical acceleration and the trunk's speed both small (mean squares over
+ * the last quietWindowS). At a quiet moment the body's vertical velocity is zero, which is what the
  * two-sided sink estimate needs at both ends. Walking (heel strikes of 2-3 m/s^2) is never quiet.
  */
-function trackQuiet(d: RepDetector, f: BodyFrame, idx: number, dt: number): void {
+function trackQuiet(d: RepDetector, f: BodyFrame, idx: number): void {
   const o = d.options;
   const h = d.history;
-  const back = Math.max(0, idx - 10);
-  const a = h.trunkDeg[back], b = h.trunkDeg[idx];
-  const speed = a !== null && a !== undefined && b !== null && b !== undefined && idx > back ? (b - a) / (h.t[idx]! - h.t[back]! || 1) : 0;
-  const acc = f.sacrumVertAccMS2 ?? 0;
-  const k = dt > 0 && dt <= 0.1 ? Math.min(1, dt / o.quietTauS) : 1;
-  d.quietAcc2 += (acc * acc - d.quietAcc2) * k;
-  d.quietSpeed2 += (speed * speed - d.quietSpeed2) * k;
-  const wasQuiet = d.quiet;
+  // Mean squares over the last quietWindowS (a sliding window, as zero-velocity detectors use: Skog 2010).
+  // A running exponential mean kept a jolt's square for ln(jolt^2 / limit^2) time constants: after a turn
+  // or a step, the half-second stand before the next squat never read quiet, and its sink had no rest.
+  let n = 0, acc2 = 0, speed2 = 0;
+  for (let i = idx; i >= 0 && h.t[idx]! - h.t[i]! < o.quietWindowS; i--) {
+    const ai = h.sacrumVertAccMS2[i] ?? 0;
+    const si = trunkSpeedDegS(h, i);
+    acc2 += ai * ai;
+    speed2 += si * si;
+    n++;
+  }
+  d.quietAcc2 = acc2 / n;
+  d.quietSpeed2 = speed2 / n;
   d.quiet = f.trunkDeg !== null && d.quietAcc2 <= o.quietAccMS2 ** 2 && d.quietSpeed2 <= o.quietDegS ** 2;
-  if (d.quiet && !wasQuiet) d.quietRunStartT = f.t;
-  if (d.quiet) d.lastQuietT = f.t;
+  // A rest before a rep is quiet for at least minRestS with the pelvis not tilted forward (standing, or
+  // sitting with it rolled back). Quiet with the pelvis forward is a pause low in a bend; a moment's quiet
+  // during a slow squat (its acceleration under the threshold, the trunk briefly slow) is no rest: the
+  // sacrum is sinking then.
+  const rest = d.quiet && (f.pelvisDeg === null || f.pelvisDeg <= o.standingPelvisDeg);
+  if (!rest) d.restSinceT = null;
+  else d.restSinceT ??= f.t;
+  if (d.restSinceT !== null && f.t - d.restSinceT >= o.minRestS) {
+    d.quietRunStartT = d.restSinceT;
+    d.lastQuietT = f.t;
+  }
 }
 
 /**
@@ -529,7 +569,7 @@ function zeroVelocityT(d: RepDetector): number | null {
  * from the history: the movement began before the quiet test noticed it.
  */
 function trackSacrumHeight(d: RepDetector, f: BodyFrame, idx: number, dt: number): void {
-  if (f.sacrumVertAccMS2 === null || dt <= 0 || dt > 0.1 || (!d.current && (f.still || d.quiet))) {
+  if (f.sacrumVertAccMS2 === null || dt <= 0 || dt > 0.1 || (!d.current && (f.still || d.lastQuietT === f.t))) {
     d.sacrumVelMS = 0;
     d.sacrumHeightM = 0;
     d.heightFromT = null;
@@ -559,7 +599,7 @@ type HeightVerdict = 'back' | 'low' | 'seated' | 'not-a-rep' | 'unknown';
  * At a quiet moment, where is the sacrum relative to where the rep began? 'back' (within a third of the
  * deepest sink, or 8 cm), 'low' (held down with the trunk forward: a pause at the bottom), 'seated' (held
  * down with the trunk upright for seatedS: sitting), 'not-a-rep' (ended higher than it began: stood up,
- * climbed), 'unknown' (no quiet moment before the rep, or no acceleration).
+ * climbed), 'unknown' (no quiet moment before the rep, no acceleration, or steps since it).
  */
 function heightVerdict(d: RepDetector, rep: OpenRep, f: BodyFrame, rel: number): { verdict: HeightVerdict; deepestM: number } {
   const o = d.options;
@@ -567,6 +607,9 @@ function heightVerdict(d: RepDetector, rep: OpenRep, f: BodyFrame, rel: number):
   const series = sinkSeries(d, rep.quietBeforeT, f.t);
   if (!series) return { verdict: 'unknown', deepestM: 0 };
   const deepestM = Math.max(0, ...series.sinkM);
+  // Steps since the rest (stairs down, walking on): where they ended says nothing of sitting or standing
+  // back up, and the person is not seated (steps are taken standing).
+  if (heelStrikes(d.history, rep.quietBeforeT, f.t) > o.maxHeelStrikes) return { verdict: 'unknown', deepestM };
   const finalM = series.sinkM[series.sinkM.length - 1]!;
   const pelvisShiftDeg = pelvisSinceStartDeg(d, rep.quietBeforeT, f);
   if (backToStartHeight(deepestM, finalM) && Math.abs(pelvisShiftDeg) <= o.standingPelvisDeg) {
@@ -577,7 +620,12 @@ function heightVerdict(d: RepDetector, rep: OpenRep, f: BodyFrame, rel: number):
   if (finalM < 0 && !backToStartHeight(deepestM, finalM)) return { verdict: 'not-a-rep', deepestM };
   rep.lowSinceT ??= f.t;
   if (rel < o.seatedTrunkDeg) {
-    rep.seatedSinceT ??= f.t;
+    // Held low means held at one height: a slow squat's descent reads quiet too (its acceleration under
+    // quietAccMS2, the trunk already still) while the sacrum still sinks.
+    if (rep.seatedSinceT === undefined || Math.abs(finalM - (rep.seatedAtM ?? finalM)) > o.heldM) {
+      rep.seatedSinceT = f.t;
+      rep.seatedAtM = finalM;
+    }
     // Low with the trunk upright and the pelvis rolled back past standing sway: a seat carries the body
     // (a crouch tilts the pelvis forward, never back). Otherwise it takes seatedS to tell.
     const rolledBack = f.pelvisDeg !== null && f.pelvisDeg < o.seatedPelvisDeg && pelvisShiftDeg < -o.standingPelvisDeg;
@@ -671,7 +719,7 @@ function updateRepState(d: RepDetector, f: BodyFrame): void {
   const dt = d.lastT > 0 ? f.t - d.lastT : 0;
   d.lastT = f.t;
   const idx = pushHistory(d, f);
-  trackQuiet(d, f, idx, dt);
+  trackQuiet(d, f, idx);
   trackSacrumHeight(d, f, idx, dt);
   const trunk = f.trunkDeg;
   let rep = d.current;
@@ -706,7 +754,8 @@ function updateRepState(d: RepDetector, f: BodyFrame): void {
     const relNow = trunk - d.baselineDeg;
     if (relNow > o.candidateDeg) {
       d.current = openCandidate(d, idx, 'trunk', trunk, f.t);
-    } else if (-d.sacrumHeightM > o.sinkCandidateM) {
+    } else if (-d.sacrumHeightM > o.sinkCandidateM && restBeforeT(d, f.t) !== null) {
+      // Only a sink measured from a rest can be judged (and a seated person's sink does not end their sitting).
       d.current = openCandidate(d, idx, 'sink', -d.sacrumHeightM, f.t);
     } else {
       trimHistory(d);

@@ -149,9 +149,16 @@ export function heelStrikes(trace: RepTrace, fromT: number, toT: number, stepAcc
   let count = 0;
   let lastT = -Infinity;
   const acc = trace.sacrumVertAccMS2;
-  for (let i = 1; i < trace.t.length - 1; i++) {
+  // The first frame at or after fromT (times ascend): a binary search, as this runs while candidates open.
+  let lo = 0, hi = trace.t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (trace.t[mid]! < fromT) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = Math.max(1, lo); i < trace.t.length - 1; i++) {
     const t = trace.t[i]!;
-    if (t < fromT || t > toT) continue;
+    if (t > toT) break;
     const a = acc[i];
     if (a === null || a === undefined || a < stepAccMS2) continue;
     if ((acc[i - 1] ?? -Infinity) > a || (acc[i + 1] ?? -Infinity) > a) continue;
