@@ -120,6 +120,6 @@ function offline(header: RecordingHeader, lines: Iterable<RecordingLine>, overri
 export const standinAnalysis: AnalysisFunctions = {
   createAnalyzer: (header) => analyzer(header),
   analyzeOffline: offline,
-  createOfflinePass: (header, overrides) => ({ ...analyzer({ ...header, settings: { ...header.settings, ...overrides } }), offlineNeutral: () => null }),
+  createOfflinePass: (header, overrides) => ({ ...analyzer({ ...header, settings: { ...header.settings, ...overrides } }), offlineNeutral: () => null, settled: () => true }),
   defaultSettings: SETTINGS,
 };

@@ -9,14 +9,14 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import { REST_MAX_BODY_BYTES, WS_MAX_MESSAGE_BYTES, type PatientSettings } from '@hinge/protocol';
-import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS, type StillRun } from '@hinge/analysis';
+import { analyzeRecordingLines, createSessionAnalyzer, DEFAULT_SETTINGS } from '@hinge/analysis';
 import { prepareDataDir, type DataDirLayout } from '../storage/data-dir';
 import { Store } from '../storage/store';
 import { localArchive, type Archive } from '../storage/archive';
 import { ClinicDb } from '../storage/clinic-db';
 import { Pusher } from '../storage/pusher';
 import { createSourceFactory, type ReplayLibrary } from '../sources/factory';
-import type { OfflinePassFactory } from './stored-analysis';
+import { realOfflinePass, type OfflinePassFactory } from './stored-analysis';
 import { MAX_CONCURRENT_EXPORTS, MAX_CONCURRENT_REPLAYS, WorkSlots } from './work-slots';
 import type { SensorSource } from '../sources/source';
 import type { SourceSpec } from '@hinge/protocol';
@@ -116,13 +116,7 @@ export interface AnalysisFunctions {
 export const realAnalysis: AnalysisFunctions = {
   createAnalyzer: (header) => createSessionAnalyzer(header),
   analyzeOffline: (header, lines, overrides) => analyzeRecordingLines(header, lines, overrides, { angles: false }),
-  createOfflinePass: (header, overrides, { angles, neutral }) =>
-    createSessionAnalyzer(header, overrides, {
-      keepAngleSeries: false,
-      maxPendingAngles: angles ? Infinity : 0,
-      findBestStill: neutral === null,
-      neutral: (neutral ?? null) as StillRun | null,
-    }),
+  createOfflinePass: realOfflinePass,
   defaultSettings: DEFAULT_SETTINGS,
 };
 
