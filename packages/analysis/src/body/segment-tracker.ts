@@ -44,8 +44,9 @@ export interface SegmentTracker {
   gaps: number;
   /** Samples dropped as physically impossible. */
   rejected: number;
-  /** The first sample intervals, s, to check the nominal rate against. */
-  firstDtsS: number[];
+  /** The first RATE_INTERVALS sample intervals (gaps left out), to check the nominal rate against: how many, and their sum, s. */
+  rateIntervals: number;
+  rateSpanS: number;
   /** Quaternion-only still detection state. */
   quatStillSinceT: number;
   upMean: Vec3 | null;
@@ -59,7 +60,7 @@ export interface SegmentTracker {
 }
 
 export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {}): SegmentTracker {
-  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, rejected: 0, firstDtsS: [], quatStillSinceT: NaN, upMean: null, held: [], holding: false };
+  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, rejected: 0, rateIntervals: 0, rateSpanS: 0, quatStillSinceT: NaN, upMean: null, held: [], holding: false };
 }
 
 /**
@@ -68,8 +69,17 @@ export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {
  * the orientation for the rest of the session.
  */
 const MAX_GYR_RAD_S = 100;
-/** Sample intervals used to measure the real sample rate. */
-const RATE_SAMPLES = 21;
+/**
+ * Sample intervals that measure the real sample rate: samples counted over the time they span, not the
+ * median interval. Devices send samples in packets (three to a MetaWear packed notification) without
+ * timestamps, and a recorder that stamps them as they arrive writes each packet's samples a millisecond
+ * apart and then nothing until the next packet: the median interval is then the 1 ms inside a packet, and
+ * a filter tuned for 1000 Hz gets 100 samples a second, every time constant ten times too long (the
+ * inclination correction then takes minutes to undo what a fast rep's gyroscope integration left).
+ * 64 intervals span at least 20 packets of any device, so where a packet boundary falls changes the
+ * rate by under 5 %.
+ */
+const RATE_INTERVALS = 64;
 const MAX_ACC_MS2 = 500;
 const DEG = 180 / Math.PI;
 
@@ -122,12 +132,12 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
   tracker.lastT = sample.t;
   tracker.samples++;
   if (sample.acc && sample.gyr) {
-    if (!gap && tracker.firstDtsS.length < RATE_SAMPLES) {
-      tracker.firstDtsS.push(dtS);
-      if (tracker.firstDtsS.length === RATE_SAMPLES) {
+    if (!gap && tracker.rateIntervals < RATE_INTERVALS) {
+      tracker.rateIntervals++;
+      tracker.rateSpanS += dtS;
+      if (tracker.rateIntervals === RATE_INTERVALS) {
         // The header's nominal rate may be missing or wrong: the filter's time constants follow the real one.
-        const sorted = [...tracker.firstDtsS].sort((a, b) => a - b);
-        const rateHz = 1 / sorted[RATE_SAMPLES >> 1]!;
+        const rateHz = RATE_INTERVALS / tracker.rateSpanS;
         if (Math.abs(rateHz / tracker.options.sampleRateHz - 1) > 0.2) {
           tracker.options.sampleRateHz = rateHz;
           tracker.filter = null;
