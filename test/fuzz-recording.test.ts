@@ -9,8 +9,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createLineValidator, type RecordingHeader, type RecordingLine } from '@hinge/protocol';
-import { MAX_HEADER_SENSORS, openRecording, RecordingLineError } from '../packages/sensor-bridge/src/recording/reader';
+import { createLineValidator, MAX_RECORDING_T_S, type RecordingHeader, type RecordingLine } from '@hinge/protocol';
+import { analyzeRecordingLines } from '@hinge/analysis';
+import { MAX_EMPTY_SPAN_S } from '../packages/analysis/src/body/time-grid';
+import { MAX_BAD_LINES, MAX_HEADER_SENSORS, MAX_READER_WARNINGS, openRecording, RecordingLineError } from '../packages/sensor-bridge/src/recording/reader';
 import { MAX_LINE_CHARS } from '../packages/sensor-bridge/src/recording/lines';
 import { fuzzParams, fuzzTimeoutMs } from './support/fuzz';
 
@@ -66,12 +68,16 @@ function damaged(text: string, d: Damage): Buffer {
 }
 
 /** Reads a file with the given mode; returns the lines, or the RecordingLineError it stopped with. */
-async function readAll(file: string, mode: 'strict' | 'lenient'): Promise<{ lines: RecordingLine[] } | { error: RecordingLineError }> {
+async function readAll(
+  file: string,
+  mode: 'strict' | 'lenient',
+  onWarning?: (message: string) => void,
+): Promise<{ lines: RecordingLine[]; badLines: number } | { error: RecordingLineError }> {
   try {
-    const opened = await openRecording(file, { mode });
+    const opened = await openRecording(file, { mode, ...(onWarning ? { onWarning } : {}) });
     const lines: RecordingLine[] = [];
     for await (const batch of opened.batches) lines.push(...batch);
-    return { lines };
+    return { lines, badLines: opened.stats.badLines };
   } catch (error) {
     if (error instanceof RecordingLineError) return { error };
     throw error; // anything else is a finding
@@ -185,6 +191,113 @@ describe('reader on damaged files', () => {
           rmSync(file);
         }),
         fuzzParams(0.05),
+      );
+    },
+    fuzzTimeoutMs(30_000),
+  );
+
+  it(
+    'gzip damaged after compression (bytes flipped, cut, junk or more members appended): valid lines or a line error naming no folder',
+    async () => {
+      let n = 0;
+      const gzDamage = fc.oneof(
+        fc.record({ kind: fc.constant('flip' as const), at: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }) }),
+        fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+        fc.record({ kind: fc.constant('junk' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+        fc.record({ kind: fc.constant('member' as const), text: fc.oneof(fc.constant('{"t":1,"event":"calibrate"}\n'), fc.string({ maxLength: 60 })) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 40 }), gzDamage, async (samples, d) => {
+          let gz = gzipSync(validText(samples));
+          if (d.kind === 'flip') for (const [at, v] of d.at) gz[at % gz.length] = v;
+          if (d.kind === 'cut') gz = gz.subarray(0, d.at % (gz.length + 1));
+          if (d.kind === 'junk') gz = Buffer.concat([gz, d.bytes]);
+          if (d.kind === 'member') gz = Buffer.concat([gz, gzipSync(d.text)]);
+          const file = path.join(dir, `g${n++}.jsonl.gz`);
+          writeFileSync(file, gz);
+          const result = await readAll(file, 'lenient');
+          if ('lines' in result) expectValidLines(result.lines);
+          else {
+            expect(result.error.reason.length).toBeGreaterThan(0);
+            expect(result.error.reason).not.toContain(dir); // what clients see (lineAndReason) names no server folder
+            expect(result.error.lineAndReason).not.toMatch(/\n/);
+          }
+          rmSync(file);
+        }),
+        fuzzParams(0.3),
+      );
+    },
+    fuzzTimeoutMs(10_000),
+  );
+
+  it(
+    'a flood of bad lines (gzip bomb in the small): at most MAX_READER_WARNINGS warnings, every bad line counted, or the give-up error',
+    async () => {
+      let n = 0;
+      const badLine = fc.constantFrom('not json', '{"t":1e999,"sensor":"sacrum","acc":[0,0,9.8],"gyr":[0,0,0]}', '{"t":NaN}', '{"t":1,"sensor":"nope","acc":[0,0,1],"gyr":[0,0,0]}', '[]', '{}');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof({ arbitrary: fc.integer({ min: 0, max: 400 }), weight: 9 }, { arbitrary: fc.integer({ min: MAX_BAD_LINES - 5, max: MAX_BAD_LINES + 20 }), weight: 1 }),
+          fc.integer({ min: 0, max: 30 }),
+          badLine,
+          fc.boolean(),
+          async (bad, good, junk, gz) => {
+            const text = validText(good).trimEnd() + '\n' + `${junk}\n`.repeat(bad);
+            const file = path.join(dir, `b${n++}.jsonl${gz ? '.gz' : ''}`);
+            writeFileSync(file, gz ? gzipSync(text) : text);
+            let warnings = 0;
+            const result = await readAll(file, 'lenient', () => warnings++);
+            expect(warnings).toBeLessThanOrEqual(MAX_READER_WARNINGS);
+            if (bad > MAX_BAD_LINES) {
+              expect('error' in result && result.error.reason).toMatch(/^too many bad lines/);
+            } else {
+              expect('lines' in result && [result.lines.length, result.badLines]).toEqual([good * 2 + 1, bad]);
+              expect(warnings).toBe(Math.min(bad, MAX_READER_WARNINGS));
+            }
+            rmSync(file);
+          },
+        ),
+        fuzzParams(0.05),
+      );
+    },
+    fuzzTimeoutMs(30_000),
+  );
+
+  it(
+    'any times (jumps back and forward, repeats, 1e308, 1e999, -0, denormals): finite ordered times come out, and their analysis costs frames only where there is data',
+    async () => {
+      let n = 0;
+      const time = fc.oneof(
+        { arbitrary: fc.double({ min: -5, max: 60, noNaN: true }), weight: 6 },
+        { arbitrary: fc.double({ min: 60, max: MAX_RECORDING_T_S, noNaN: true }), weight: 1 },
+        { arbitrary: fc.constantFrom('1e308', '-1e308', '1e999', '-1e999', '-0', '5e-324', '999999.99', '1000000.0001', '1e6'), weight: 1 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('sacrum', 'thoracic'), time), { minLength: 1, maxLength: 80 }), async (samples) => {
+          const lines = samples.map(([sensor, t]) => `{"t":${typeof t === 'string' ? t : JSON.stringify(t)},"sensor":"${sensor}","acc":[0.1,0.2,9.8],"gyr":[0.01,-0.02,0.003]}`);
+          const file = path.join(dir, `t${n++}.jsonl`);
+          writeFileSync(file, [JSON.stringify(header), ...lines].join('\n') + '\n');
+          const result = await readAll(file, 'lenient');
+          expect('lines' in result).toBe(true);
+          if (!('lines' in result)) return;
+          expect(result.lines.length + result.badLines).toBe(samples.length);
+          const last = new Map<string, number>();
+          for (const line of result.lines) {
+            expect(Number.isFinite(line.t) && Math.abs(line.t) <= MAX_RECORDING_T_S).toBe(true);
+            const sensor = (line as { sensor: string }).sensor;
+            expect(line.t).toBeGreaterThanOrEqual(last.get(sensor) ?? -Infinity);
+            last.set(sensor, line.t);
+          }
+          // The analysis of what was read: never throws, and emits frames only where a sensor has data
+          // (a gap of both longer than MAX_EMPTY_SPAN_S is skipped, not filled every 10 ms).
+          const doc = analyzeRecordingLines(header, result.lines, {}, { angles: true });
+          const times = [...new Set(result.lines.map((l) => l.t))].sort((a, b) => a - b);
+          let coveredS = 0;
+          for (let i = 1; i < times.length; i++) coveredS += Math.min(times[i]! - times[i - 1]!, MAX_EMPTY_SPAN_S + 0.02);
+          expect(doc.angles?.t.length ?? 0).toBeLessThanOrEqual(Math.ceil(coveredS * 100) + 2 * times.length + 2);
+          rmSync(file);
+        }),
+        fuzzParams(0.1),
       );
     },
     fuzzTimeoutMs(30_000),

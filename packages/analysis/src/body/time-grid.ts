@@ -35,6 +35,13 @@ export interface TimeGridOptions {
   waitS: number;
 }
 
+/**
+ * A span without data from either sensor longer than this, s, is skipped: the grid moves on to the next
+ * sample instead of emitting an empty frame every periodS. Shorter gaps keep their empty frames. One
+ * absurd time (a sample at t = 5e5 in a one-minute recording) would otherwise cost 5e7 frames.
+ */
+export const MAX_EMPTY_SPAN_S = 60;
+
 export const DEFAULT_GRID_OPTIONS: TimeGridOptions = { periodS: 0.01, maxInterpGapS: 0.12, waitS: 1.0 };
 
 interface Lane {
@@ -120,8 +127,19 @@ export function drainFrames(grid: TimeGrid, final = false): GridFrame[] {
     if (t > newest + 1e-9) break;
     const ready = (lane: Lane) => final || lane.latestT >= t || newest >= t + waitS;
     if (!ready(pelvis) || !ready(trunk)) break;
-    frames.push({ t: Math.round(t * 1e6) / 1e6, pelvis: valueAt(pelvis, t, maxInterpGapS), trunk: valueAt(trunk, t, maxInterpGapS) });
+    const frame: GridFrame = { t: Math.round(t * 1e6) / 1e6, pelvis: valueAt(pelvis, t, maxInterpGapS), trunk: valueAt(trunk, t, maxInterpGapS) };
+    frames.push(frame);
     grid.nextIndex++;
+    if (!frame.pelvis && !frame.trunk) {
+      const nextT = Math.min(nextSampleT(pelvis, t), nextSampleT(trunk, t));
+      if (nextT - t > MAX_EMPTY_SPAN_S && Number.isFinite(nextT)) grid.nextIndex = Math.ceil(nextT / periodS - 1e-9);
+    }
   }
   return frames;
+}
+
+/** The time of a lane's first sample after t (valueAt has dropped those before), or Infinity. */
+function nextSampleT(lane: Lane, t: number): number {
+  for (const s of lane.samples) if (s.t > t) return s.t;
+  return Infinity;
 }

@@ -52,6 +52,8 @@ describe('host names', () => {
     expect(hostnameOf('a@evil.example')).toBeNull();
     expect(hostnameOf('evil.example/x')).toBeNull();
     expect(hostnameOf(undefined)).toBeNull();
+    // Found by test/fuzz-access.test.ts: the URL parser dropped or decoded these on the way to 'localhost'.
+    for (const odd of ['@localhost', 'localhost:80 ', 'local%68ost', 'localhost/..', 'local\thost']) expect(hostnameOf(odd), JSON.stringify(odd)).toBeNull();
     const loopbackOnly = allowedHostnames('127.0.0.1', []);
     for (const ok of ['localhost:1', '127.0.0.1', '127.4.5.6:9', '[::1]:2']) expect(hostAllowed(ok, loopbackOnly), ok).toBe(true);
     for (const bad of ['evil.example:4173', 'localhost.evil.example', '192.168.1.9', '0.0.0.0', '', '127.0.0.1.nip.io']) expect(hostAllowed(bad, loopbackOnly), bad).toBe(false);

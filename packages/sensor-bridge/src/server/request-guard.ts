@@ -35,9 +35,16 @@ function normalHostname(name: string): string {
   return name.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
 }
 
+/**
+ * A `Host` header as RFC 9110 has it: a name or IPv4 address, or an IPv6 literal in brackets, and an
+ * optional port. Nothing else: no userinfo (even empty: `@localhost`), path, escape or blank, which
+ * the URL parser would otherwise drop or decode on the way to a name it allows (found by fuzzing).
+ */
+const HOST_HEADER = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{0,5})?$/;
+
 /** The host name of a `Host` header value (`name`, `name:port`, `[v6]:port`), or null when it is malformed. */
 export function hostnameOf(hostHeader: string | undefined): string | null {
-  if (!hostHeader) return null;
+  if (!hostHeader || !HOST_HEADER.test(hostHeader)) return null;
   try {
     const url = new URL(`http://${hostHeader}`);
     if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return null;
@@ -72,7 +79,8 @@ export function originAllowed(request: FastifyRequest, allowedOrigins: readonly 
   if (origin === undefined) return true;
   if (allowedOrigins.includes(origin)) return true;
   try {
-    return new URL(origin).host === request.headers.host;
+    // Both as the URL parser writes them (lower case, IPv4 and IPv6 in one form, no default port).
+    return new URL(origin).host === new URL(`http://${request.headers.host}`).host;
   } catch {
     return false;
   }
