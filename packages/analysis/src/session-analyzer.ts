@@ -7,7 +7,8 @@
 // time, from the latest analysed frame on; the bridge writes a control line at `now()`):
 //   settings            -> the changed settings apply from here on (out of bounds: refused, a warning)
 //   set-start / set-end -> sets (rep-detector.ts `setOfRep` says which set a rep is in)
-//   calibrate           -> the next still standing period becomes the neutral
+//   calibrate           -> the next still standing period becomes the neutral; with sets from set lines,
+//                          the next two bends outside a set are the calibration's, not reps
 //   annotation          -> a clinician's note, reported as it is (an invalid one: left out, a warning)
 // There is no other way in: a live session pushes its control lines through push() like a file.
 //
@@ -35,7 +36,7 @@ import { createClipSpans, finishClipSpans, updateClipSpans } from './body/clip-s
 import { correctSlip, createSlipTracker, followShift, trackSlip, type SlipTracker } from './body/slip';
 import { createUncertaintyTrail, lumbarSigmaDeg, recordUncertainty, trunkRateDegS, uncertaintyAtPeak } from './body/lumbar-uncertainty';
 import { createTimeGrid, drainFrames, pushSegmentSample, setLaneShift, type SegmentName, type TimeGrid } from './body/time-grid';
-import { createRepDetector, endSet, finishReps, standingReferenceChanged, startSet, updateReps, type RepDetector } from './reps/rep-detector';
+import { calibrationRequested, createRepDetector, endSet, finishReps, standingReferenceChanged, startSet, updateReps, type RepDetector } from './reps/rep-detector';
 import { summarizeReps } from './reps/summary';
 import { resolveSettings, SettingsError } from './settings';
 
@@ -286,7 +287,10 @@ export function createSessionAnalyzer(
   }
 
   function applyEventLine(line: EventLine): void {
-    if (line.event === 'calibrate') requestCalibration(body, line.t);
+    if (line.event === 'calibrate') {
+      requestCalibration(body, line.t);
+      calibrationRequested(reps);
+    }
     else if (line.event === 'set-start') startSet(reps, line.t);
     else if (line.event === 'set-end') endSet(reps, line.t);
     else if (line.event === 'settings') applySettingsLine(line);
@@ -359,6 +363,7 @@ export function createSessionAnalyzer(
           : null,
         calibrations: body.calibrations.map(calibrationWindow),
         reps: reps.reps,
+        ...(reps.calibrationBends.length > 0 ? { calibrationBends: reps.calibrationBends } : {}),
         summary: { ...summarizeReps(reps.reps), sets: reps.sets },
         warnings,
         settings: reps.settings,

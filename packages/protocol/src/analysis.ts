@@ -52,6 +52,19 @@ export const RepReport = Type.Object({
 });
 export type RepReport = Static<typeof RepReport>;
 
+/**
+ * A bend the calibration wizard asked for (two slow bends after `calibrate`, to show the flexion axis): not an
+ * exercise rep, so it has no rep number and counts in no rep total or summary; the document keeps it here.
+ */
+export const CalibrationBend = Type.Object({
+  start: Seconds('recording time the bend started'),
+  bottom: Seconds('recording time of the deepest point'),
+  end: Seconds('recording time the bend ended'),
+  peakTrunkDeg: Type.Number({ description: 'peak trunk flexion from neutral, degrees' }),
+  peakLumbarDeg: NullableNumber('peak lumbar flexion, degrees; null without sacrum data'),
+});
+export type CalibrationBend = Static<typeof CalibrationBend>;
+
 export const FaultCounts = Type.Object({ 'lumbar-rounding': Type.Integer(), 'knee-dominant': Type.Integer(), 'too-fast': Type.Integer() });
 export type FaultCounts = Static<typeof FaultCounts>;
 
@@ -112,6 +125,8 @@ export const AnalysisDocument = Type.Object({
   /** Every calibration in time order (the first, then each recalibration); the last is in force at the end. */
   calibrations: Type.Array(CalibrationWindow),
   reps: Type.Array(RepReport),
+  /** The calibration wizard's bends (not reps: in no count or summary), in time order. */
+  calibrationBends: Type.Optional(Type.Array(CalibrationBend)),
   summary: SessionSummary,
   warnings: Type.Array(Type.String()),
   /** Settings in force at the end (the header's, changed by `settings` lines). */
@@ -163,6 +178,8 @@ export const AnalysisEvent = Type.Union([
   event('calibration-warning', { message: Type.String(), recalibrate: Type.Optional(Type.Literal(true)) }),
   /** Since the latest calibration, bends have shown both segments' left-right (flexion) axis. */
   event('bend-axis', {}),
+  /** A bend the calibration wizard asked for ended (rep-detector.ts, "calibration bends"): not a rep. */
+  event('calibration-bend', { bend: CalibrationBend }),
   event('rep-started', { index: Type.Integer() }),
   event('phase', { index: Type.Integer(), phase: StringEnum(REP_PHASES) }),
   event('alert', { index: Type.Integer(), fault: FaultSchema, message: Type.String(), values: Type.Record(Type.String(), Type.Number()) }),

@@ -26,7 +26,7 @@
 // - A rep cannot last longer than maxRepS; a quiet upright stand (the pelvis reads standing) sets the
 //   trunk's standing baseline even when a shifted sensor makes it read far from zero. When the trunk's
 //   reference is re-zeroed on such a stand (body/slip.ts), the caller says so (standingReferenceChanged).
-import type { AnalysisEvent, Fault, FaultDetail, PatientSettings, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
+import type { AnalysisEvent, CalibrationBend, Fault, FaultDetail, PatientSettings, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
 import type { BodyFrame } from '../body/body-angles';
 import { kneeDominant, lumbarRounding, round1, round3, tooFast, DEFAULT_KNEE_DOMINANCE, type KneeDominanceOptions } from './faults';
 import { backToStartHeight, heelStrikes, repTiming, sacrumSinkM, sacrumSinkSeriesM, type RepTrace } from './rep-metrics';
@@ -158,6 +158,8 @@ interface OpenRep {
   lastHeightCheckT: number;
   /** Opened while the person sat: standing up from a chair, never a rep. */
   fromSeat: boolean;
+  /** A bend the calibration wizard asked for (decided when it is confirmed): not a rep. */
+  calibrationBend: boolean;
 }
 
 export interface RepDetector {
@@ -209,6 +211,9 @@ export interface RepDetector {
   seated: boolean;
   /** The trunk's standing reference last changed here (a re-zeroed sensor shift), s: history before it reads otherwise. */
   referenceFromT: number | null;
+  /** Calibration bends still expected (calibrationRequested sets it, a set-start clears it). */
+  calibrationBendsLeft: number;
+  readonly calibrationBends: CalibrationBend[];
 }
 
 export function createRepDetector(
@@ -247,6 +252,8 @@ export function createRepDetector(
     lastRepDoneT: null,
     seated: false,
     referenceFromT: null,
+    calibrationBendsLeft: 0,
+    calibrationBends: [],
   };
 }
 
@@ -271,11 +278,11 @@ function trimHistory(d: RepDetector): void {
 function setPhase(d: RepDetector, rep: OpenRep, phase: RepPhase, t: number): void {
   rep.phase = phase;
   d.phase = phase;
-  if (rep.confirmed) d.events.push({ type: 'phase', t, index: rep.index, phase });
+  if (rep.confirmed && !rep.calibrationBend) d.events.push({ type: 'phase', t, index: rep.index, phase });
 }
 
 function alert(d: RepDetector, rep: OpenRep, detail: FaultDetail, t: number): void {
-  if (rep.alerted.has(detail.fault)) return;
+  if (rep.calibrationBend || rep.alerted.has(detail.fault)) return;
   rep.alerted.add(detail.fault);
   d.events.push({ type: 'alert', t, index: rep.index, fault: detail.fault, message: detail.message, values: detail.values });
 }
@@ -332,6 +339,13 @@ export function startSet(d: RepDetector, t: number): void {
   d.setIndex++;
   d.setWindows.push({ index: d.setIndex, start: t, end: null });
   d.events.push({ type: 'set-started', t, index: d.setIndex, start: round3(t) });
+  // The calibration is over once a set starts: a bend under way is exercise after all (a rep from here on).
+  d.calibrationBendsLeft = 0;
+  const rep = d.current;
+  if (rep?.calibrationBend) {
+    rep.calibrationBend = false;
+    countAsRep(d, rep, t);
+  }
 }
 
 /**
@@ -359,6 +373,16 @@ export function setOfRep(d: RepDetector, repStartT: number): number | undefined 
 
 function confirm(d: RepDetector, rep: OpenRep, t: number): void {
   rep.confirmed = true;
+  if (isCalibrationBend(d, d.history.t[rep.startIdx]!)) {
+    rep.calibrationBend = true;
+    d.calibrationBendsLeft--;
+    return;
+  }
+  countAsRep(d, rep, t);
+}
+
+/** A confirmed bend becomes the next rep: its number, and (sets from pauses) a new set after a pause. */
+function countAsRep(d: RepDetector, rep: OpenRep, t: number): void {
   const start = d.history.t[rep.startIdx]!;
   const pause = d.setStartT === null || (d.lastRepEndT !== null && start - d.lastRepEndT > d.options.setBreakS);
   if (d.setsFrom === 'pauses' && pause) {
@@ -456,25 +480,32 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkW
     faultDetails: details,
     sacrumDropM: sink === null ? null : round3(sink),
   };
-  const set = setOfRep(d, timing.start);
-  if (set !== undefined) report.set = set;
-  if (rep.missingS > 0) report.missingS = round3(rep.missingS);
-  // Faults found only now (knee dominance from the two-sided estimate, rounding missed during a gap) still alert.
-  for (const detail of details) alert(d, rep, detail, t);
-  d.reps.push(report);
   d.lastRepEndT = timing.end;
   d.lastRepDoneT = h.t[endIdx]!;
   d.seated = false;
   // Back standing: the sacrum's running height starts again from here.
   d.sacrumVelMS = 0;
   d.sacrumHeightM = 0;
+  if (rep.calibrationBend) {
+    const bend: CalibrationBend = { start: report.start, bottom: report.bottom, end: report.end, peakTrunkDeg: report.peakTrunkDeg, peakLumbarDeg: report.peakLumbarDeg };
+    d.calibrationBends.push(bend);
+    d.events.push({ type: 'calibration-bend', t, bend });
+    return;
+  }
+  const set = setOfRep(d, timing.start);
+  if (set !== undefined) report.set = set;
+  if (rep.missingS > 0) report.missingS = round3(rep.missingS);
+  // Faults found only now (knee dominance from the two-sided estimate, rounding missed during a gap) still alert.
+  for (const detail of details) alert(d, rep, detail, t);
+  d.reps.push(report);
   d.lastPeakDeg = peakTrunk;
   d.events.push({ type: 'rep-completed', t, rep: report });
 }
 
 /** A rep that turned out not to be one (sat down, stood up from a chair, went down stairs, ran too long). */
 function cancel(d: RepDetector, rep: OpenRep, seated = false): void {
-  if (rep.confirmed) d.repCount--;
+  if (rep.calibrationBend) d.calibrationBendsLeft++;
+  else if (rep.confirmed) d.repCount--;
   d.current = null;
   d.phase = 'standing';
   d.seated = seated;
@@ -501,7 +532,7 @@ function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], d
   return {
     driver, index: 0, startIdx: start, openT: t, confirmed: false, phase: 'descent', peakDeg: depth, peakT: t,
     alerted: new Set(), ascentMinDeg: Infinity, ascentMinIdx: idx, missingS: 0, baselineDeg: d.baselineDeg, settings: d.settings,
-    quietBeforeT, peakSideDeg: 0, lastHeightCheckT: -Infinity, fromSeat: d.seated,
+    quietBeforeT, peakSideDeg: 0, lastHeightCheckT: -Infinity, fromSeat: d.seated, calibrationBend: false,
   };
 }
 
@@ -871,6 +902,29 @@ function updateRepState(d: RepDetector, f: BodyFrame): void {
 }
 
 /**
+ * Calibration bends. The calibration wizard asks the patient, once the neutral is marked, for two slow
+ * bends that show the flexion axis (body-angles.ts). They are bends like any other, but not exercise:
+ * a clinician counts the reps of the sets, and "rep 2 of 10" beside "4 reps" is wrong. So, where sets
+ * come from the clinician's set lines (the bridge's live sessions and their recordings), up to
+ * CALIBRATION_BENDS bends that start after a `calibrate` line, outside any set and before the next set
+ * starts, are calibration bends: no rep number, no rep events or alerts, in no count or summary; each is
+ * reported by a `calibration-bend` event and kept in the document's calibrationBends. It is decided when
+ * the bend is confirmed, from the lines read so far, so a live session and its recording agree; a set
+ * starting while it is under way makes it a rep after all (numbered then; the patient had begun the set).
+ * With sets from pauses (a file without set lines) every bend may be exercise, and none is a calibration bend.
+ */
+export const CALIBRATION_BENDS = 2;
+
+/** A `calibrate` line: the next CALIBRATION_BENDS bends outside a set are the calibration's. */
+export function calibrationRequested(d: RepDetector): void {
+  d.calibrationBendsLeft = CALIBRATION_BENDS;
+}
+
+function isCalibrationBend(d: RepDetector, startT: number): boolean {
+  return d.setsFrom === 'events' && d.calibrationBendsLeft > 0 && setOfRep(d, startT) === undefined;
+}
+
+/**
  * The trunk's standing reference has changed at t (slip.ts re-zeroed a shifted thoracic sensor on an
  * upright still stand): the person stands, so no rep is under way. A rep still open began in the old
  * reference and is judged in none: it is dropped (it is what the shift made of standing: a bend that never
@@ -887,7 +941,7 @@ export function standingReferenceChanged(d: RepDetector, t: number): void {
 export function finishReps(d: RepDetector): string[] {
   const warnings: string[] = [];
   const rep = d.current;
-  if (rep?.confirmed) {
+  if (rep?.confirmed && !rep.calibrationBend) {
     warnings.push(`recording ended during rep ${rep.index} (trunk at ${rep.peakDeg.toFixed(0)} deg peak, not back to standing): not counted`);
     d.repCount--;
   }
