@@ -104,3 +104,16 @@ it('a README is still one line (the bomb rules do not change ordinary errors)', 
   expect(code).toBe(1);
   expect(stderr.trim().split('\n')[0]).toMatch(/notes\.jsonl:1: header is not valid JSON$/);
 });
+
+it('a corrupt gzip is one coded line naming the file and line, no stack (issue #17)', async () => {
+  const gz = gzipSync(`${HEADER}\n` + Array.from({ length: 2000 }, (_, i) => JSON.stringify({ t: i / 100, sensor: 'sacrum', acc: [0, 0, 9.81], gyr: [0, 0, 0] })).join('\n'));
+  for (let i = 200; i < 260; i++) gz[i] = gz[i]! ^ 0x5a;
+  const file = path.join(dir, 'corrupt.jsonl.gz');
+  writeFileSync(file, gz);
+  const { code, stdout, stderr } = await analyze(file);
+  expect(code).toBe(1);
+  expect(stdout).toBe('');
+  const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('max-rss-kib'));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^hinge analyze: HINGE_ERR_RECORDING_LINE: cannot analyse .*corrupt\.jsonl\.gz:\d+: gzip data is corrupt \(.+\)$/);
+});

@@ -1,7 +1,7 @@
 // The `hinge` command as a user runs it (through the launcher and its bundle, as `pnpm --silent hinge`
 // does): the demo server, and `analyze` on the fixtures against their ground truth.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,8 +74,12 @@ describe('clear one-line errors', () => {
     }
   }, 60_000);
 
-  it('--port 0 prints the port the system gave, not :0', async () => {
-    const child = spawn(process.execPath, [launcher, 'serve', '--port', '0', '--no-session', '--data-dir', tempDir('hinge-port0-')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it('--port 0 prints the port the system gave, not :0; a replay that cannot start is one coded line and the bridge serves on', async () => {
+    const bad = path.join(tempDir('hinge-bad-replay-'), 'many-sensors.jsonl');
+    writeFileSync(bad, JSON.stringify({ format: 'hinge-recording', version: 1, startedAt: '2026-01-05T09:00:00.000Z', sensors: Array.from({ length: 500 }, (_, i) => ({ id: `s${i}`, placement: 'x' })) }) + '\n');
+    const child = spawn(process.execPath, [launcher, 'serve', '--port', '0', '--replay', bad, '--data-dir', tempDir('hinge-port0-')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -88,6 +92,8 @@ describe('clear one-line errors', () => {
       });
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*\/$/);
       expect(await fetch(new URL('api/health', url)).then((r) => r.json())).toMatchObject({ ok: true });
+      expect(stderr).toMatch(/^could not start the replay session: HINGE_ERR_SOURCE: .*many-sensors\.jsonl:1: header lists 500 sensors; at most 16 are supported$/m);
+      expect(stderr).not.toMatch(/\n\s+at /);
     } finally {
       const exited = child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null;
       child.kill('SIGINT');

@@ -212,7 +212,8 @@ export const serveCommand: Command = {
           io.err.write(`session ${session.id}: streaming from ${source.kind}${source.kind === 'replay' ? ` ${source.recording}` : ''}\n`);
         }
       } catch (error) {
-        io.err.write(`could not start the ${kind} session: ${(error as Error).message}\n`);
+        const code = (error as { code?: unknown }).code;
+        io.err.write(`could not start the ${kind} session: ${typeof code === 'string' && code.startsWith('HINGE_ERR_') ? `${code}: ` : ''}${(error as Error).message}\n`);
       }
     }
     if (!existsSync(path.join(dashboardDir, 'index.html'))) {
