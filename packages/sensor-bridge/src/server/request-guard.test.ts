@@ -178,3 +178,18 @@ describe('data directory and tokens', () => {
     expect([forged.statusCode, forged.json().code]).toEqual([401, 'HINGE_ERR_UNAUTHORIZED']);
   });
 });
+
+describe('replay library', () => {
+  it('`--replay FILE` (replayFiles) offers that file alone, not the rest of its folder (issue #17)', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'hinge-replay-folder-'));
+    dirs.push(folder);
+    const header = JSON.stringify({ format: 'hinge-recording', version: 1, startedAt: '2026-01-05T09:00:00.000Z', sensors: [{ id: 'sacrum', placement: 'sacrum' }, { id: 'thoracic', placement: 'thoracic' }] });
+    for (const name of ['offered.jsonl', 'other-patient.jsonl']) writeFileSync(path.join(folder, name), header + '\n');
+    const app = await makeApp({ replayFiles: [path.join(folder, 'offered.jsonl')] });
+    expect((await app.inject({ url: '/api/recordings' })).json().map((r: { name: string }) => r.name)).toEqual(['offered.jsonl']);
+    const patient = app.bridge.hub.createPatient({ name: 'Ada' });
+    const other = await app.inject({ method: 'POST', url: '/api/sessions', payload: { patientId: patient.id, source: { kind: 'replay', recording: 'other-patient.jsonl' } } });
+    expect([other.statusCode, other.json().code]).toEqual([422, 'HINGE_ERR_SOURCE']);
+    expect(other.body).not.toContain(folder);
+  });
+});
