@@ -199,6 +199,19 @@ describe('class 2: stairs are not a seat', () => {
   });
 });
 
+describe('sitting down straight after a few steps', () => {
+  it('two steps of a turn, then sitting down (its landing a third upward peak), the pelvis rolled back 11 deg: no rep', () => {
+    // Three upward peaks since the stand: no height to judge by; the seat is told by the rolled-back pelvis.
+    const stepping = path([[3.3, 0], [3.4, 1], [4, 1], [4.2, 0]]);
+    const steps = (t: number) => stepping(t) * 0.02 * (1 - Math.cos(2 * Math.PI * 1.8 * (t - 3)));
+    const trunk = path([[4.3, 0], [5, 32], [5.8, 0]]);
+    const pelvis = path([[4.3, 0], [5, 15], [5.8, -11]]);
+    const sink = (t: number) => steps(t) + path([[4.3, 0], [5.8, 0.5]])(t);
+    const { reps } = detect(frames(14, trunk, pelvis, sink, (t) => t < 2.9));
+    expect(reps).toHaveLength(0);
+  });
+});
+
 describe('class 2: walking is not a rep', () => {
   it('walking off after a set (heel strikes at 1.9 Hz, a 0.15 m height error from tilt leakage) counts nothing', () => {
     // The pelvis bobs 4 cm per step (heel strikes of about 2.5 m/s^2); orientation errors while walking

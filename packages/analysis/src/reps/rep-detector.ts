@@ -862,21 +862,22 @@ function updateRepState(d: RepDetector, f: BodyFrame): void {
         const speed = a !== null && a !== undefined && b !== null && b !== undefined ? Math.abs(b - a) / (f.t - h.t[back]! || 1) : Infinity;
         const settled = (speed < o.settledDegS && (d.quiet || f.sacrumVertAccMS2 === null)) || f.t - rep.settleSinceT >= o.settleMaxS;
         if (!settled) break;
-        if (d.quiet && rep.quietBeforeT !== null) {
-          if (!heightCheckDue(d, rep, f.t)) break;
-          const { verdict } = heightVerdict(d, rep, f, rel);
-          if (verdict === 'low') break; // held low, the trunk forward: still at the bottom
-          if (verdict === 'seated' || verdict === 'not-a-rep') {
-            cancel(d, rep, verdict === 'seated');
-            break;
-          }
-          complete(d, rep, idx, f.t, verdict === 'back' ? [rep.quietBeforeT, f.t] : undefined);
+        const measured = d.quiet && rep.quietBeforeT !== null;
+        if (measured && !heightCheckDue(d, rep, f.t)) break;
+        const verdict: HeightVerdict = measured ? heightVerdict(d, rep, f, rel).verdict : 'unknown';
+        if (verdict === 'low') break; // held low, the trunk forward: still at the bottom
+        if (verdict === 'seated' || verdict === 'not-a-rep') {
+          cancel(d, rep, verdict === 'seated');
+          break;
+        }
+        if (verdict === 'back') {
+          complete(d, rep, idx, f.t, [rep.quietBeforeT!, f.t]);
         } else if (d.quiet && f.pelvisDeg !== null && f.pelvisDeg < o.seatedPelvisDeg && rel < o.seatedTrunkDeg) {
-          // No height to go by (no quiet moment before the bend), but quiet with the trunk upright and the
-          // pelvis rolled back past any standing sway: sitting.
+          // No height to go by (no rest before the bend, or steps since it), but quiet with the trunk upright
+          // and the pelvis rolled back past any standing sway: sitting.
           cancel(d, rep, true);
           break;
-        } else if (f.t - rep.settleSinceT >= o.settleMaxS && rep.lowSinceT === undefined) {
+        } else if (measured || (f.t - rep.settleSinceT >= o.settleMaxS && rep.lowSinceT === undefined)) {
           complete(d, rep, idx, f.t);
         } else {
           break;
