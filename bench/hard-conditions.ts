@@ -7,12 +7,13 @@
 //   soft-tissue heavy wobble (2 deg, decaying over 0.1-0.2 s) and a skin shift of up to 4 % of the pitch
 //   slip        the thoracic sensor slips 2-4 deg over a 10-minute session
 //   lag         the thoracic clock lags the sacrum's by 35-40 ms
+//   packets     the fast-reps sessions with samples stamped as they arrive, three to a BLE packet, 1 ms apart
 // Run alone: pnpm exec tsx bench/hard-conditions.ts [sessions per condition = 6]
 import { createRng, randomSession, type ScriptStepInput, type SimulatorOptions } from '@hinge/simulator';
 import { evaluateSessions, type SuiteResult } from './evaluate';
 import { invokedDirectly } from './stats';
 
-export const HARD_CONDITIONS = ['fast-reps', 'clipping', 'soft-tissue', 'slip', 'lag'] as const;
+export const HARD_CONDITIONS = ['fast-reps', 'clipping', 'soft-tissue', 'slip', 'lag', 'packets'] as const;
 export type HardCondition = (typeof HARD_CONDITIONS)[number];
 
 /** Sets of back-to-back fast reps: descents and ascents drawn in the given ranges, short pauses between. */
@@ -45,6 +46,8 @@ export function hardConditionOptions(condition: HardCondition, seed: number): Si
       return { ...base, script: randomSession(seed, { durationS: 600 }), conditions: { thoracicSlipDeg: rng.uniform(2, 4), thoracicSlipOverS: 600 } };
     case 'lag':
       return { ...base, conditions: { thoracicLagS: rng.uniform(0.035, 0.04) } };
+    case 'packets':
+      return { ...hardConditionOptions('fast-reps', seed), conditions: { packetSamples: 3 } };
   }
 }
 

@@ -33,6 +33,13 @@ export interface SensorConditions {
   thoracicSlipOverS?: number;
   /** The thoracic sensor's clock lags the sacrum's by this much more, s (e.g. 0.035-0.040). */
   thoracicLagS?: number;
+  /**
+   * Both devices send this many samples per BLE packet, without timestamps (three to a MetaWear packed
+   * notification), and the recorder stamps them as the packet arrives, 1 ms apart (a recorder without
+   * the bridge's clock, sensor-bridge/src/ble/clock.ts). The packet arrives when its last sample is taken
+   * (plus the clock offset and jitter).
+   */
+  packetSamples?: number;
 }
 
 /** The imperfections of one device. All of it goes into the truth file. */
@@ -73,6 +80,8 @@ export interface SensorErrors {
   slipAxis: Vec3;
   slipTotalRad: number;
   slipOverS: number;
+  /** Samples per packet stamped on arrival (absent: every sample stamped at its own instant). */
+  packetSamples?: number;
 }
 
 const LEVELS = {
@@ -134,6 +143,7 @@ function applyConditions(errors: SensorErrors, c: SensorConditions, placement: P
   const e = { ...errors };
   if (c.gyrRangeDegS !== undefined) e.gyrRangeRadS = c.gyrRangeDegS * DEG;
   if (c.accRangeG !== undefined) e.accRangeMS2 = c.accRangeG * GRAVITY_MS2;
+  if (c.packetSamples !== undefined) e.packetSamples = Math.max(1, Math.round(c.packetSamples));
   if (c.heavySoftTissue) {
     e.wobbleAmplitudeRad = HEAVY_WOBBLE_DEG * DEG;
     e.wobbleFrequencyHz = rng.uniform(6, 12);
@@ -286,8 +296,16 @@ export function createSampler(options: SamplerOptions, rng: Rng): Sampler {
   let lastWrittenS = 0;
   const hint = { index: 0 };
   const trueInstant = (k: number) => errors.phaseS + k * tickS;
-  const written = (trueS: number) => Math.max(lastWrittenS, trueS + errors.clockOffsetS + rng.uniform(-errors.jitterS, errors.jitterS));
-  let nextWrittenS = written(trueInstant(0));
+  const perPacket = errors.packetSamples ?? 1;
+  let packetJitterS = 0;
+  const written = (k: number): number => {
+    if (perPacket === 1) return Math.max(lastWrittenS, trueInstant(k) + errors.clockOffsetS + rng.uniform(-errors.jitterS, errors.jitterS));
+    // stamped when the packet arrives, after its last sample, then 1 ms apart
+    const inPacket = k % perPacket;
+    if (inPacket === 0) packetJitterS = rng.uniform(-errors.jitterS, errors.jitterS);
+    return Math.max(lastWrittenS, trueInstant(k - inPacket + perPacket - 1) + errors.clockOffsetS + packetJitterS + 0.001 * inPacket);
+  };
+  let nextWrittenS = written(0);
   const dropped = (tS: number) => options.dropouts.some((d) => tS >= d.startS && tS < d.endS);
   const noisy = (v: Vec3, scale: Vec3, offset: Vec3, sd: number): Vec3 => [
     v[0] * scale[0] + offset[0] + sd * rng.normal(),
@@ -327,7 +345,7 @@ export function createSampler(options: SamplerOptions, rng: Rng): Sampler {
         }
         lastWrittenS = tS;
         index++;
-        nextWrittenS = written(trueInstant(index));
+        nextWrittenS = written(index);
       }
       return lines;
     },
