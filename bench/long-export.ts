@@ -12,7 +12,8 @@
 // (session time at the kill, from the last frame received plus the wall time since, minus the last
 // line on disk). Targets: RSS <= 300 MB, p99 <= 10 ms, loss <= 1 s.
 //
-// Run: pnpm exec tsx bench/long-export.ts [--hours 4] [--sessions 4] [--only analysis,angles.csv]
+// Run: pnpm exec tsx bench/long-export.ts [--hours 4] [--sessions 4] [--only analysis,angles.csv] [--bridge bundle|tsx]
+// The bridge child runs bundled by default, as `hinge serve` does (--bridge tsx: under the TypeScript loader).
 // Not part of `pnpm bench` (it takes several minutes); results: docs/benchmarks.md.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, openSync, readSync, closeSync } from 'node:fs';
@@ -28,7 +29,8 @@ import type { ServerMessage } from '@hinge/protocol';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..');
+/** The repository (the bridge child runs from a bundle elsewhere and is told where it is). */
+const repoRoot = process.env.BENCH_REPO_ROOT ?? path.resolve(here, '..');
 const MB = 1024 * 1024;
 
 interface WsClient {
@@ -136,11 +138,21 @@ async function runBridgeChild(): Promise<void> {
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
+  // Where the memory is: peaks of process.memoryUsage() (sampled every 50 ms), reset at each report.
+  const memoryPeakMB = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  const sampleMemory = () => {
+    const m = process.memoryUsage();
+    for (const key of Object.keys(memoryPeakMB) as (keyof typeof memoryPeakMB)[]) memoryPeakMB[key] = Math.max(memoryPeakMB[key], m[key] / MB);
+  };
+  setInterval(sampleMemory, 50).unref();
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'arrivals') {
       const loopDelayMs = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
       delay.reset();
-      process.stdout.write(JSON.stringify({ arrivals, loopDelayMs }) + '\n');
+      sampleMemory();
+      const memory = { ...memoryPeakMB };
+      for (const key of Object.keys(memoryPeakMB) as (keyof typeof memoryPeakMB)[]) memoryPeakMB[key] = 0;
+      process.stdout.write(JSON.stringify({ arrivals, loopDelayMs, memory }) + '\n');
     }
     else if (line === 'stop') {
       await app.close();
@@ -198,13 +210,41 @@ interface Bridge {
   sockets: WsClient[];
 }
 
+/**
+ * This file and the export worker bundled as bin/hinge.mjs bundles the CLI (npm dependencies external,
+ * our own TypeScript bundled), into packages/sensor-bridge/dist so the dependencies resolve. Returns the entry.
+ */
+async function bundleBridgeChild(): Promise<string> {
+  const packageDir = path.join(repoRoot, 'packages/sensor-bridge');
+  const { build } = createRequire(path.join(packageDir, 'package.json'))('esbuild') as { build: (options: object) => Promise<unknown> };
+  const pkg = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { dependencies?: object; optionalDependencies?: object };
+  const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})].filter((d) => !d.startsWith('@hinge/'));
+  const outdir = path.join(packageDir, 'dist', `bench-long-export-${process.pid}`);
+  await build({
+    entryPoints: { 'long-export': fileURLToPath(import.meta.url), 'export-worker': path.join(packageDir, 'src/server/export-worker.ts') },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    external: [...external, ...external.map((d) => `${d}/*`), 'esbuild'],
+    logLevel: 'error',
+  });
+  process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
+  return path.join(outdir, 'long-export.mjs');
+}
+
 async function startBridge(longFile: string, sessions: number): Promise<Bridge> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-bench-long-'));
   // BENCH_NODE_FLAGS: V8 flags for the bridge, e.g. --max-old-space-size=160 to see what the working set needs.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--bridge-child'], {
+  // The bridge as it ships (`hinge serve` runs an esbuild bundle, bin/hinge.mjs), or with --tsx under the TypeScript loader.
+  const entry = arg('bridge', 'bundle') === 'tsx' ? ['--import', 'tsx', fileURLToPath(import.meta.url)] : [await bundleBridgeChild()];
+  const child = spawn(process.execPath, [...nodeFlags, ...entry, '--bridge-child'], {
     cwd: repoRoot,
-    env: { ...process.env, BENCH_SESSIONS: String(sessions), BENCH_DATA_DIR: dataDir, BENCH_LONG_FILE: longFile },
+    env: { ...process.env, BENCH_SESSIONS: String(sessions), BENCH_DATA_DIR: dataDir, BENCH_LONG_FILE: longFile, BENCH_REPO_ROOT: repoRoot },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -235,10 +275,12 @@ async function startBridge(longFile: string, sessions: number): Promise<Bridge> 
 
 /** Latencies of the frames received in [fromMs, toMs], matched to the batch arrivals the child logged. */
 let lastLoopDelayMs = { p99: NaN, max: NaN };
+let lastMemoryMB: Record<string, number> = {};
 async function latenciesIn(bridge: Bridge, fromMs: number, toMs: number): Promise<number[]> {
   bridge.child.stdin!.write('arrivals\n');
-  const { arrivals, loopDelayMs } = JSON.parse(await bridge.next()) as { arrivals: [number, number][][]; loopDelayMs: { p99: number; max: number } };
+  const { arrivals, loopDelayMs, memory } = JSON.parse(await bridge.next()) as { arrivals: [number, number][][]; loopDelayMs: { p99: number; max: number }; memory: Record<string, number> };
   lastLoopDelayMs = loopDelayMs;
+  lastMemoryMB = memory;
   const out: number[] = [];
   for (const r of bridge.frames) {
     if (r.atMs < fromMs || r.atMs > toMs) continue;
@@ -289,6 +331,8 @@ interface ExportRow {
   frames: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** Peaks of the bridge's process.memoryUsage() during the export, MB. */
+  memoryPeakMB: Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -315,7 +359,7 @@ async function main(): Promise<void> {
     const r = await download(`${base}/${e}`, pid);
     const to = nowMs();
     const lat = await latenciesIn(bridge, from, to);
-    rows.push({ export: e, status: r.status, seconds: r.ms / 1000, MB: r.bytes / MB, peakRssMB: r.peakRssMB, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat[lat.length - 1] ?? NaN, frames: lat.length, loopDelayP99Ms: lastLoopDelayMs.p99, loopDelayMaxMs: lastLoopDelayMs.max });
+    rows.push({ export: e, status: r.status, seconds: r.ms / 1000, MB: r.bytes / MB, peakRssMB: r.peakRssMB, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat[lat.length - 1] ?? NaN, frames: lat.length, loopDelayP99Ms: lastLoopDelayMs.p99, loopDelayMaxMs: lastLoopDelayMs.max, memoryPeakMB: lastMemoryMB });
     process.stderr.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
   }
 

@@ -36,7 +36,8 @@ async function build() {
   const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})].filter((d) => !d.startsWith('@hinge/'));
   const name = `build-${Date.now()}-${process.pid}`;
   await esbuild({
-    entryPoints: { main: resolve(here, '../src/cli/main.ts') },
+    // The export worker (src/server/export-jobs.ts) is an entry of its own, beside the chunks that start it.
+    entryPoints: { main: resolve(here, '../src/cli/main.ts'), 'export-worker': resolve(here, '../src/server/export-worker.ts') },
     bundle: true,
     splitting: true,
     platform: 'node',

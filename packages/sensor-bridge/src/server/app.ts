@@ -17,6 +17,7 @@ import { ClinicDb } from '../storage/clinic-db';
 import { Pusher } from '../storage/pusher';
 import { createSourceFactory, type ReplayLibrary } from '../sources/factory';
 import { realOfflinePass, type OfflinePassFactory } from './stored-analysis';
+import { runExportInWorker, runExportJob, type ExportJob, type ExportResult } from './export-jobs';
 import { MAX_CONCURRENT_EXPORTS, MAX_CONCURRENT_REPLAYS, WorkSlots } from './work-slots';
 import type { SensorSource } from '../sources/source';
 import type { SourceSpec } from '@hinge/protocol';
@@ -88,6 +89,8 @@ export interface Bridge {
   /** Exports of stored sessions running now (work-slots.ts). */
   exportSlots: WorkSlots;
   analysis: AnalysisFunctions;
+  /** Runs an export's heavy work: in a worker thread with the real analysis, in-process with a stand-in (export-jobs.ts). */
+  runExport: (job: ExportJob, signal?: AbortSignal) => Promise<ExportResult>;
   bleTransport: () => Promise<BleTransport>;
   /** Where sessions and patients are read from (this store, or the clinic database on a review desk). */
   archive: Archive;
@@ -200,6 +203,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     replay,
     exportSlots: new WorkSlots('exports', options.maxConcurrentExports ?? MAX_CONCURRENT_EXPORTS),
     analysis,
+    runExport: analysis === realAnalysis ? runExportInWorker : (job, signal) => runExportJob(job, analysis.createOfflinePass, signal),
     bleTransport,
     archive,
     clinic,

@@ -1,27 +1,27 @@
 // Exports of a stored session (docs/websocket-protocol.md, "REST"): the recording as is, the analysis,
 // the angle series (JSON, CSV), the reps (CSV), the CSV sidecar, FHIR, the report PDF and MCAP.
-// Long recordings: everything streams (stored-analysis.ts), heavy work takes one of a few export
-// slots (more answer 503 with Retry-After), and the angle series goes through a temporary file that
-// is removed when the response is done, so the bridge's memory does not grow with the recording.
+// Long recordings: heavy work takes one of a few export slots (more answer 503 with Retry-After) and
+// runs as an export job (export-jobs.ts: streaming, in a worker thread of its own), which writes the
+// angle series, CSV or MCAP into a temporary folder; the route streams that file, and the folder is
+// removed when the response is done, so the bridge's memory does not grow with the recording.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type AngleSample, type Annotation, type SettingsChange } from '@hinge/protocol';
-import { openRecording } from '../recording/reader';
+import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type Annotation, type SettingsChange } from '@hinge/protocol';
 import type { SessionRow } from '../storage/store';
 import { writeReportPdf } from '../report/report-pdf';
 import { bridgeTimeZone } from '../report/local-time';
-import { legacySettings } from './recovery';
 import { HingeError } from './errors';
-import { ANGLE_CSV_COLUMNS, CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, anglesCsv, repsCsv } from './exports';
+import { ANGLE_CSV_COLUMNS, CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, repsCsv } from './exports';
+import type { ExportJob } from './export-jobs';
 import { sessionBundle } from './fhir';
-import { writeMcap } from './mcap-export';
 import { CsvSidecar, ERROR_RESPONSES, fileResponse } from './route-schemas';
-import { AngleFileSink, ThinnedAngles, analyzeStoredRecording, readAngleFile, type AngleSink } from './stored-analysis';
+
+/** What a route asks of an export job; the recording and settings are the job's. */
+type ExportJobSpec = ExportJob extends infer J ? (J extends ExportJob ? Omit<J, 'file' | 'rowSettings'> : never) : never;
 
 /** Points of the report's angle chart (a thinned series; the chart draws at most 800). */
 const REPORT_CHART_POINTS = 800;
@@ -33,21 +33,6 @@ function isTimeZone(timeZone: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The angle file as the JSON of an AngleSeries (`{"t":[...],"pelvisDeg":[...],...}`), one column after the other. */
-async function* angleSeriesJson(file: string): AsyncGenerator<string> {
-  const keys = ['t', 'pelvisDeg', 'trunkDeg', 'lumbarDeg'] as const;
-  for (const [i, key] of keys.entries()) {
-    yield `${i === 0 ? '{' : '],'}${JSON.stringify(key)}:[`;
-    let first = true;
-    for await (const batch of readAngleFile(file)) {
-      if (batch.length === 0) continue;
-      yield (first ? '' : ',') + batch.map((s: AngleSample) => JSON.stringify(s[key])).join(',');
-      first = false;
-    }
-  }
-  yield ']}';
 }
 
 export async function exportRoutes(fastify: FastifyInstance, options: { clinician: (request: FastifyRequest) => Promise<void> }): Promise<void> {
@@ -91,29 +76,22 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
     }
   }
 
-  /** The stored analysis, with the angle samples to `angles` when given. */
-  const analyze = (job: { row: SessionRow; file: string; signal: AbortSignal }, angles?: AngleSink) =>
-    analyzeStoredRecording(job.file, (header) => legacySettings(header, job.row), app.bridge.analysis.createOfflinePass, { signal: job.signal, ...(angles ? { angles } : {}) });
-
-  /** The analysis with its angle samples in a file of the job's folder. */
-  const analyzeToAngleFile = async (job: { row: SessionRow; file: string; dir: string; signal: AbortSignal }) => {
-    const sink = new AngleFileSink(path.join(job.dir, 'angles.bin'));
-    try {
-      const result = await analyze(job, sink);
-      return { ...result, anglesFile: sink.file };
-    } finally {
-      await sink.close();
-    }
-  };
+  /** An export job of the session's recording (export-jobs.ts), its output in the job's folder. */
+  const run = (job: { row: SessionRow; file: string; signal: AbortSignal }, spec: ExportJobSpec) =>
+    app.bridge.runExport({ ...spec, file: job.file, rowSettings: job.row.settings } as ExportJob, job.signal);
 
   app.get('/sessions/:id/analysis', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(SessionAnalysis) } }, async (request, reply) =>
-    (await exportJob(request, reply, (job) => analyze(job))).doc,
+    (await exportJob(request, reply, (job) => run(job, { kind: 'analysis' }))).doc,
   );
 
   app.get('/sessions/:id/angles', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(AngleSeries) } }, async (request, reply) => {
-    const { anglesFile } = await exportJob(request, reply, analyzeToAngleFile);
-    // Streamed as built (the schema documents the shape; a stream bypasses serialisation).
-    return reply.type('application/json; charset=utf-8').send(Readable.from(angleSeriesJson(anglesFile)) as unknown as AngleSeries);
+    const out = await exportJob(request, reply, async (job) => {
+      const out = path.join(job.dir, 'angles.json');
+      await run(job, { kind: 'angles-json', out });
+      return out;
+    });
+    // Streamed from the file (the schema documents the shape; a stream bypasses serialisation).
+    return reply.type('application/json; charset=utf-8').send(createReadStream(out) as unknown as AngleSeries);
   });
 
   app.get('/sessions/:id/export/recording', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse(['application/gzip', 'application/x-ndjson'], 'the recording as stored (docs/recording-format.md): SESSION.jsonl.gz (live sessions record compressed) or SESSION.jsonl (older ones)') } }, async (request, reply) => {
@@ -134,11 +112,12 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
     '/sessions/:id/export/angles.csv',
     { preHandler: clinician, schema: { tags, params: IdParams, querystring: CsvQuery, response: fileResponse('text/csv', 'angle series: t, pelvisDeg, trunkDeg, lumbarDeg') } },
     async (request, reply) => {
-      const { row, anglesFile } = await exportJob(request, reply, async (job) => ({ row: job.row, ...(await analyzeToAngleFile(job)) }));
-      return reply
-        .type('text/csv')
-        .header('content-disposition', `attachment; filename="${row.id}-angles.csv"`)
-        .send(anglesCsv(readAngleFile(anglesFile), csvFormat(request.query)));
+      const { row, out } = await exportJob(request, reply, async (job) => {
+        const out = path.join(job.dir, 'angles.csv');
+        await run(job, { kind: 'angles-csv', out, format: csvFormat(request.query) });
+        return { row: job.row, out };
+      });
+      return reply.type('text/csv').header('content-disposition', `attachment; filename="${row.id}-angles.csv"`).send(createReadStream(out));
     },
   );
 
@@ -197,9 +176,8 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
       let annotations: Annotation[] | null = null;
       try {
         ({ angles, settingsChanges, annotations } = await exportJob(request, reply, async (job) => {
-          const chart = new ThinnedAngles(REPORT_CHART_POINTS);
-          const { doc } = await analyze(job, chart);
-          return { angles: chart.series, settingsChanges: doc.settingsChanges ?? [], annotations: doc.annotations ?? [] };
+          const { doc, series } = await run(job, { kind: 'chart', maxPoints: REPORT_CHART_POINTS });
+          return { angles: series ?? null, settingsChanges: doc.settingsChanges ?? [], annotations: doc.annotations ?? [] };
         }));
       } catch (error) {
         if (!(error instanceof HingeError && error.code === 'HINGE_ERR_RECORDING_MISSING')) throw error;
@@ -212,16 +190,8 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
 
   app.get('/sessions/:id/export/session.mcap', { preHandler: clinician, schema: { tags, params: IdParams, response: fileResponse('application/octet-stream', 'MCAP file for Foxglove / Lichtblick') } }, async (request, reply) => {
     const { row, mcapFile } = await exportJob(request, reply, async (job) => {
-      const { anglesFile } = await analyzeToAngleFile(job);
-      const recording = await openRecording(job.file, { mode: 'lenient' });
       const mcapFile = path.join(job.dir, `${job.row.id}.mcap`);
-      await writeMcap(mcapFile, {
-        header: recording.header,
-        lines: recording.batches,
-        angles: readAngleFile(anglesFile),
-        reps: await archive.listReps(job.row.id),
-        session: { id: job.row.id, settings: job.row.settings },
-      });
+      await run(job, { kind: 'mcap', out: mcapFile, reps: await archive.listReps(job.row.id), session: { id: job.row.id, settings: job.row.settings } });
       return { row: job.row, mcapFile };
     });
     return reply

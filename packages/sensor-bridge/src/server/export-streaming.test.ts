@@ -12,7 +12,11 @@ import type { AngleSample, RecordingHeader, RecordingLine } from '@hinge/protoco
 import { simulateSession } from '@hinge/simulator';
 import { writeRecordingFile } from '../recording/writer';
 import { buildApp, realAnalysis } from './app';
-import { AngleFileSink, ThinnedAngles, analyzeStoredRecording, readAngleFile } from './stored-analysis';
+import { AngleFileSink, HeldBackAngles, ThinnedAngles, analyzeStoredRecording, readAngleFile, realOfflinePass, AnalysisAborted } from './stored-analysis';
+import { runExportInWorker, runExportJob, type ExportJob } from './export-jobs';
+import { CSV_DECIMAL_COMMA } from './exports';
+import { readFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { standinAnalysis } from '../../test/standin-analysis';
 import { CLIENT_HEADER } from './request-guard';
 
@@ -74,6 +78,17 @@ describe('the streamed stored analysis', () => {
     });
   }
 
+  it('an output that cannot take angles back (the CLI) gets each sample once: the second pass\'s when there is one', async () => {
+    for (const name of ['calibrated', 'uncalibrated']) {
+      const { header, lines, file } = recordings[name]!;
+      const expected = analyzeRecordingLines(header, lines, {}, { angles: true }).angles!;
+      const out: AngleSample[] = [];
+      await analyzeStoredRecording(file, () => ({}), realOfflinePass, { angles: new HeldBackAngles(async (samples) => void out.push(...samples), 6000) });
+      expect(out.map((s) => s.t)).toEqual(expected.t);
+      expect(out.map((s) => s.lumbarDeg)).toEqual(expected.lumbarDeg);
+    }
+  });
+
   it('the chart series keeps a bounded, evenly thinned subset in time order', async () => {
     const thinned = new ThinnedAngles(100);
     const samples = Array.from({ length: 10_001 }, (_, i) => ({ t: i / 100, pelvisDeg: i, trunkDeg: null, lumbarDeg: -i }));
@@ -84,6 +99,40 @@ describe('the streamed stored analysis', () => {
     const stride = pelvisDeg[1]! - pelvisDeg[0]!;
     expect(pelvisDeg.every((v, i) => v === i * stride)).toBe(true);
   });
+});
+
+describe('export jobs in a worker thread (the real analysis)', () => {
+  const rowSettings = realAnalysis.defaultSettings;
+  it('give what they give in this thread: the document, the chart, and the CSV, JSON and MCAP files', async () => {
+    const file = recordings.uncalibrated!.file;
+    const jobs: ExportJob[] = [
+      { kind: 'analysis', file, rowSettings },
+      { kind: 'chart', file, rowSettings, maxPoints: 50 },
+      { kind: 'angles-csv', file, rowSettings, out: path.join(dir, 'a.csv'), format: CSV_DECIMAL_COMMA },
+      { kind: 'angles-json', file, rowSettings, out: path.join(dir, 'a.json') },
+      { kind: 'mcap', file, rowSettings, out: path.join(dir, 'a.mcap'), reps: [], session: { id: 's_1', settings: rowSettings } },
+    ];
+    for (const job of jobs) {
+      const here = await runExportJob(job, realOfflinePass);
+      const hereFile = 'out' in job ? readFileSync(job.out) : null;
+      const inWorker = await runExportInWorker(job);
+      expect(inWorker).toEqual(here);
+      if ('out' in job) expect(readFileSync(job.out).equals(hereFile!)).toBe(true);
+    }
+    expect(threadId).toBe(0); // nothing above ran a worker's code in this thread by mistake
+  }, 180_000); // each worker loads the TypeScript sources through tsx (the bundle loads in a blink)
+
+  it('a failure comes back as the error it is (a bad header names the file and line); an abort stops the worker at once', async () => {
+    const bad = path.join(dir, 'bad.jsonl');
+    (await import('node:fs')).writeFileSync(bad, 'not a header\n');
+    await expect(runExportInWorker({ kind: 'analysis', file: bad, rowSettings })).rejects.toMatchObject({ code: 'HINGE_ERR_RECORDING_LINE', line: 1 });
+    const abort = new AbortController();
+    const running = runExportInWorker({ kind: 'analysis', file: path.join(dir, 'long.jsonl'), rowSettings }, abort.signal);
+    setTimeout(() => abort.abort(), 50);
+    const startMs = performance.now();
+    await expect(running).rejects.toBeInstanceOf(AnalysisAborted);
+    expect(performance.now() - startMs).toBeLessThan(2000);
+  }, 60_000);
 });
 
 describe('limits on exports and replays', () => {
