@@ -120,7 +120,8 @@ describe('disk full while a live session records (bridge)', () => {
       disk.pattern = /recordings\/.*\.jsonl\.gz$/;
       disk.freeBytes = 40_000;
       const patient = app.bridge.hub.createPatient({ name: 'Disk' });
-      const session = await app.bridge.hub.createSession({ patientId: patient.id, source: { kind: 'replay', recording: 'clean.jsonl', speed: 20 } });
+      const session = await app.bridge.hub.createSession({ patientId: patient.id, // A loop: under a loaded machine the 68 s file at 20x could end before the checks below.
+      source: { kind: 'replay', recording: 'clean.jsonl', speed: 20, loop: true } });
       const state = async () => (await app.inject({ url: `/api/sessions/${session.id}` })).json();
       const deadline = Date.now() + 20_000;
       while (!(await state()).warnings.some((w: string) => /disk full/.test(w))) {
