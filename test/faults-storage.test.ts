@@ -120,8 +120,9 @@ describe('disk full while a live session records (bridge)', () => {
       disk.pattern = /recordings\/.*\.jsonl\.gz$/;
       disk.freeBytes = 40_000;
       const patient = app.bridge.hub.createPatient({ name: 'Disk' });
-      const session = await app.bridge.hub.createSession({ patientId: patient.id, // A loop: under a loaded machine the 68 s file at 20x could end before the checks below.
-      source: { kind: 'replay', recording: 'clean.jsonl', speed: 20, loop: true } });
+      // In a loop: on a loaded machine the 68 s file at 20x could end before the checks below.
+      const source = { kind: 'replay' as const, recording: 'clean.jsonl', speed: 20, loop: true };
+      const session = await app.bridge.hub.createSession({ patientId: patient.id, source });
       const state = async () => (await app.inject({ url: `/api/sessions/${session.id}` })).json();
       const deadline = Date.now() + 20_000;
       while (!(await state()).warnings.some((w: string) => /disk full/.test(w))) {
