@@ -164,6 +164,20 @@ describe('class 1: squats with a little forward lean', () => {
     expect(reps[0]!.sacrumDropM).toBeGreaterThan(0.25);
   });
 
+  it('a 0.19 m squat whose sink estimate does not come back (a 1.5 deg error of "up" on the way down only) is still timed and counted', () => {
+    // An error of the up direction that differs between the way down and the way up (1.5 deg reads
+    // 0.25 m/s^2 of gravity as vertical acceleration): the two-sided estimate comes back only part way,
+    // within the tolerance of being back (0.2 m), but short of half its depth, and the ascent read 0 s.
+    const trunk = path([[2, 0], [4, 14], [4.5, 14], [6.5, 0]]);
+    const pelvis = path([[2, 0], [4, 16], [4.5, 16], [6.5, 0]]);
+    const sink = path([[2, 0], [4, 0.19], [4.5, 0.19], [6.5, 0]]);
+    const upError = (t: number) => (t < 4.25 ? (0.25 * pelvis(t)) / 16 : 0);
+    const stream = frames(10, trunk, pelvis, sink, stillUntil(1.9)).map((f) => ({ ...f, sacrumVertAccMS2: f.sacrumVertAccMS2! - upError(f.t) }));
+    const { reps } = detect(stream);
+    expect(reps).toHaveLength(1);
+    expect(reps[0]!.ascentS).toBeGreaterThan(1);
+  });
+
   it('a quiet second part way down (0.06 m, trunk 12 deg) does not end the squat', () => {
     const trunk = path([[2, 0], [3, 12], [4, 12], [5, 17], [5.5, 17], [7, 0]]);
     const pelvis = path([[2, 0], [3, 9], [4, 9], [5, 15], [5.5, 15], [7, 0]]);

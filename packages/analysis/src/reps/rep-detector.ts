@@ -397,6 +397,19 @@ function countAsRep(d: RepDetector, rep: OpenRep, t: number): void {
   d.events.push({ type: 'phase', t, index: rep.index, phase: rep.phase });
 }
 
+/**
+ * A sink series between two rests at the start height, in cm, with what is left at its end (accelerometer
+ * tilt and scale errors, up to backToStartHeight's tolerance) removed linearly: both ends stand at one
+ * height. Timing needs it: a series that ends 8 cm low never crosses half of a 19 cm sink on the way up, and
+ * its ascent read 0.02 s.
+ */
+function levelledSinkCm(series: { t: number[]; sinkM: number[] }): number[] {
+  const n = series.t.length;
+  const t0 = series.t[0]!, span = series.t[n - 1]! - t0 || 1;
+  const endM = series.sinkM[n - 1]!;
+  return series.sinkM.map((m, i) => (m - (endM * (series.t[i]! - t0)) / span) * 100);
+}
+
 /** The sacrum's sink series (m, + = below the start) between two times, from the detector's history. */
 function sinkSeries(d: RepDetector, fromT: number, toT: number) {
   return sacrumSinkSeriesM(d.history, fromT, toT);
@@ -426,7 +439,7 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkW
     // down (a pause at the bottom of a crouch) is not the ascent. The movement times are the longer of
     // the two, so a quick lift of the chest alone does not make a rep too fast.
     const sink = sinkWindow && timing ? sinkSeries(d, sinkWindow[0], sinkWindow[1]) : null;
-    const sinkTiming = sink && Math.max(...sink.sinkM) >= d.options.minSinkM ? repTiming(sink.t, sink.sinkM.map((m) => m * 100), 0) : null;
+    const sinkTiming = sink && Math.max(...sink.sinkM) >= d.options.minSinkM ? repTiming(sink.t, levelledSinkCm(sink), 0) : null;
     if (timing && sinkTiming) {
       const end = Math.min(Math.max(timing.end, sinkTiming.end), h.t[endIdx]!);
       timing = {
@@ -439,7 +452,7 @@ function complete(d: RepDetector, rep: OpenRep, endIdx: number, t: number, sinkW
     }
   } else {
     const sink = sinkWindow ? sinkSeries(d, sinkWindow[0], sinkWindow[1]) : null;
-    timing = sink && repTiming(sink.t, sink.sinkM.map((m) => m * 100), 0);
+    timing = sink && repTiming(sink.t, levelledSinkCm(sink), 0);
   }
   if (!timing) return;
   // Peaks over the movement itself (the trace also holds the seconds before it).
@@ -716,7 +729,7 @@ function updateSinkRep(d: RepDetector, rep: OpenRep, idx: number, f: BodyFrame, 
     return;
   }
   const series = sinkSeries(d, rep.quietBeforeT, f.t)!;
-  const timing = repTiming(series.t, series.sinkM.map((m) => m * 100), 0);
+  const timing = repTiming(series.t, levelledSinkCm(series), 0);
   if (!timing || timing.descentS < 0.3 || timing.ascentS < 0.3 || heelStrikes(d.history, rep.quietBeforeT, f.t) > o.maxHeelStrikes) {
     cancel(d, rep);
     return;
