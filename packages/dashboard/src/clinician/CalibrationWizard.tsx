@@ -15,12 +15,14 @@ interface Props {
   canControl: boolean;
   /** Reps are being counted: the bend axis is evidently in use, so "waiting for a slow bend" would mislead. */
   repsCounting: boolean;
+  /** Calibration bends since the neutral shown (the analysis' `calibration-bend` events: not counted as reps). */
+  calibrationBends: number;
   /** Latest recording time, s (when the request is made). */
   currentT: () => number;
   onCalibrate: () => Promise<void>;
 }
 
-export function CalibrationWizard({ calibration, warnings, canControl, repsCounting, currentT, onCalibrate }: Props) {
+export function CalibrationWizard({ calibration, warnings, canControl, repsCounting, calibrationBends, currentT, onCalibrate }: Props) {
   const { t } = useTranslation();
   const [step, setStep] = useState<1 | 2>(1);
   const [requestedT, setRequestedT] = useState<number | null>(null);
@@ -77,6 +79,12 @@ export function CalibrationWizard({ calibration, warnings, canControl, repsCount
               {calibration.axisFoundT !== undefined
                 ? t('calibration.axisFound', { time: seconds(calibration.axisFoundT, 1) })
                 : !repsCounting && t('calibration.axisWaiting')}
+              {calibrationBends > 0 && (
+                <>
+                  {' '}
+                  <span data-testid="calibration-bends">{t('calibration.bendsSeen', { count: calibrationBends })}</span>
+                </>
+              )}
             </>
           )}
           {calibration.status === 'problem' && t('calibration.failed', { message: calibration.message })}

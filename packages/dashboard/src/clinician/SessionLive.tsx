@@ -9,6 +9,7 @@ import { AngleChart } from '../chart/AngleChart';
 import { routeHash } from '../route';
 import { AlertFeed } from './AlertFeed';
 import { AnnotationPanel } from './Annotations';
+import type { CalibrationStatus } from '../live/sessionState';
 import { CalibrationWizard } from './CalibrationWizard';
 import { RepTable } from './RepTable';
 import { deg, seconds } from './format';
@@ -50,6 +51,7 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
   }
 
   const repCount = Math.max(session.repCount, live.reps.length);
+  const calibration: CalibrationStatus = session.calibration && live.calibration.status !== 'calibrated' ? { status: 'calibrated', ...session.calibration } : live.calibration;
   const repBands = live.reps.map((r) => ({ index: r.index, start: r.start, end: r.end, faulty: r.faults.length > 0 }));
   const capabilities = session.capabilities;
   const running = session.status === 'live';
@@ -162,10 +164,11 @@ export function SessionLive({ sessionId }: { sessionId: string }) {
       <AlertFeed alerts={live.alerts} repPeaksDeg={new Map(live.reps.map((r) => [r.index, r.peakLumbarDeg]))} />
 
       <CalibrationWizard
-        calibration={session.calibration && live.calibration.status !== 'calibrated' ? { status: 'calibrated', ...session.calibration } : live.calibration}
+        calibration={calibration}
         warnings={live.warnings}
         canControl={canControl && running}
         repsCounting={live.reps.length > 0}
+        calibrationBends={calibration.status === 'calibrated' ? live.calibrationBends.filter((b) => b.start >= calibration.start).length : 0}
         currentT={() => store.latestAngles()?.t ?? session.t}
         onCalibrate={() => command('calibrate')}
       />

@@ -181,6 +181,7 @@ export const de: Resources = {
     calibrated: '✓ Kalibriert: Neutralstellung von {{start}} bis {{end}}.',
     axisWaiting: '… Beugeachse: warte auf eine langsame Beuge.',
     axisFound: '✓ Beugeachse gefunden bei {{time}}.',
+    bendsSeen: '{{count}} Kalibrierbeuge(n) erkannt: nicht als Wiederholungen gezählt.',
     warnings: 'Hinweise der Analyse',
   },
   sensors: {

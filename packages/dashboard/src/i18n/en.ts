@@ -181,6 +181,7 @@ export const en = {
     calibrated: '✓ Calibrated: neutral from {{start}} to {{end}}.',
     axisWaiting: '… Bending axis: waiting for a slow bend.',
     axisFound: '✓ Bending axis found at {{time}}.',
+    bendsSeen: '{{count}} calibration bend(s) seen: not counted as reps.',
     warnings: 'Analysis warnings',
   },
   sensors: {

@@ -117,4 +117,11 @@ describe('cleanRepShare', () => {
     expect(recalibrated.calibration).toEqual({ status: 'calibrated', start: 28, end: 30 });
     expect(applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'bend-axis', t: 1 }).calibration).toEqual({ status: 'waiting' });
   });
+
+  it('keeps the calibration bends apart from the reps (they count in no total)', () => {
+    const bend = { start: 4, bottom: 5.5, end: 7, peakTrunkDeg: 55, peakLumbarDeg: 12 };
+    const state = applyAnalysisEvent(INITIAL_SESSION_STATE, { type: 'calibration-bend', t: 7.5, bend });
+    expect(state.calibrationBends).toEqual([bend]);
+    expect(state.reps).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 // The live state of one session as the dashboard shows it, rebuilt from the analysis events the bridge
 // streams (AnalysisEvent in @hinge/protocol). Pure: `applyAnalysisEvent(state, event)` returns a new state.
 // Angles are not kept here: at 100 Hz they go to a ring buffer outside React (chart/seriesRing.ts).
-import type { AnalysisEvent, Annotation, Fault, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
+import type { AnalysisEvent, Annotation, CalibrationBend, Fault, RepPhase, RepReport, SetSummary } from '@hinge/protocol';
 
 export interface AlertItem {
   /** Recording time, s. */
@@ -33,6 +33,8 @@ export interface LiveSessionState {
   currentRep: number | null;
   phase: RepPhase;
   reps: RepReport[];
+  /** The calibration wizard's bends (`calibration-bend` events): not reps, counted in no total. */
+  calibrationBends: CalibrationBend[];
   sets: SetSummary[];
   /** Newest first, at most MAX_ALERTS. */
   alerts: AlertItem[];
@@ -50,6 +52,7 @@ export const INITIAL_SESSION_STATE: LiveSessionState = {
   currentRep: null,
   phase: 'standing',
   reps: [],
+  calibrationBends: [],
   sets: [],
   alerts: [],
   warnings: [],
@@ -74,6 +77,8 @@ export function applyAnalysisEvent(state: LiveSessionState, event: AnalysisEvent
         return { ...next, warnings: [...state.warnings, { t: event.t, kind: 'calibration', message: event.message, ...(event.recalibrate ? { recalibrate: true as const } : {}) }] };
       }
       return { ...next, calibration: { status: 'problem', message: event.message } };
+    case 'calibration-bend':
+      return { ...next, calibrationBends: [...state.calibrationBends, event.bend] };
     case 'rep-started':
       return { ...next, currentRep: event.index, phase: 'descent' };
     case 'phase':

@@ -82,6 +82,7 @@ const SNAPSHOT_EVENTS = new Set<AnalysisEvent['type']>([
   'calibrated',
   'calibration-warning',
   'bend-axis',
+  'calibration-bend',
   'alert',
   'rep-completed',
   'set-started',
