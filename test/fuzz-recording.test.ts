@@ -197,6 +197,35 @@ describe('reader on damaged files', () => {
   );
 
   it(
+    'one sample whose time spikes ahead (issue #17): only that line is lost, whatever the spike and wherever it is',
+    async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 3, max: 30 }), fc.nat(), fc.double({ min: 1, max: MAX_RECORDING_T_S, noNaN: true }), fc.boolean(), async (samples, pick, t, gz) => {
+          const lines = validText(samples).trimEnd().split('\n');
+          const at = 4 + (pick % (lines.length - 4)); // a sample after each sensor's first
+          const spiked = JSON.parse(lines[at]!) as { t: number; sensor: string };
+          lines[at] = JSON.stringify({ ...spiked, t });
+          const text = lines.join('\n') + '\n';
+          const file = path.join(dir, `k${n++}.jsonl${gz ? '.gz' : ''}`);
+          writeFileSync(file, gz ? gzipSync(text) : text);
+          const warnings: string[] = [];
+          const result = await readAll(file, 'lenient', (w) => warnings.push(w));
+          const wanted = lines.slice(1).map((l) => JSON.parse(l) as RecordingLine);
+          const lastOfSensor = !lines.slice(at + 1).some((l) => l.includes(`"sensor":"${spiked.sensor}"`));
+          // The sensor's last sample has nothing after it to contradict it: kept, as a gap would be.
+          if (!lastOfSensor) wanted.splice(at - 1, 1);
+          expect('lines' in result && result.lines).toEqual(wanted);
+          expect(warnings).toEqual(lastOfSensor ? [] : [expect.stringContaining(`${file}:${at + 1}: t=${t} is a spike for sensor "${spiked.sensor}"`)]);
+          rmSync(file);
+        }),
+        fuzzParams(0.3),
+      );
+    },
+    fuzzTimeoutMs(10_000),
+  );
+
+  it(
     'gzip damaged after compression (bytes flipped, cut, junk or more members appended): valid lines or a line error naming no folder',
     async () => {
       let n = 0;

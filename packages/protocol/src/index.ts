@@ -5,3 +5,4 @@ export * from './analysis';
 export * from './ws';
 export * from './rest';
 export * from './schema';
+export * from './time-order';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_BAD_LINES, MAX_HEADER_SENSORS, MAX_READER_WARNINGS, openRecording, readRecording, RecordingLineError } from './reader';
 import { MAX_LINE_CHARS } from './lines';
 import { RecordingWriter, writeRecordingFile } from './writer';
-import type { RecordingHeader } from '@hinge/protocol';
+import { MAX_SPIKE_LOOKAHEAD_LINES, type RecordingHeader } from '@hinge/protocol';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'hinge-reader-'));
 const header: RecordingHeader = {
@@ -186,5 +186,48 @@ describe('recording reader against hostile files', () => {
     const error = await readRecording(f).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecordingLineError);
     expect((error as Error).message).toMatch(/gzip data is corrupt \(|header|not valid JSON/);
+  });
+});
+
+describe('recording reader: one sample whose time spikes ahead (issue #17)', () => {
+  const lenient = async (lines: string[]) => {
+    const warnings: string[] = [];
+    const f = file([JSON.stringify(header), ...lines, '']);
+    const r = await readRecording(f, { mode: 'lenient', onWarning: (w) => warnings.push(w) });
+    return { f, r, warnings, ts: r.lines.map((l) => l.t) };
+  };
+  const steady = (from: number, count: number, sensor = 'sacrum') => Array.from({ length: count }, (_, i) => sample(Number((from + i * 0.01).toFixed(2)), sensor));
+
+  it('a spike whose next sample returns to the old timeline costs that line only, with a warning naming it', async () => {
+    const { f, r, warnings, ts } = await lenient([...steady(1, 3), sample(500000), ...steady(1.03, 3)]);
+    expect(ts).toEqual([1, 1.01, 1.02, 1.03, 1.04, 1.05]);
+    expect(r.stats).toEqual({ lines: 6, badLines: 1, truncated: false });
+    expect(warnings).toEqual([`${f}:5: t=500000 is a spike for sensor "sacrum": 499999 s ahead of its previous sample (1.02), and its next sample returns to 1.03 (skipped)`]);
+  });
+
+  it('a genuine gap (the next samples continue from the new time) is kept, and what goes back after it is dropped', async () => {
+    const { ts, warnings } = await lenient([...steady(1, 3), ...steady(40, 3), sample(39)]);
+    expect(ts).toEqual([1, 1.01, 1.02, 40, 40.01, 40.02]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/:8: t went backwards for sensor "sacrum" \(39 after 40\.02\) \(skipped\)$/);
+  });
+
+  it('the other lines keep their file order while a spike waits; a sample going back past both timelines is dropped by itself', async () => {
+    const { ts, r } = await lenient([sample(1), sample(1.01, 'thoracic'), sample(9), '{"t":1.015,"event":"note"}', sample(1.02, 'thoracic'), sample(0.5), sample(1.03)]);
+    expect(ts).toEqual([1, 1.01, 1.015, 1.02, 1.03]);
+    expect(r.lines.map((l) => ('sensor' in l ? l.sensor : 'event'))).toEqual(['sacrum', 'thoracic', 'event', 'thoracic', 'sacrum']);
+    expect(r.stats.badLines).toBe(2); // the spike at 9 and the 0.5
+  });
+
+  it('a jump at the end of the file, or behind a quiet sensor past the look-ahead, is kept as a gap', async () => {
+    expect((await lenient([...steady(1, 2), sample(70)])).ts).toEqual([1, 1.01, 70]);
+    const quiet = await lenient([...steady(1, 2), sample(70), ...steady(1, MAX_SPIKE_LOOKAHEAD_LINES + 1, 'thoracic'), sample(1.02)]);
+    expect(quiet.ts.filter((_, i) => (quiet.r.lines[i] as { sensor: string }).sensor === 'sacrum')).toEqual([1, 1.01, 70]);
+    expect(quiet.warnings[0]).toMatch(/t went backwards for sensor "sacrum" \(1\.02 after 70\)/);
+  });
+
+  it('strict mode stops at the spike, naming its line', async () => {
+    const f = file([JSON.stringify(header), ...steady(1, 3), sample(500000), ...steady(1.03, 3)]);
+    expect(await firstError(f)).toMatch(new RegExp(`^${f.replace(/[.\\]/g, '\\$&')}:5: t=500000 is a spike for sensor "sacrum"`));
   });
 });

@@ -3,7 +3,9 @@
 import { LineTooLongError, rawLineBatches, type RawLine } from './lines';
 import {
   createLineValidator,
+  createTimeOrder,
   validateHeader,
+  type DroppedLine,
   type RecordingHeader,
   type RecordingLine,
 } from '@hinge/protocol';
@@ -121,7 +123,9 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
   }
   const header = validateHeader(headerJson);
   if (!header.ok) throw new RecordingLineError(file, 1, header.reason);
-  const validator = createLineValidator(header.value);
+  // Shapes line by line; times in per-sensor order with a short look-ahead, so a one-line spike costs that line only.
+  const validator = createLineValidator(header.value, { order: false });
+  const order = createTimeOrder(header.value);
 
   /**
    * JSON.parse of a whole batch as one array is much faster than line by line. It is used only when every
@@ -140,8 +144,20 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
     }
   }
 
+  /** A line that cannot be used: strict mode stops; lenient mode skips it, counts it and warns. */
+  function badLine(number: number, reason: string, usable: number): void {
+    const error = new RecordingLineError(file, number, reason);
+    if (mode === 'strict') throw error;
+    stats.badLines++;
+    warn(`${error.message} (skipped)`);
+    if (stats.badLines > MAX_BAD_LINES && stats.badLines > usable) {
+      throw new RecordingLineError(file, number, `too many bad lines (${stats.badLines} skipped, ${usable} usable): is this a hinge recording?`);
+    }
+  }
+
   function parse(batch: RawLine[]): RecordingLine[] {
     const out: RecordingLine[] = [];
+    const dropped: DroppedLine[] = [];
     const lines = batch.filter((l) => l.text.trim() !== '');
     const whole = parseWhole(lines);
     for (let i = 0; i < lines.length; i++) {
@@ -159,19 +175,23 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
       if (reason === undefined) {
         const result = validator.validate(json);
         if (result.ok) {
-          out.push(result.value);
+          order.push(result.value, number, out, dropped);
+          for (const d of dropped) badLine(d.at, d.reason, stats.lines + out.length);
+          dropped.length = 0;
           continue;
         }
         reason = result.reason;
       }
-      const error = new RecordingLineError(file, number, reason);
-      if (mode === 'strict') throw error;
-      stats.badLines++;
-      warn(`${error.message} (skipped)`);
-      if (stats.badLines > MAX_BAD_LINES && stats.badLines > stats.lines + out.length) {
-        throw new RecordingLineError(file, number, `too many bad lines (${stats.badLines} skipped, ${stats.lines + out.length} usable): is this a hinge recording?`);
-      }
+      badLine(number, reason, stats.lines + out.length);
     }
+    stats.lines += out.length;
+    return out;
+  }
+
+  /** The lines still held for the look-ahead, once the file has ended. */
+  function rest(): RecordingLine[] {
+    const out: RecordingLine[] = [];
+    order.end(out);
     stats.lines += out.length;
     return out;
   }
@@ -187,6 +207,8 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
     } catch (error) {
       throw asLineError(error, lastLine + 1);
     }
+    const last = rest();
+    if (last.length > 0) yield last;
   }
 
   return { header: header.value, batches: batches(), stats };

@@ -1,0 +1,107 @@
+// Per-sensor time order of a recording's lines, with a small look-ahead that tells a one-line time spike
+// from a real gap (docs/recording-format.md, "Bad lines"). Pure: lines in, lines out in file order.
+//
+// A sample more than SPIKE_JUMP_S ahead of its sensor's previous one is a suspect: it and the lines after it
+// are held until that sensor's next sample decides. If the next sample continues from the suspect's time
+// (t >= the suspect's), the jump was a real gap and the suspect is kept. If it returns to the old timeline
+// (previous <= t < the suspect's), the suspect was a spike: it alone is dropped. A next sample earlier than
+// the previous one is itself going backwards (dropped; the suspect still waits). At most
+// MAX_SPIKE_LOOKAHEAD_LINES lines are held: past that (a sensor gone quiet) the suspect is kept as a gap.
+import { backwardsReason, isEventLine, type RecordingHeader, type RecordingLine } from './recording';
+
+/** A sample this far (seconds) ahead of its sensor's previous one waits for the next to say spike or gap. */
+export const SPIKE_JUMP_S = 0.25;
+/** Most lines held while a suspect waits (1.3 s of a two-sensor 100 Hz session); bounds the reader's memory. */
+export const MAX_SPIKE_LOOKAHEAD_LINES = 256;
+
+/** A line refused: `at` is the caller's position for it (the reader's line number). */
+export interface DroppedLine {
+  at: number;
+  reason: string;
+}
+
+export interface TimeOrder {
+  /** Takes the next valid line (its shape checked); appends the lines now decided to `released` and refusals to `dropped`. */
+  push(line: RecordingLine, at: number, released: RecordingLine[], dropped: DroppedLine[]): void;
+  /** The file ended: waiting suspects are kept (nothing came to contradict them); releases the rest. */
+  end(released: RecordingLine[]): void;
+}
+
+interface Held {
+  line: RecordingLine;
+  at: number;
+  /** Waiting for its sensor's next sample. */
+  suspect: boolean;
+  dropped: boolean;
+}
+
+export function createTimeOrder(header: RecordingHeader): TimeOrder {
+  const lastT = new Map<string, number>(header.sensors.map((s) => [s.id, -Infinity]));
+  const suspects = new Map<string, Held>();
+  /** Lines after the first waiting suspect, in file order (that suspect first). */
+  let held: Held[] = [];
+
+  /** Hands out the held lines up to the first suspect still waiting. */
+  const release = (released: RecordingLine[]) => {
+    let i = 0;
+    for (; i < held.length && !held[i]!.suspect; i++) if (!held[i]!.dropped) released.push(held[i]!.line);
+    held = i === held.length ? [] : held.slice(i);
+  };
+  /** The suspect was a real gap: its time is the sensor's new timeline. */
+  const keepSuspect = (sensor: string, suspect: Held) => {
+    suspect.suspect = false;
+    suspects.delete(sensor);
+    lastT.set(sensor, suspect.line.t);
+  };
+
+  /** Holds a line behind a waiting suspect, keeping at most MAX_SPIKE_LOOKAHEAD_LINES held. */
+  const hold = (entry: Held, released: RecordingLine[]) => {
+    held.push(entry);
+    release(released);
+    while (held.length > MAX_SPIKE_LOOKAHEAD_LINES) {
+      const first = held[0]!; // a waiting suspect: release() stops only at one
+      keepSuspect((first.line as { sensor: string }).sensor, first);
+      release(released);
+    }
+  };
+
+  return {
+    push(line, at, released, dropped) {
+      if (isEventLine(line)) {
+        if (held.length === 0) released.push(line);
+        else hold({ line, at, suspect: false, dropped: false }, released);
+        return;
+      }
+      const { sensor, t } = line;
+      const suspect = suspects.get(sensor);
+      if (suspect) {
+        const previousT = lastT.get(sensor)!;
+        if (t >= suspect.line.t) keepSuspect(sensor, suspect);
+        else if (t >= previousT) {
+          suspect.suspect = false;
+          suspect.dropped = true;
+          suspects.delete(sensor);
+          const jumpS = Number((suspect.line.t - previousT).toPrecision(6));
+          dropped.push({ at: suspect.at, reason: `t=${suspect.line.t} is a spike for sensor "${sensor}": ${jumpS} s ahead of its previous sample (${previousT}), and its next sample returns to ${t}` });
+        } else {
+          dropped.push({ at, reason: backwardsReason(sensor, t, previousT) });
+          return;
+        }
+      }
+      const previousT = lastT.get(sensor)!;
+      if (t < previousT) {
+        dropped.push({ at, reason: backwardsReason(sensor, t, previousT) });
+        return;
+      }
+      const entry: Held = { line, at, suspect: previousT !== -Infinity && t - previousT > SPIKE_JUMP_S, dropped: false };
+      if (entry.suspect) suspects.set(sensor, entry);
+      else lastT.set(sensor, t);
+      if (held.length === 0 && !entry.suspect) released.push(line);
+      else hold(entry, released);
+    },
+    end(released) {
+      for (const [sensor, suspect] of suspects) keepSuspect(sensor, suspect);
+      release(released);
+    },
+  };
+}
