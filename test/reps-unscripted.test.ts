@@ -59,6 +59,17 @@ describe('class 2: walking and stairs are not reps', () => {
     ]);
     expect(doc.reps).toHaveLength(2);
   });
+
+  it('a short sit (5.5 s) straight after swaying, the pelvis hardly rolled back: not a rep, nor is standing up', () => {
+    // Hard-tier seed 5024 (lean-squat, outside the bench seeds): the height estimate, corrected over a window
+    // that grows while the person sits, drifted 3-6 cm over the sit and the sit was never "held"; it then
+    // ended at the stand-up's turning point as a 38 deg rep, and the stand-up made a second.
+    const seed = 5024;
+    const sim = simulateSession({ seed, mounting: 'random', noise: 'typical', script: hardSession(seed, 'lean-squat', { durationS: 90 }) });
+    const doc = analyzeRecordingLines(sim.header, sim.lines);
+    const sit = { from: 32.69, to: 38.14 };
+    expect(doc.reps.filter((r) => r.bottom > sit.from && r.bottom < sit.to)).toHaveLength(0);
+  });
 });
 
 describe('class 3: side bends', () => {

@@ -83,7 +83,10 @@ export interface RepDetectorOptions {
   /** Held low (not back at the start height) with the trunk within seatedTrunkDeg of standing for seatedS: sitting. */
   seatedTrunkDeg: number;
   seatedS: number;
-  /** Held: the sink changes by less than this over the hold, m. */
+  /**
+   * Held: the sink estimate changes by less than this over the hold, m. A slow descent that reads quiet
+   * sinks 10 cm/s; a seated person's estimate drifts a few cm/s as its correction window grows.
+   */
   heldM: number;
   /** The pelvis within this of its neutral while quiet: the person stands upright (the trunk's baseline may be reset), deg. */
   standingPelvisDeg: number;
@@ -119,7 +122,7 @@ export const DEFAULT_REP_OPTIONS: RepDetectorOptions = {
   maxRepS: 15,
   seatedTrunkDeg: 10,
   seatedS: 1.5,
-  heldM: 0.03,
+  heldM: 0.06,
   standingPelvisDeg: 5,
   seatedPelvisDeg: -5,
   kneeDominance: DEFAULT_KNEE_DOMINANCE,
