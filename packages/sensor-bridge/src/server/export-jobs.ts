@@ -25,12 +25,13 @@ import { AnalysisAborted, AngleFileSink, ThinnedAngles, analyzeStoredRecording, 
 
 /**
  * Heap limits of an export worker, MB. A 4-hour analysis keeps ~11 MB alive (worker heap after each
- * mark-compact, --trace-gc); V8 collects the old generation at about twice that, so 48 leaves room for
- * longer sessions (what grows is the reps and warnings, ~1 KB per rep). Young generation: 16 instead of
- * the default (3 x 16 MB semi-spaces) costs no time here and ~7 MB less per worker.
+ * mark-compact, --trace-gc); V8 collects the old generation at about twice that, so 32 leaves ~3x the
+ * live set (what grows with the session is the reps and warnings, ~1 KB per rep). Young generation 8
+ * instead of the default (3 x 16 MB semi-spaces): no slower here, and with 32/8 two MCAP exports at once
+ * peaked at 302 MB against 345 with 48/16 (bench/long-export.ts, docs/benchmarks.md).
  */
-export const EXPORT_WORKER_OLD_HEAP_MB = 48;
-export const EXPORT_WORKER_YOUNG_HEAP_MB = 16;
+export const EXPORT_WORKER_OLD_HEAP_MB = 32;
+export const EXPORT_WORKER_YOUNG_HEAP_MB = 8;
 
 interface JobBase {
   /** The recording (this station's file or a reassembled copy). */
