@@ -7,6 +7,8 @@
 // (previous <= t < the suspect's), the suspect was a spike: it alone is dropped. A next sample earlier than
 // the previous one is itself going backwards (dropped; the suspect still waits). At most
 // MAX_SPIKE_LOOKAHEAD_LINES lines are held: past that (a sensor gone quiet) the suspect is kept as a gap.
+// A sensor's first sample has no previous one of its own; all lines share one clock, so it is judged against
+// the latest sample time of the recording so far (a sensor that joins late starts near that time).
 import { backwardsReason, isEventLine, type RecordingHeader, type RecordingLine } from './recording';
 
 /** A sample this far (seconds) ahead of its sensor's previous one waits for the next to say spike or gap. */
@@ -33,10 +35,14 @@ interface Held {
   /** Waiting for its sensor's next sample. */
   suspect: boolean;
   dropped: boolean;
+  /** The time its jump is measured from: its sensor's previous sample, or for a first sample the recording's latest. */
+  referenceT: number;
 }
 
 export function createTimeOrder(header: RecordingHeader): TimeOrder {
   const lastT = new Map<string, number>(header.sensors.map((s) => [s.id, -Infinity]));
+  /** The latest sample time accepted so far, of any sensor (the reference for a sensor's first sample). */
+  let latestT = -Infinity;
   const suspects = new Map<string, Held>();
   /** Lines after the first waiting suspect, in file order (that suspect first). */
   let held: Held[] = [];
@@ -52,6 +58,7 @@ export function createTimeOrder(header: RecordingHeader): TimeOrder {
     suspect.suspect = false;
     suspects.delete(sensor);
     lastT.set(sensor, suspect.line.t);
+    latestT = Math.max(latestT, suspect.line.t);
   };
 
   /** Holds a line behind a waiting suspect, keeping at most MAX_SPIKE_LOOKAHEAD_LINES held. */
@@ -69,7 +76,7 @@ export function createTimeOrder(header: RecordingHeader): TimeOrder {
     push(line, at, released, dropped) {
       if (isEventLine(line)) {
         if (held.length === 0) released.push(line);
-        else hold({ line, at, suspect: false, dropped: false }, released);
+        else hold({ line, at, suspect: false, dropped: false, referenceT: line.t }, released);
         return;
       }
       const { sensor, t } = line;
@@ -81,8 +88,10 @@ export function createTimeOrder(header: RecordingHeader): TimeOrder {
           suspect.suspect = false;
           suspect.dropped = true;
           suspects.delete(sensor);
-          const jumpS = Number((suspect.line.t - previousT).toPrecision(6));
-          dropped.push({ at: suspect.at, reason: `t=${suspect.line.t} is a spike for sensor "${sensor}": ${jumpS} s ahead of its previous sample (${previousT}), and its next sample returns to ${t}` });
+          const referenceT = previousT === -Infinity ? suspect.referenceT : previousT;
+          const jumpS = Number((suspect.line.t - referenceT).toPrecision(6));
+          const ahead = previousT === -Infinity ? `its first sample, ${jumpS} s ahead of the recording's latest time (${referenceT})` : `${jumpS} s ahead of its previous sample (${previousT})`;
+          dropped.push({ at: suspect.at, reason: `t=${suspect.line.t} is a spike for sensor "${sensor}": ${ahead}, and its next sample returns to ${t}` });
         } else {
           dropped.push({ at, reason: backwardsReason(sensor, t, previousT) });
           return;
@@ -93,9 +102,13 @@ export function createTimeOrder(header: RecordingHeader): TimeOrder {
         dropped.push({ at, reason: backwardsReason(sensor, t, previousT) });
         return;
       }
-      const entry: Held = { line, at, suspect: previousT !== -Infinity && t - previousT > SPIKE_JUMP_S, dropped: false };
+      const referenceT = previousT === -Infinity ? latestT : previousT;
+      const entry: Held = { line, at, suspect: referenceT !== -Infinity && t - referenceT > SPIKE_JUMP_S, dropped: false, referenceT };
       if (entry.suspect) suspects.set(sensor, entry);
-      else lastT.set(sensor, t);
+      else {
+        lastT.set(sensor, t);
+        latestT = Math.max(latestT, t);
+      }
       if (held.length === 0 && !entry.suspect) released.push(line);
       else hold(entry, released);
     },

@@ -226,6 +226,16 @@ describe('recording reader: one sample whose time spikes ahead (issue #17)', () 
     expect(quiet.warnings[0]).toMatch(/t went backwards for sensor "sacrum" \(1\.02 after 70\)/);
   });
 
+  it("a spike in a sensor's first sample is judged against the recording's latest time, and costs that line only", async () => {
+    const { f, r, warnings } = await lenient([...steady(1, 3), sample(500000, 'thoracic'), ...steady(1.03, 2), ...steady(1.01, 3, 'thoracic')]);
+    const thoracic = r.lines.filter((l) => (l as { sensor: string }).sensor === 'thoracic').map((l) => l.t);
+    expect(thoracic).toEqual([1.01, 1.02, 1.03]);
+    expect(r.stats.badLines).toBe(1);
+    expect(warnings).toEqual([`${f}:5: t=500000 is a spike for sensor "thoracic": its first sample, 499999 s ahead of the recording's latest time (1.02), and its next sample returns to 1.01 (skipped)`]);
+    // A sensor that joins late (its first sample continues from the recording's time) is not a spike.
+    expect((await lenient([...steady(1, 3), ...steady(1.03, 3, 'thoracic')])).r.stats.badLines).toBe(0);
+  });
+
   it('strict mode stops at the spike, naming its line', async () => {
     const f = file([JSON.stringify(header), ...steady(1, 3), sample(500000), ...steady(1.03, 3)]);
     expect(await firstError(f)).toMatch(new RegExp(`^${f.replace(/[.\\]/g, '\\$&')}:5: t=500000 is a spike for sensor "sacrum"`));
