@@ -5,6 +5,7 @@
 // it does not depend on heading (so turning round or gyroscope heading drift do not matter), and it
 // is independent of how the sensor was strapped on.
 import type { SampleLine, Vec3 } from '@hinge/protocol';
+import { createRespace, respaceTime, type RespaceState } from './respace';
 import { createOrientationFilter, SPAN_LOG_SAMPLES, updateOrientation, type OrientationFilter } from '../fusion/orientation-filter';
 
 export interface SegmentSample {
@@ -38,7 +39,11 @@ export const DEFAULT_SEGMENT_OPTIONS: SegmentTrackerOptions = { sampleRateHz: 10
 export interface SegmentTracker {
   readonly options: SegmentTrackerOptions;
   filter: OrientationFilter | null;
+  /** The last sample's stamp, s. */
   lastT: number;
+  /** Stamps batched on arrival are re-spaced onto an even clock (respace.ts); the time the last acc + gyr sample was given, s. */
+  readonly respace: RespaceState;
+  lastSampleT: number;
   /** Samples since the start and the gaps seen (time without samples longer than maxGapS). */
   samples: number;
   gaps: number;
@@ -60,7 +65,7 @@ export interface SegmentTracker {
 }
 
 export function createSegmentTracker(options: Partial<SegmentTrackerOptions> = {}): SegmentTracker {
-  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, samples: 0, gaps: 0, rejected: 0, rateIntervals: 0, rateSpanS: 0, quatStillSinceT: NaN, upMean: null, held: [], holding: false };
+  return { options: { ...DEFAULT_SEGMENT_OPTIONS, ...options }, filter: null, lastT: -Infinity, respace: createRespace(), lastSampleT: -Infinity, samples: 0, gaps: 0, rejected: 0, rateIntervals: 0, rateSpanS: 0, quatStillSinceT: NaN, upMean: null, held: [], holding: false };
 }
 
 /**
@@ -144,11 +149,15 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
         }
       }
     }
+    // Evenly stamped samples keep their stamps (and dtS); batched ones get the even clock's time.
+    const t = respaceTime(tracker.respace, sample.t, dtS, gap, 1 / tracker.options.sampleRateHz);
+    const stepS = t - tracker.lastSampleT;
+    tracker.lastSampleT = t;
     if (!tracker.filter) {
       tracker.filter = createOrientationFilter({ sampleRateHz: tracker.options.sampleRateHz, maxGapS: tracker.options.maxGapS });
     }
     const f = tracker.filter;
-    updateOrientation(f, sample.gyr, sample.acc, gap ? Infinity : dtS);
+    updateOrientation(f, sample.gyr, sample.acc, gap ? Infinity : stepS);
     // up_S = R^T z: third row of R(qInc * qGyr), computed from the filter's two quaternions.
     const w = f.iw * f.gw - f.ix * f.gx - f.iy * f.gy - f.iz * f.gz;
     const x = f.iw * f.gx + f.ix * f.gw + f.iy * f.gz - f.iz * f.gy;
@@ -157,7 +166,7 @@ export function updateSegment(tracker: SegmentTracker, sample: SampleLine): Segm
     const upS: Vec3 = [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)];
     const g = sample.gyr;
     const rateRadS = Math.hypot(g[0]! - f.bx, g[1]! - f.by, g[2]! - f.bz);
-    const segment: SegmentSample = { t: sample.t, upS, accS: sample.acc, still: f.restDetected, rateRadS, clipped: f.gyrClipping || f.accClipping, bridgeSigmaDeg: Math.sqrt(f.bridgeVarRad2) * DEG };
+    const segment: SegmentSample = { t, upS, accS: sample.acc, still: f.restDetected, rateRadS, clipped: f.gyrClipping || f.accClipping, bridgeSigmaDeg: Math.sqrt(f.bridgeVarRad2) * DEG };
     holdOrRelease(tracker, f, segment);
     return segment;
   }
