@@ -185,4 +185,23 @@ describe('class 7: no still moment of 1.5 s', () => {
     expect(doc.reps).toHaveLength(6);
     expect(doc.reps[5]!.faults).toContain('knee-dominant');
   });
+
+  it('a 15 s seated rest, stiller and longer than any stand, is not the neutral: the posture every bend starts from and returns to is', () => {
+    // Swaying, never still for 1.5 s on the feet; a long still sit with the pelvis rolled back 12 deg
+    // (the old rule, most quiet time, took it and then read standing as 12 deg of flexion).
+    const script: ScriptStepInput[] = [{ kind: 'sway', durationS: 4 }];
+    for (let i = 0; i < 4; i++) script.push(hinge({ trunkDeg: 45 + 8 * i, pelvisDeg: 38 + 6 * i }), { kind: 'pause', durationS: 0.3 });
+    const sitStartS = 4 + 4 * (1.8 + 0.3 + 1.8 + 0.3);
+    script.push({ kind: 'sit', durationS: 15, transitionS: 2, hipDropM: 0.47, leanDeg: 35, seatedPelvisDeg: -12 }, { kind: 'stand', durationS: 1 });
+    for (let i = 0; i < 3; i++) script.push(hinge({ trunkDeg: 70 - 9 * i, pelvisDeg: 60 - 7 * i }), { kind: 'pause', durationS: 0.3 });
+    script.push({ kind: 'sway', durationS: 3 });
+    for (const seed of [43, 44, 45]) {
+      const { sim, doc } = run(script, seed);
+      expect(sim.truth.reps).toHaveLength(7);
+      expect(doc.calibration?.source, `seed ${seed}`).toBe('best-still-offline');
+      const { start, end } = doc.calibration!;
+      expect(end < sitStartS || start > sitStartS + 15, `seed ${seed}: calibrated ${start}-${end} s, while seated`).toBe(true);
+      expect(doc.reps, `seed ${seed}`).toHaveLength(7);
+    }
+  });
 });

@@ -3,10 +3,20 @@
 //
 // Every grid frame is tested for quiet: both sensors' "up" directions turn slower than quietDegS and
 // the sacrum's specific force stays within quietAccMS2 of its running mean (running mean squares over
-// tauS). Runs of quiet frames of at least minS are kept with their mean "up" per sensor. Which posture
-// is standing? The one the body comes back to most: runs are grouped by posture (both sensors' up
-// directions within postureDeg), the group with the most quiet time wins (a bend's pause at the bottom
-// is shorter and rarer than the stands between reps), and its longest run is the neutral.
+// tauS). Runs of quiet frames of at least minS are kept with their mean "up" per sensor, and grouped by
+// posture (both sensors' up directions within postureDeg of the group's first, longest run).
+//
+// Which posture is standing? Not simply the one held still longest: a person who sits for 15 s is
+// stiller than one swaying on their feet, and a seated pelvis is rolled back (posterior tilt; Lord et al.
+// 1997, Spine 22:2571) with the sacrum 0.4-0.5 m lower, so a seated neutral misreads every standing
+// moment that follows. Standing is the posture every bend starts from and comes back to (rising from a
+// chair passes through a large forward trunk flexion too; Schenkman et al. 1990, Phys Ther 70:638).
+// So the whole recording is kept at returnPeriodS, each kept frame is given to the posture group it is
+// nearest to (both sensors within returnNearDeg), and a "return" is counted each time the body comes
+// back to a group after the thoracic sensor was at least returnFarDeg away from it (a bend, a sit-down,
+// a stand-up) and leaves it on the side it came in from (a posture passed on the way down or up of a bend
+// is not returned to). The group with the most returns wins (ties: the most quiet time, which is also the rule
+// when nothing ever bends), and its longest (then quietest) run is the neutral.
 import type { Vec3 } from '@hinge/protocol';
 import type { GridFrame } from './time-grid';
 
@@ -20,9 +30,15 @@ export interface BestStillOptions {
   tauS: number;
   /** Runs whose up directions agree within this are the same posture, deg. */
   postureDeg: number;
+  /** The recording's up directions are kept every this many s, to count returns to each posture. */
+  returnPeriodS: number;
+  /** Both sensors within this of a posture: the body is in it, deg. */
+  returnNearDeg: number;
+  /** The thoracic sensor this far from a posture: the body has left it (a bend, a sit-down), deg. */
+  returnFarDeg: number;
 }
 
-export const DEFAULT_BEST_STILL_OPTIONS: BestStillOptions = { minS: 0.5, quietDegS: 3, quietAccMS2: 0.15, tauS: 0.1, postureDeg: 5 };
+export const DEFAULT_BEST_STILL_OPTIONS: BestStillOptions = { minS: 0.5, quietDegS: 3, quietAccMS2: 0.15, tauS: 0.1, postureDeg: 5, returnPeriodS: 0.1, returnNearDeg: 8, returnFarDeg: 20 };
 
 /** One quiet run: where, how long, how quiet, and the mean up direction of each sensor (sensor frames, unit). */
 export interface StillRun {
@@ -55,10 +71,14 @@ export interface BestStillState {
   rate2: number;
   accMean: number | null;
   accVar: number;
+  /** Up directions every returnPeriodS (pelvis xyz, trunk xyz per frame), NaN-separated at gaps. */
+  track: Float32Array;
+  trackLength: number;
+  trackT: number;
 }
 
 export function createBestStill(options: Partial<BestStillOptions> = {}): BestStillState {
-  return { options: { ...DEFAULT_BEST_STILL_OPTIONS, ...options }, runs: [], open: null, last: null, rate2: Infinity, accMean: null, accVar: 0 };
+  return { options: { ...DEFAULT_BEST_STILL_OPTIONS, ...options }, runs: [], open: null, last: null, rate2: Infinity, accMean: null, accVar: 0, track: new Float32Array(6 * 1024), trackLength: 0, trackT: -Infinity };
 }
 
 const unit = (a: Vec3): Vec3 => {
@@ -81,10 +101,30 @@ function closeRun(s: BestStillState): void {
   });
 }
 
+function keepTrack(s: BestStillState, t: number, pelvis: Vec3 | null, trunk: Vec3 | null): void {
+  if (pelvis && trunk && t - s.trackT < s.options.returnPeriodS) return;
+  if (s.trackLength + 6 > s.track.length) {
+    const grown = new Float32Array(s.track.length * 2);
+    grown.set(s.track);
+    s.track = grown;
+  }
+  const at = s.trackLength;
+  if (pelvis && trunk) {
+    s.track.set([pelvis[0], pelvis[1], pelvis[2], trunk[0], trunk[1], trunk[2]], at);
+    s.trackT = t;
+  } else {
+    if (at >= 6 && Number.isNaN(s.track[at - 6]!)) return;
+    s.track.fill(NaN, at, at + 6);
+    s.trackT = -Infinity;
+  }
+  s.trackLength += 6;
+}
+
 /** Feeds one grid frame. */
 export function updateBestStill(s: BestStillState, frame: GridFrame): void {
   const o = s.options;
   const { pelvis, trunk } = frame;
+  keepTrack(s, frame.t, pelvis?.upS ?? null, trunk?.upS ?? null);
   if (!pelvis || !trunk) {
     closeRun(s);
     s.last = null;
@@ -125,24 +165,77 @@ export function updateBestStill(s: BestStillState, frame: GridFrame): void {
   }
 }
 
-/** The neutral to use: the longest run of the posture held longest in all. Null when no run is long enough. */
+/**
+ * Returns to each posture: the kept track is walked once; each frame belongs to the nearest posture
+ * within returnNearDeg (both sensors). A visit counts as a return when the thoracic sensor was
+ * returnFarDeg or more from the posture before it and the body leaves the posture on the side it came
+ * from (a posture passed through on the way down or up of a bend is entered on one side and left on the
+ * other; standing, the end of every bend, is left the way it was entered).
+ */
+function countReturns(s: BestStillState, postures: readonly StillRun[]): number[] {
+  const o = s.options;
+  const tr = s.track;
+  const returns = postures.map(() => 0);
+  const left = postures.map(() => false);
+  const offset = (i: number, at: number): number[] => {
+    const p = postures[i]!;
+    return [tr[at]! - p.pelvisUpS[0], tr[at + 1]! - p.pelvisUpS[1], tr[at + 2]! - p.pelvisUpS[2], tr[at + 3]! - p.trunkUpS[0], tr[at + 4]! - p.trunkUpS[1], tr[at + 5]! - p.trunkUpS[2]];
+  };
+  let inside = -1;
+  /** Where the current visit came in from (offset from its posture), or null when it does not count. */
+  let entry: number[] | null = null;
+  let prev = -1;
+  for (let at = 0; at <= s.trackLength; at += 6) {
+    const gap = at === s.trackLength || Number.isNaN(tr[at]!);
+    let nearest = -1;
+    if (!gap) {
+      let nearestDeg = Infinity;
+      const pelvis: Vec3 = [tr[at]!, tr[at + 1]!, tr[at + 2]!];
+      const trunk: Vec3 = [tr[at + 3]!, tr[at + 4]!, tr[at + 5]!];
+      postures.forEach((p, i) => {
+        const trunkDeg = angleDeg(p.trunkUpS, trunk);
+        if (trunkDeg >= o.returnFarDeg) left[i] = true;
+        const deg = Math.max(angleDeg(p.pelvisUpS, pelvis), trunkDeg);
+        if (deg <= o.returnNearDeg && deg < nearestDeg) {
+          nearest = i;
+          nearestDeg = deg;
+        }
+      });
+    }
+    if (nearest !== inside) {
+      if (inside >= 0 && entry) {
+        const exit = gap ? null : offset(inside, at);
+        // Left the way it came in (or the track ends or breaks here).
+        if (!exit || exit.reduce((sum, x, k) => sum + x * entry![k]!, 0) > 0) returns[inside]!++;
+      }
+      entry = nearest >= 0 && left[nearest] && prev >= 0 ? offset(nearest, prev) : null;
+      if (nearest >= 0) left[nearest] = false;
+      inside = nearest;
+    }
+    prev = gap ? -1 : at;
+  }
+  return returns;
+}
+
+/** The neutral to use: the longest run of the posture returned to most (see the top). Null when no run is long enough. */
 export function bestStillRun(s: BestStillState): StillRun | null {
   closeRun(s);
-  const runs = s.runs;
-  if (runs.length === 0) return null;
-  const same = (a: StillRun, b: StillRun) => angleDeg(a.pelvisUpS, b.pelvisUpS) <= s.options.postureDeg && angleDeg(a.trunkUpS, b.trunkUpS) <= s.options.postureDeg;
-  let best: StillRun | null = null;
-  let bestTotal = -1;
-  for (const run of runs) {
-    const total = runs.filter((other) => same(run, other)).reduce((sum, other) => sum + other.end - other.start, 0);
-    const longer = best === null || total > bestTotal + 1e-9 || (Math.abs(total - bestTotal) <= 1e-9 && run.end - run.start > best.end - best.start);
-    if (longer) {
-      best = run;
-      bestTotal = total;
-    }
+  if (s.runs.length === 0) return null;
+  // Posture groups, each led by its longest (then quietest) run.
+  const byLength = [...s.runs].sort((a, b) => b.end - b.start - (a.end - a.start) || a.motionDegS - b.motionDegS);
+  const groups: { lead: StillRun; quietS: number }[] = [];
+  for (const run of byLength) {
+    const group = groups.find((g) => angleDeg(g.lead.pelvisUpS, run.pelvisUpS) <= s.options.postureDeg && angleDeg(g.lead.trunkUpS, run.trunkUpS) <= s.options.postureDeg);
+    if (group) group.quietS += run.end - run.start;
+    else groups.push({ lead: run, quietS: run.end - run.start });
   }
-  // Within the winning posture, its longest (then quietest) run.
-  const group = runs.filter((r) => same(best!, r));
-  group.sort((a, b) => b.end - b.start - (a.end - a.start) || a.motionDegS - b.motionDegS);
-  return group[0]!;
+  const returns = countReturns(
+    s,
+    groups.map((g) => g.lead),
+  );
+  let best = 0;
+  for (let i = 1; i < groups.length; i++) {
+    if (returns[i]! > returns[best]! || (returns[i] === returns[best] && groups[i]!.quietS > groups[best]!.quietS + 1e-9)) best = i;
+  }
+  return groups[best]!.lead;
 }
