@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { ServerMessage } from '@hinge/protocol';
+import { invokedDirectly, percentileSorted } from './stats';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -111,7 +112,6 @@ async function runBridgeChild(): Promise<void> {
 
 // ---- parent: the clients -------------------------------------------------------------------------
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 export async function liveLatency(options: { seconds?: number; sessions?: number; clientsPerSession?: number } = {}): Promise<LiveLatencyResult> {
   const seconds = options.seconds ?? 10;
@@ -181,7 +181,7 @@ export async function liveLatency(options: { seconds?: number; sessions?: number
     seconds,
     frames,
     angleSamples,
-    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? NaN },
+    latencyMs: { p50: percentileSorted(latencies, 50), p99: percentileSorted(latencies, 99), max: latencies[latencies.length - 1] ?? NaN },
     bridgeCpuPctOfOneCore: report.cpuPct,
     targets: { p99Ms: 10, cpuPct: 50 },
     pass: false,
@@ -190,8 +190,7 @@ export async function liveLatency(options: { seconds?: number; sessions?: number
   return result;
 }
 
-const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   if (process.argv.includes('--bridge-child')) {
     await runBridgeChild();
   } else {

@@ -26,6 +26,7 @@ import { once } from 'node:events';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { ServerMessage } from '@hinge/protocol';
+import { invokedDirectly, percentileSorted } from './stats';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -165,7 +166,6 @@ async function runBridgeChild(): Promise<void> {
 
 // ---- parent -------------------------------------------------------------------------------------
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 function rssMB(pid: number): number {
   try {
@@ -359,7 +359,7 @@ async function main(): Promise<void> {
     const r = await download(`${base}/${e}`, pid);
     const to = nowMs();
     const lat = await latenciesIn(bridge, from, to);
-    rows.push({ export: e, status: r.status, seconds: r.ms / 1000, MB: r.bytes / MB, peakRssMB: r.peakRssMB, p50Ms: percentile(lat, 50), p99Ms: percentile(lat, 99), maxMs: lat[lat.length - 1] ?? NaN, frames: lat.length, loopDelayP99Ms: lastLoopDelayMs.p99, loopDelayMaxMs: lastLoopDelayMs.max, memoryPeakMB: lastMemoryMB });
+    rows.push({ export: e, status: r.status, seconds: r.ms / 1000, MB: r.bytes / MB, peakRssMB: r.peakRssMB, p50Ms: percentileSorted(lat, 50), p99Ms: percentileSorted(lat, 99), maxMs: lat[lat.length - 1] ?? NaN, frames: lat.length, loopDelayP99Ms: lastLoopDelayMs.p99, loopDelayMaxMs: lastLoopDelayMs.max, memoryPeakMB: lastMemoryMB });
     process.stderr.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
   }
 
@@ -374,7 +374,7 @@ async function main(): Promise<void> {
       refused: results.filter((r) => r.status === 503).map((r) => ({ code: r.code, retryAfter: r.retryAfter })),
       seconds: Math.max(...results.map((r) => r.ms)) / 1000,
       peakRssMB: Math.max(...results.map((r) => r.peakRssMB)),
-      p99Ms: percentile(lat, 99),
+      p99Ms: percentileSorted(lat, 99),
     };
     process.stderr.write(`four MCAP exports at once: ${JSON.stringify(together)}\n`);
   }
@@ -428,7 +428,7 @@ async function main(): Promise<void> {
 
   const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
   const table = [
-    `Long recording: ${hours} h, ${(statSync(longFile).size / MB).toFixed(0)} MB; ${sessions} live sessions x 2 clients; bridge idle RSS ${fmt(idleRssMB, 0)} MB, idle live p99 ${fmt(percentile(idle, 99), 2)} ms`,
+    `Long recording: ${hours} h, ${(statSync(longFile).size / MB).toFixed(0)} MB; ${sessions} live sessions x 2 clients; bridge idle RSS ${fmt(idleRssMB, 0)} MB, idle live p99 ${fmt(percentileSorted(idle, 99), 2)} ms`,
     '',
     `idle event-loop delay p99 / max ${fmt(idleLoopDelay.p99, 1)} / ${fmt(idleLoopDelay.max, 1)} ms`,
     '',
@@ -439,8 +439,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n\n${JSON.stringify({ together, replay, kill }, null, 2)}\n`);
 }
 
-const invokedDirectly = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   if (process.argv.includes('--bridge-child')) await runBridgeChild();
   else await main();
 }
