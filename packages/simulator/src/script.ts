@@ -236,6 +236,21 @@ function numberOr(input: ScriptStepInput, key: string, draw: () => number): numb
   return typeof v === 'number' ? v : draw();
 }
 
+/**
+ * A step's parameters in the order its ranges list them, each the input's or drawn from its range. A
+ * `signed` parameter goes to a side (left or right, up or down) drawn once, before the others.
+ */
+function fillParameters<R extends Record<string, Range>>(input: ScriptStepInput, ranges: R, rng: Rng, signed?: keyof R): { [K in keyof R]: number } {
+  const side = signed === undefined ? 1 : rng.next() < 0.5 ? -1 : 1;
+  const out = {} as { [K in keyof R]: number };
+  for (const key of Object.keys(ranges) as (keyof R & string)[]) {
+    const [lo, hi] = ranges[key]!;
+    const sign = key === signed ? side : 1;
+    out[key] = numberOr(input, key, () => sign * rng.uniform(lo, hi));
+  }
+  return out;
+}
+
 /** Fills in the parameters a step leaves out, drawing them from the kind's ranges. */
 export function completeStep(input: ScriptStepInput, rng: Rng): ScriptStep {
   const draw = (range: Range) => () => rng.uniform(range[0], range[1]);
@@ -275,43 +290,20 @@ export function completeStep(input: ScriptStepInput, rng: Rng): ScriptStep {
       if ((input as Record<string, unknown>).calibrate === true) step.calibrate = true;
       return step;
     }
-    case 'sway': {
-      const r = OTHER_RANGES.sway;
-      return {
-        kind,
-        durationS: numberOr(input, 'durationS', draw(r.durationS)),
-        sideRollDeg: numberOr(input, 'sideRollDeg', draw(r.sideRollDeg)),
-        sideShiftM: numberOr(input, 'sideShiftM', draw(r.sideShiftM)),
-        leanDeg: numberOr(input, 'leanDeg', draw(r.leanDeg)),
-        frequencyHz: numberOr(input, 'frequencyHz', draw(r.frequencyHz)),
-      };
-    }
-    case 'turn': {
-      const r = OTHER_RANGES.turn;
-      const side = rng.next() < 0.5 ? -1 : 1;
-      return {
-        kind,
-        angleDeg: numberOr(input, 'angleDeg', () => side * rng.uniform(r.angleDeg[0], r.angleDeg[1])),
-        durationS: numberOr(input, 'durationS', draw(r.durationS)),
-      };
-    }
-    case 'walk': {
-      const r = OTHER_RANGES.walk;
-      return {
-        kind,
-        durationS: numberOr(input, 'durationS', draw(r.durationS)),
-        distanceM: numberOr(input, 'distanceM', draw(r.distanceM)),
-        stepHz: numberOr(input, 'stepHz', draw(r.stepHz)),
-      };
-    }
-    case 'nod': {
-      const r = OTHER_RANGES.nod;
-      return {
-        kind,
-        trunkDeg: numberOr(input, 'trunkDeg', draw(r.trunkDeg)),
-        durationS: numberOr(input, 'durationS', draw(r.durationS)),
-      };
-    }
+    case 'sway':
+      return { kind, ...fillParameters(input, OTHER_RANGES.sway, rng) };
+    case 'walk':
+      return { kind, ...fillParameters(input, OTHER_RANGES.walk, rng) };
+    case 'nod':
+      return { kind, ...fillParameters(input, OTHER_RANGES.nod, rng) };
+    case 'sit':
+      return { kind, ...fillParameters(input, OTHER_RANGES.sit, rng) };
+    case 'turn':
+      return { kind, ...fillParameters(input, OTHER_RANGES.turn, rng, 'angleDeg') };
+    case 'sidebend':
+      return { kind, ...fillParameters(input, OTHER_RANGES.sidebend, rng, 'sideDeg') };
+    case 'reach':
+      return { kind, ...fillParameters(input, OTHER_RANGES.reach, rng, 'shiftDeg') };
     case 'stairs': {
       const r = OTHER_RANGES.stairs;
       const stairs = Math.round(numberOr(input, 'stairs', draw(r.stairs)));
@@ -324,37 +316,6 @@ export function completeStep(input: ScriptStepInput, rng: Rng): ScriptStep {
         stepHz,
         leanDeg: numberOr(input, 'leanDeg', draw(r.leanDeg)),
         durationS: numberOr(input, 'durationS', () => stairs / stepHz + 2 * STAIRS_RAMP_S),
-      };
-    }
-    case 'sidebend': {
-      const r = OTHER_RANGES.sidebend;
-      const side = rng.next() < 0.5 ? -1 : 1;
-      return {
-        kind,
-        durationS: numberOr(input, 'durationS', draw(r.durationS)),
-        sideDeg: numberOr(input, 'sideDeg', () => side * rng.uniform(r.sideDeg[0], r.sideDeg[1])),
-        leanDeg: numberOr(input, 'leanDeg', draw(r.leanDeg)),
-      };
-    }
-    case 'reach': {
-      const r = OTHER_RANGES.reach;
-      const side = rng.next() < 0.5 ? -1 : 1;
-      return {
-        kind,
-        durationS: numberOr(input, 'durationS', draw(r.durationS)),
-        extensionDeg: numberOr(input, 'extensionDeg', draw(r.extensionDeg)),
-        shiftDeg: numberOr(input, 'shiftDeg', () => side * rng.uniform(r.shiftDeg[0], r.shiftDeg[1])),
-      };
-    }
-    case 'sit': {
-      const r = OTHER_RANGES.sit;
-      return {
-        kind,
-        durationS: numberOr(input, 'durationS', draw(r.durationS)),
-        transitionS: numberOr(input, 'transitionS', draw(r.transitionS)),
-        hipDropM: numberOr(input, 'hipDropM', draw(r.hipDropM)),
-        leanDeg: numberOr(input, 'leanDeg', draw(r.leanDeg)),
-        seatedPelvisDeg: numberOr(input, 'seatedPelvisDeg', draw(r.seatedPelvisDeg)),
       };
     }
     default:
