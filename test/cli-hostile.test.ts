@@ -94,7 +94,7 @@ describe('hinge analyze and signals', () => {
     feeding = false;
     writer.destroy();
     expect(code).toBe(130);
-    expect(stderr).toMatch(/hinge analyze: interrupted/);
+    expect(stderr).toMatch(/^hinge analyze: HINGE_ERR_INTERRUPTED: interrupted$/m);
   });
 });
 

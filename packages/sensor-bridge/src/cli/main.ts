@@ -38,35 +38,34 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const entry = commands[name];
   if (!entry) {
-    io.err.write(`hinge: unknown command "${name}"\n\n${helpText()}`);
+    io.err.write(`hinge: HINGE_ERR_USAGE: unknown command "${name}"\n\n${helpText()}`);
     return 2;
   }
   try {
     const command = await entry.load();
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof CliError) {
-      io.err.write(`hinge ${name}: ${error.code ? `${error.code}: ` : ''}${error.message}\n`);
-      return error.exitCode;
-    }
-    io.err.write(`hinge ${name}: ${failureLine(error)}\n`);
+    const failure = describeFailure(error);
+    io.err.write(`hinge ${name}: ${failure.line}\n`);
     // The stack is for whoever debugs the command, not for its user (issue #17).
-    if (process.env.HINGE_DEBUG && error instanceof Error && error.stack) io.err.write(`${error.stack}\n`);
-    return 1;
+    if (!(error instanceof CliError) && process.env.HINGE_DEBUG && error instanceof Error && error.stack) io.err.write(`${error.stack}\n`);
+    return failure.exitCode;
   }
 }
 
 /**
- * One line with a HINGE_ERR_ code for a failure a command did not turn into a CliError: known ones
- * (a bad recording ...) keep their code; a full or read-only disk is HINGE_ERR_STORAGE with what
- * happened and the system's code; anything else is HINGE_ERR_INTERNAL (HINGE_DEBUG=1 adds the stack).
+ * What a failed command prints after `hinge CMD: ` (`CODE: message`) and its exit code. A CliError
+ * carries its code; other failures with a HINGE_ERR_ code (a bad recording, Bluetooth ...) keep theirs
+ * and exit 1; a full or read-only disk is HINGE_ERR_STORAGE with what happened and the system's code;
+ * anything else is HINGE_ERR_INTERNAL. HINGE_DEBUG=1 adds the stack of any but a CliError.
  */
-function failureLine(error: unknown): string {
+export function describeFailure(error: unknown): { line: string; exitCode: number } {
+  if (error instanceof CliError) return { line: `${error.code}: ${error.message}`, exitCode: error.exitCode };
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-  if (typeof code === 'string' && code.startsWith('HINGE_ERR_')) return message.startsWith(code) ? message : `${code}: ${message}`;
-  if (isStorageError(error)) return `HINGE_ERR_STORAGE: cannot write: ${describeStorageError(error)}`;
-  return `HINGE_ERR_INTERNAL: ${message}`;
+  if (typeof code === 'string' && code.startsWith('HINGE_ERR_')) return { line: message.startsWith(code) ? message : `${code}: ${message}`, exitCode: 1 };
+  if (isStorageError(error)) return { line: `HINGE_ERR_STORAGE: cannot write: ${describeStorageError(error)}`, exitCode: 1 };
+  return { line: `HINGE_ERR_INTERNAL: ${message}`, exitCode: 1 };
 }
 
 /** Runs the CLI in this process: wires Ctrl-C and broken pipes, then exits with the command's code. */

@@ -24,13 +24,13 @@ export function parseSettings(values: Record<string, string | boolean | undefine
   for (const [key, option] of Object.entries(OPTION_OF)) {
     const text = values[option];
     if (typeof text !== 'string') continue;
-    if (key !== 'load' && (text.trim() === '' || !Number.isFinite(Number(text)))) throw new CliError(`--${option} must be a number, not "${text}"`, 2);
+    if (key !== 'load' && (text.trim() === '' || !Number.isFinite(Number(text)))) throw new CliError('HINGE_ERR_USAGE', `--${option} must be a number, not "${text}"`);
     settings[key] = key === 'load' ? text : Number(text);
   }
   const problems = settingsProblems(settings);
   if (problems.length > 0) {
     const named = problems.map((p) => p.replace(/^(\w+)/, (key: string) => `--${OPTION_OF[key] ?? key}`));
-    throw new CliError(named.join('; '), 2);
+    throw new CliError('HINGE_ERR_USAGE', named.join('; '));
   }
   return settings as Partial<PatientSettings>;
 }

@@ -46,8 +46,8 @@ export async function analyzeFile(
       ...(sink ? { angles: sink } : {}),
     });
   } catch (error) {
-    if (error instanceof AnalysisAborted) throw new CliError('interrupted', 130);
-    if (error instanceof RecordingLineError) throw new CliError(`cannot analyse ${error.message}`, 1, error.code);
+    if (error instanceof AnalysisAborted) throw new CliError('HINGE_ERR_INTERRUPTED', 'interrupted');
+    if (error instanceof RecordingLineError) throw new CliError('HINGE_ERR_RECORDING_LINE', `cannot analyse ${error.message}`);
     throw error;
   }
   const { stats } = result;
@@ -60,7 +60,7 @@ export async function analyzeFile(
   const more = stats.badLines + (stats.truncated ? 1 : 0) - shown.length;
   if (more > 0) io.err.write(`warning: ... and ${more} more\n`);
   if (!doc.calibration) {
-    throw new CliError(`cannot analyse ${file}: ${doc.warnings.find((w) => w.startsWith('calibration impossible')) ?? 'no calibration'}`);
+    throw new CliError('HINGE_ERR_BAD_INPUT', `cannot analyse ${file}: ${doc.warnings.find((w) => w.startsWith('calibration impossible')) ?? 'no calibration'}`);
   }
   return doc;
 }
@@ -89,7 +89,7 @@ export const analyzeCommand: Command = {
   async run(args, io) {
     const parsed = parseCommandArgs(args, { json: { type: 'boolean' }, angles: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, usage);
     const [file, extra] = parsed.positionals;
-    if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
+    if (!file || extra !== undefined) throw new CliError('HINGE_ERR_USAGE', `give exactly one recording\n\n${usage}`);
     const doc = await analyzeFile(file, { strict: !!parsed.values.strict, angles: !!parsed.values.angles, settings: parseSettings(parsed.values) }, io);
     await write(io.out, parsed.values.json ? JSON.stringify(doc) + '\n' : table(doc));
     return 0;

@@ -16,9 +16,10 @@ export const anglesCommand: Command = {
   async run(args, io) {
     const parsed = parseCommandArgs(args, { csv: { type: 'boolean' }, strict: { type: 'boolean' }, ...settingsOptions }, usage);
     const [file, extra] = parsed.positionals;
-    if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
-    if (!parsed.values.csv) throw new CliError(`only --csv output is supported (the JSON series is 'hinge analyze FILE --json --angles')`, 2);
-    await write(io.out, 't,pelvisDeg,trunkDeg,lumbarDeg\n');
+    if (!file || extra !== undefined) throw new CliError('HINGE_ERR_USAGE', `give exactly one recording\n\n${usage}`);
+    if (!parsed.values.csv) throw new CliError('HINGE_ERR_USAGE', `only --csv output is supported (the JSON series is 'hinge analyze FILE --json --angles')`);
+    // The header goes out with the first angles, so a file that fails before any (missing, uncalibrated) prints nothing on stdout.
+    let header = 't,pelvisDeg,trunkDeg,lumbarDeg\n';
     await analyzeFile(
       file,
       {
@@ -27,11 +28,13 @@ export const anglesCommand: Command = {
         settings: parseSettings(parsed.values),
         onAngles: async (angles) => {
           if (angles.length === 0) return;
-          await write(io.out, angles.map((a) => `${a.t},${cell(a.pelvisDeg)},${cell(a.trunkDeg)},${cell(a.lumbarDeg)}`).join('\n') + '\n');
+          await write(io.out, header + angles.map((a) => `${a.t},${cell(a.pelvisDeg)},${cell(a.trunkDeg)},${cell(a.lumbarDeg)}`).join('\n') + '\n');
+          header = '';
         },
       },
       io,
     );
+    if (header) await write(io.out, header);
     return 0;
   },
 };

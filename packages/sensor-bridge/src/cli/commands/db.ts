@@ -4,6 +4,7 @@
 import { ClinicDb } from '../../storage/clinic-db';
 import { defaultDataDir, prepareDataDir } from '../../storage/data-dir';
 import { Pusher } from '../../storage/pusher';
+import { isStorageError } from '../../storage/storage-error';
 import { Store } from '../../storage/store';
 import { CLINIC_OPTIONS_USAGE, clinicDatabaseUrl, redactedUrl } from '../clinic-options';
 import { CliError, parseCommandArgs, type Command } from '../command';
@@ -25,7 +26,7 @@ export const dbCommand: Command = {
     const { values, positionals } = parseCommandArgs(args, { 'data-dir': { type: 'string' }, 'database-file': { type: 'string' } }, usage);
     const [action, ...rest] = positionals;
     const url = clinicDatabaseUrl(values['database-file']);
-    if (!url) throw new CliError(`no clinic database: set HINGE_DATABASE_URL or pass --database-file FILE\n\n${usage}`, 2);
+    if (!url) throw new CliError('HINGE_ERR_USAGE', `no clinic database: set HINGE_DATABASE_URL or pass --database-file FILE\n\n${usage}`);
     const clinic = new ClinicDb(url);
     try {
       switch (action) {
@@ -38,18 +39,19 @@ export const dbCommand: Command = {
           return await push(clinic, values['data-dir'] ?? defaultDataDir(), io.out, io.err);
         case 'merge-patients': {
           const [duplicateId, intoId] = rest;
-          if (!duplicateId || !intoId || rest.length !== 2) throw new CliError(`merge-patients needs DUPLICATE_ID INTO_ID\n\n${usage}`, 2);
+          if (!duplicateId || !intoId || rest.length !== 2) throw new CliError('HINGE_ERR_USAGE', `merge-patients needs DUPLICATE_ID INTO_ID\n\n${usage}`);
           await clinic.requireCurrentSchema();
           const patient = await clinic.mergePatient(duplicateId, intoId);
           io.out.write(`${duplicateId} merged into ${patient.id} (${patient.name})\n`);
           return 0;
         }
         default:
-          throw new CliError(`unknown action "${action ?? ''}"\n\n${usage}`, 2);
+          throw new CliError('HINGE_ERR_USAGE', `unknown action "${action ?? ''}"\n\n${usage}`);
       }
     } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(`clinic database ${redactedUrl(url)}: ${(error as Error).message}`);
+      // The station's own disk (push) is HINGE_ERR_STORAGE, printed by main.ts; the rest is the clinic database's.
+      if (error instanceof CliError || isStorageError(error)) throw error;
+      throw new CliError('HINGE_ERR_CLINIC_DB', `clinic database ${redactedUrl(url)}: ${(error as Error).message}`);
     } finally {
       await clinic.close();
     }
@@ -68,7 +70,7 @@ async function push(clinic: ClinicDb, dataDir: string, out: NodeJS.WritableStrea
       `${layout.root}: ${queued} queued changes; pushed ${s.rowsPushed} rows, ${s.chunksPushed} recording chunks ` +
         `(${s.recordingBytesPushed} bytes, ${s.storedBytesPushed} stored)\n`,
     );
-    if (!ok) throw new CliError(`push stopped: ${s.lastError ?? 'unknown error'}; what was not pushed stays queued`);
+    if (!ok) throw new CliError('HINGE_ERR_CLINIC_DB', `push stopped: ${s.lastError ?? 'unknown error'}; what was not pushed stays queued`);
     return 0;
   } finally {
     store.close();

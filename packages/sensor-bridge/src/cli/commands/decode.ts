@@ -33,7 +33,7 @@ example: hinge decode metamotion 030416c494a22ad0 --acc-range 4
 export function parseHex(text: string): Uint8Array {
   const compact = text.replace(/0x/gi, '').replace(/[\s,:]/g, '');
   if (compact.length === 0 || compact.length % 2 !== 0 || /[^0-9a-f]/i.test(compact)) {
-    throw new CliError(`not hex bytes: ${JSON.stringify(text)}`);
+    throw new CliError('HINGE_ERR_USAGE', `not hex bytes: ${JSON.stringify(text)}`);
   }
   return Uint8Array.from(Buffer.from(compact, 'hex'));
 }
@@ -41,7 +41,7 @@ export function parseHex(text: string): Uint8Array {
 function oneOf<T extends string | number>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   const match = allowed.find((a) => String(a) === value);
-  if (match === undefined) throw new CliError(`${name} must be one of ${allowed.join(', ')} (got ${value})`);
+  if (match === undefined) throw new CliError('HINGE_ERR_USAGE', `${name} must be one of ${allowed.join(', ')} (got ${value})`);
   return match;
 }
 
@@ -68,7 +68,7 @@ export const decodeCommand: Command = {
           rate: { type: 'string' },
         }, usage);
     const [model, ...hexes] = parsed.positionals;
-    if (!model || hexes.length === 0) throw new CliError(`give a model and at least one packet\n\n${usage}`, 2);
+    if (!model || hexes.length === 0) throw new CliError('HINGE_ERR_USAGE', `give a model and at least one packet\n\n${usage}`);
     const o = parsed.values;
     const packets = hexes.map(parseHex);
     let decode: (bytes: Uint8Array) => DecodeResult;
@@ -95,7 +95,7 @@ export const decodeCommand: Command = {
       }
       case 'generic': {
         const rateHz = Number(o.rate ?? 100);
-        if (!(rateHz > 0 && rateHz <= 1000)) throw new CliError(`--rate must be a rate in Hz between 0 and 1000 (got ${o.rate})`);
+        if (!(rateHz > 0 && rateHz <= 1000)) throw new CliError('HINGE_ERR_USAGE', `--rate must be a rate in Hz between 0 and 1000 (got ${o.rate})`);
         decode = (bytes) => decodeGeneric(bytes, { rateHz });
         break;
       }
@@ -111,7 +111,7 @@ export const decodeCommand: Command = {
         break;
       }
       default:
-        throw new CliError(`unknown model "${model}": use metamotion, thingy52, dot, witmotion or generic`, 2);
+        throw new CliError('HINGE_ERR_USAGE', `unknown model "${model}": use metamotion, thingy52, dot, witmotion or generic`);
     }
     let problems = 0;
     for (const [i, bytes] of packets.entries()) {

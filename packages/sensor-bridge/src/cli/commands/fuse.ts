@@ -23,10 +23,10 @@ export const fuseCommand: Command = {
   async run(args, io) {
     const parsed = parseCommandArgs(args, { rate: { type: 'string' } }, usage);
     const [file, extra] = parsed.positionals;
-    if (!file || extra !== undefined) throw new CliError(`give exactly one CSV file\n\n${usage}`, 2);
+    if (!file || extra !== undefined) throw new CliError('HINGE_ERR_USAGE', `give exactly one CSV file\n\n${usage}`);
     requireFile(file);
     let rateHz = parsed.values.rate === undefined ? NaN : Number(parsed.values.rate);
-    if (parsed.values.rate !== undefined && !(rateHz > 0)) throw new CliError(`--rate must be a positive number of Hz`, 2);
+    if (parsed.values.rate !== undefined && !(rateHz > 0)) throw new CliError('HINGE_ERR_USAGE', `--rate must be a positive number of Hz`);
 
     let columns: number[] | null = null;
     let filter: OrientationFilter | null = null;
@@ -59,7 +59,7 @@ export const fuseCommand: Command = {
       if (!(rateHz > 0)) {
         const dts = pending.slice(1).map((r, i) => r[0]! - pending[i]![0]!).filter((d) => d > 0).sort((a, b) => a - b);
         const median = dts[Math.floor(dts.length / 2)];
-        if (!median) throw new CliError('cannot tell the sample rate from t; give --rate HZ');
+        if (!median) throw new CliError('HINGE_ERR_BAD_INPUT', 'cannot tell the sample rate from t; give --rate HZ');
         rateHz = 1 / median;
       }
       filter = createOrientationFilter({ sampleRateHz: rateHz });
@@ -82,7 +82,7 @@ export const fuseCommand: Command = {
       for await (const { cells, line } of csvRows({ file })) {
         if (!columns) {
           const missing = REQUIRED.filter((c) => !cells.includes(c));
-          if (missing.length) throw new CliError(`${file}:${line}: header lacks column(s) ${missing.join(', ')}`);
+          if (missing.length) throw new CliError('HINGE_ERR_BAD_INPUT', `${file}:${line}: header lacks column(s) ${missing.join(', ')}`);
           columns = REQUIRED.map((c) => cells.indexOf(c));
           continue;
         }
@@ -98,7 +98,7 @@ export const fuseCommand: Command = {
         }
       }
     } catch (error) {
-      if (error instanceof CsvInputError) throw new CliError(error.message);
+      if (error instanceof CsvInputError) throw new CliError('HINGE_ERR_BAD_INPUT', error.message);
       throw error;
     }
     if (!filter && pending.length) out.push(...startFilter());

@@ -1,11 +1,9 @@
 // `hinge import FORMAT --sacrum FILE[,FILE] --thoracic FILE[,FILE] OUT.jsonl[.gz]`: vendor exports of the
 // two sensors into one hinge recording (docs/import.md).
-import { existsSync } from 'node:fs';
 import { writeRecordingFile } from '../../recording/writer';
-import { CsvInputError } from '../../import/csv-input';
 import { IMPORT_FORMATS, importRecording, type ImportFormat, type ImportSpec } from '../../import/import-recording';
 import { parseColumnMapping, type AccUnit, type GyrUnit, type TimeUnit } from '../../import/vendor-formats';
-import { CliError, parseCommandArgs, requireFile, type Command } from '../command';
+import { CliError, parseCommandArgs, requireFile, requireOutput, type Command } from '../command';
 
 const usage = `usage: hinge import FORMAT --sacrum FILE[,FILE] --thoracic FILE[,FILE] OUT.jsonl[.gz] [options]
 
@@ -31,7 +29,7 @@ options:
 
 function choice<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw new CliError(`--${name} must be one of ${allowed.join(', ')}`, 2);
+  if (!allowed.includes(value as T)) throw new CliError('HINGE_ERR_USAGE', `--${name} must be one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -56,15 +54,15 @@ export const importCommand: Command = {
     );
     const o = parsed.values;
     const [format, out, extra] = parsed.positionals;
-    if (!format || !out || extra !== undefined) throw new CliError(`give FORMAT and OUT\n\n${usage}`, 2);
-    if (!IMPORT_FORMATS.includes(format as ImportFormat)) throw new CliError(`unknown format ${JSON.stringify(format)}; one of ${IMPORT_FORMATS.join(', ')}`, 2);
-    if (!o.sacrum || !o.thoracic) throw new CliError(`give both --sacrum and --thoracic\n\n${usage}`, 2);
-    if (!/\.jsonl(\.gz)?$/.test(out)) throw new CliError(`OUT must end in .jsonl or .jsonl.gz, got ${out}`, 2);
-    if (existsSync(out)) throw new CliError(`${out} exists; not overwritten`);
+    if (!format || !out || extra !== undefined) throw new CliError('HINGE_ERR_USAGE', `give FORMAT and OUT\n\n${usage}`);
+    if (!IMPORT_FORMATS.includes(format as ImportFormat)) throw new CliError('HINGE_ERR_USAGE', `unknown format ${JSON.stringify(format)}; one of ${IMPORT_FORMATS.join(', ')}`);
+    if (!o.sacrum || !o.thoracic) throw new CliError('HINGE_ERR_USAGE', `give both --sacrum and --thoracic\n\n${usage}`);
+    if (!/\.jsonl(\.gz)?$/.test(out)) throw new CliError('HINGE_ERR_USAGE', `OUT must end in .jsonl or .jsonl.gz, got ${out}`);
+    requireOutput(out);
     const files = (list: string) => list.split(',').filter(Boolean).map((file) => (requireFile(file), { file }));
     const gyrUnit = choice<GyrUnit>('gyr-unit', o['gyr-unit'], ['deg/s', 'rad/s']);
     const align = choice('align', o.align, ['clock', 'start'] as const);
-    if (o['started-at'] !== undefined && Number.isNaN(Date.parse(o['started-at']))) throw new CliError('--started-at must be an ISO 8601 time', 2);
+    if (o['started-at'] !== undefined && Number.isNaN(Date.parse(o['started-at']))) throw new CliError('HINGE_ERR_USAGE', '--started-at must be an ISO 8601 time');
     const spec: ImportSpec = {
       format: format as ImportFormat,
       sacrum: { sources: files(o.sacrum), ...(o['sacrum-device'] !== undefined ? { device: o['sacrum-device'] } : {}) },
@@ -74,7 +72,7 @@ export const importCommand: Command = {
       ...(format === 'dot' && gyrUnit ? { dotGyrUnit: gyrUnit } : {}),
     };
     if (format === 'generic') {
-      if (!o.columns) throw new CliError('generic needs --columns "t=COL;acc=X,Y,Z;gyr=X,Y,Z"', 2);
+      if (!o.columns) throw new CliError('HINGE_ERR_USAGE', 'generic needs --columns "t=COL;acc=X,Y,Z;gyr=X,Y,Z"');
       try {
         spec.mapping = parseColumnMapping(o.columns, {
           ...(o['time-unit'] !== undefined ? { timeUnit: choice<TimeUnit>('time-unit', o['time-unit'], ['s', 'ms', 'us'])! } : {}),
@@ -83,20 +81,16 @@ export const importCommand: Command = {
         });
       } catch (error) {
         if (error instanceof CliError) throw error;
-        throw new CliError((error as Error).message, 2);
+        throw new CliError('HINGE_ERR_USAGE', (error as Error).message);
       }
     }
-    try {
-      const { header, lines, warnings } = await importRecording(spec);
-      await writeRecordingFile(out, header, lines);
-      for (const w of warnings) io.err.write(`warning: ${w}\n`);
-      const samples = lines.length;
-      const seconds = lines.length ? lines[lines.length - 1]!.t : 0;
-      io.err.write(`imported ${samples} samples (${seconds.toFixed(1)} s) into ${out}\n`);
-      return 0;
-    } catch (error) {
-      if (error instanceof CsvInputError) throw new CliError(error.message);
-      throw error;
-    }
+    // Files that cannot be imported are a CsvInputError (HINGE_ERR_IMPORT, as on REST), printed by main.ts.
+    const { header, lines, warnings } = await importRecording(spec);
+    await writeRecordingFile(out, header, lines);
+    for (const w of warnings) io.err.write(`warning: ${w}\n`);
+    const samples = lines.length;
+    const seconds = lines.length ? lines[lines.length - 1]!.t : 0;
+    io.err.write(`imported ${samples} samples (${seconds.toFixed(1)} s) into ${out}\n`);
+    return 0;
   },
 };

@@ -1,16 +1,15 @@
 // `hinge record --sacrum ADDR --thoracic ADDR OUT.jsonl[.gz]`: records both sensors to a hinge recording,
 // live, until Ctrl-C (or --seconds). Without addresses, the placements remembered by
 // 'hinge scan --identify' are used; the ones given are remembered for next time.
-import { existsSync } from 'node:fs';
 import { createBleLiveSource, type BleSensorStatus } from '../../ble/live-source';
 import { loadNobleTransport } from '../../ble/noble-transport';
 import { addressFor, loadPlacements, rememberPlacement } from '../../ble/placements';
-import { BleError, type BleTransport } from '../../ble/transport';
+import type { BleTransport } from '../../ble/transport';
 import type { RecordingLine } from '@hinge/protocol';
 import { RecordingWriter } from '../../recording/writer';
 import { createQuantizer } from '../../recording/quantize';
 import { defaultDataDir } from '../../storage/data-dir';
-import { CliError, parseCommandArgs, type Command } from '../command';
+import { CliError, parseCommandArgs, requireOutput, type Command } from '../command';
 
 const usage = `usage: hinge record [--sacrum ADDR] [--thoracic ADDR] OUT.jsonl[.gz] [options]
 
@@ -53,12 +52,12 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
           }, usage);
       const o = parsed.values;
       const [out, ...extra] = parsed.positionals;
-      if (!out || extra.length > 0) throw new CliError(`give exactly one output file\n\n${usage}`, 2);
-      if (existsSync(out)) throw new CliError(`${out} already exists; recordings are never overwritten`);
+      if (!out || extra.length > 0) throw new CliError('HINGE_ERR_USAGE', `give exactly one output file\n\n${usage}`);
+      requireOutput(out);
       const number = (name: string, value: string | undefined): number | undefined => {
         if (value === undefined) return undefined;
         const n = Number(value);
-        if (!Number.isFinite(n) || n <= 0) throw new CliError(`--${name} must be a positive number (got ${value})`, 2);
+        if (!Number.isFinite(n) || n <= 0) throw new CliError('HINGE_ERR_USAGE', `--${name} must be a positive number (got ${value})`);
         return n;
       };
       const seconds = number('seconds', o.seconds);
@@ -67,9 +66,9 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
       if (memory.warning) io.err.write(`warning: ${memory.warning}\n`);
       const addresses = { sacrum: o.sacrum ?? addressFor(memory, 'sacrum'), thoracic: o.thoracic ?? addressFor(memory, 'thoracic') };
       for (const placement of ['sacrum', 'thoracic'] as const) {
-        if (!addresses[placement]) throw new CliError(`no sensor known for the ${placement}: pass --${placement} ADDR, or run 'hinge scan --identify ${placement}'`, 2);
+        if (!addresses[placement]) throw new CliError('HINGE_ERR_USAGE', `no sensor known for the ${placement}: pass --${placement} ADDR, or run 'hinge scan --identify ${placement}'`);
       }
-      if (addresses.sacrum!.toLowerCase() === addresses.thoracic!.toLowerCase()) throw new CliError('the sacrum and thoracic sensors must be two different devices', 2);
+      if (addresses.sacrum!.toLowerCase() === addresses.thoracic!.toLowerCase()) throw new CliError('HINGE_ERR_USAGE', 'the sacrum and thoracic sensors must be two different devices');
 
       const source = createBleLiveSource({
         sensors: (['sacrum', 'thoracic'] as const).map((p) => ({ id: p, placement: p, address: addresses[p]! })),
@@ -87,19 +86,14 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
       let resolveFailed: () => void = () => {};
       const writeFailed = new Promise<void>((r) => (resolveFailed = r));
       io.err.write(`connecting to sacrum ${addresses.sacrum} and thoracic ${addresses.thoracic} ...\n`);
-      let header;
-      try {
-        header = await source.start({
-          lines: (batch) => {
-            for (const line of batch) file.writer?.append(file.quantize!(line));
-          },
-          statusChanged: () => {},
-          ended: () => {},
-        });
-      } catch (error) {
-        if (error instanceof BleError) throw new CliError(error.message);
-        throw error;
-      }
+      // Bluetooth failures are a BleError with its HINGE_ERR_BLE_ code, printed by main.ts.
+      const header = await source.start({
+        lines: (batch) => {
+          for (const line of batch) file.writer?.append(file.quantize!(line));
+        },
+        statusChanged: () => {},
+        ended: () => {},
+      });
       for (const placement of ['sacrum', 'thoracic'] as const) {
         const info = header.sensors.find((s) => s.id === placement)!;
         rememberPlacement(dataDir, addresses[placement]!, { placement, ...(typeof info.model === 'string' ? { model: info.model } : {}) });
@@ -123,7 +117,7 @@ export function createRecordCommand(loadTransport: () => Promise<BleTransport> =
         await source.stop();
         writer.close();
       }
-      if (failed) throw new CliError(failed.message);
+      if (failed) throw failed; // a RecordingWriteError: HINGE_ERR_RECORDING_WRITE
       const status = source.status().sensors;
       io.err.write(`stopped: ${writer.writtenLineCount} lines in ${out}; ${statusLine(status)}\n`);
       return 0;

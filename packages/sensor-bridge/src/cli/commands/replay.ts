@@ -20,12 +20,12 @@ export const replayCommand: Command = {
   async run(args, io) {
     const parsed = parseCommandArgs(args, { speed: { type: 'string' }, fast: { type: 'boolean' } }, usage);
     const [file, extra] = parsed.positionals;
-    if (!file || extra !== undefined) throw new CliError(`give exactly one recording\n\n${usage}`, 2);
+    if (!file || extra !== undefined) throw new CliError('HINGE_ERR_USAGE', `give exactly one recording\n\n${usage}`);
     requireFile(file);
     const speedText = parsed.values.speed;
     const speedValue = speedText === undefined ? 1 : Number(speedText);
     if (speedText !== undefined && (speedText.trim() === '' || !Number.isFinite(speedValue) || speedValue < 0)) {
-      throw new CliError(`--speed must be a number >= 0, not "${speedText}"`);
+      throw new CliError('HINGE_ERR_USAGE', `--speed must be a number >= 0, not "${speedText}"`);
     }
     const speed = parsed.values.fast || speedValue === 0 ? Infinity : speedValue;
 
@@ -35,27 +35,24 @@ export const replayCommand: Command = {
     const done = new Promise<string>((resolve) => (finished = resolve));
     let analyzer: ReturnType<typeof createSessionAnalyzer> | null = null;
     let events = 0;
-    const header = await source
-      .start({
-        lines(batch) {
-          if (!analyzer) return;
-          for (const line of batch) analyzer.push(line);
-          const text = analyzer
-            .takeEvents()
-            .map((e: AnalysisEvent) => JSON.stringify(e) + '\n')
-            .join('');
-          analyzer.takeAngles();
-          if (text) {
-            events += text.split('\n').length - 1;
-            output = output.then(() => write(io.out, text));
-          }
-        },
-        statusChanged() {},
-        ended: (reason) => finished(reason),
-      })
-      .catch((error: Error) => {
-        throw new CliError(error.message);
-      });
+    // A recording that cannot be played is a SourceError (HINGE_ERR_SOURCE), printed by main.ts.
+    const header = await source.start({
+      lines(batch) {
+        if (!analyzer) return;
+        for (const line of batch) analyzer.push(line);
+        const text = analyzer
+          .takeEvents()
+          .map((e: AnalysisEvent) => JSON.stringify(e) + '\n')
+          .join('');
+        analyzer.takeAngles();
+        if (text) {
+          events += text.split('\n').length - 1;
+          output = output.then(() => write(io.out, text));
+        }
+      },
+      statusChanged() {},
+      ended: (reason) => finished(reason),
+    });
     analyzer = createSessionAnalyzer(header);
     const reason = await Promise.race([done, io.interrupted.then(() => 'interrupted')]);
     await source.stop();

@@ -11,7 +11,7 @@ import { fakeDot, fakeMetaMotion, fakeThingy52, runFakeRadios } from '../../../t
 import { createNobleTransport, type NobleLike } from '../../ble/noble-transport';
 import { loadPlacements } from '../../ble/placements';
 import type { Command } from '../command';
-import { CliError } from '../command';
+import { describeFailure } from '../main';
 import { capturedIO } from '../../../test/captured-io';
 import { createRecordCommand } from './record';
 import { createScanCommand } from './scan';
@@ -38,8 +38,9 @@ async function run(command: Command, args: string[], interrupted: Promise<void> 
     const code = await command.run(args, captured.io);
     return { code, out: captured.out(), err: captured.err() };
   } catch (error) {
-    if (error instanceof CliError) return { code: error.exitCode, out: captured.out(), err: captured.err() + error.message };
-    throw error;
+    // As main.ts reports it: `CODE: message` and the exit code.
+    const failure = describeFailure(error);
+    return { code: failure.exitCode, out: captured.out(), err: captured.err() + failure.line };
   }
 }
 
@@ -89,7 +90,7 @@ describe('hinge scan (fake binding)', () => {
       ['--seconds', '1'],
     );
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/Bluetooth is not available here: this system has no Bluetooth socket support \(EAFNOSUPPORT\).*setcap.*NOBLE_HCI_DEVICE_ID/s);
+    expect(r.err).toMatch(/^HINGE_ERR_BLE_UNAVAILABLE: Bluetooth is not available here: this system has no Bluetooth socket support \(EAFNOSUPPORT\).*setcap.*NOBLE_HCI_DEVICE_ID/s);
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
@@ -133,7 +134,7 @@ describe('hinge record (fake binding)', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-rec-'));
     const none = await run(createRecordCommand(world.load), [path.join(dataDir, 'a.jsonl'), '--data-dir', dataDir]);
     expect(none.code).toBe(2);
-    expect(none.err).toMatch(/no sensor known for the sacrum: pass --sacrum ADDR, or run 'hinge scan --identify sacrum'/);
+    expect(none.err).toMatch(/HINGE_ERR_USAGE: no sensor known for the sacrum: pass --sacrum ADDR, or run 'hinge scan --identify sacrum'/);
 
     const first = await run(createRecordCommand(world.load), ['--sacrum', 'e1:00:00:00:00:02', '--thoracic', 'c4:7f:0e:00:00:01', path.join(dataDir, 'b.jsonl'), '--seconds', '0.3', '--data-dir', dataDir]);
     expect(first.code).toBe(0);
@@ -147,6 +148,6 @@ describe('hinge record (fake binding)', () => {
     const world = fakeWorld();
     const dataDir = mkdtempSync(path.join(tmpdir(), 'hinge-rec-'));
     const exists = await run(createRecordCommand(world.load), ['--sacrum', 'a', '--thoracic', 'b', path.join(dataDir, '..'), '--data-dir', dataDir]);
-    expect(exists.err).toMatch(/already exists/);
+    expect(exists).toMatchObject({ code: 1, err: expect.stringMatching(/^HINGE_ERR_OUTPUT_EXISTS: .* already exists/) });
   });
 });

@@ -3,7 +3,7 @@
 import { loadNobleTransport } from '../../ble/noble-transport';
 import { addressFor, loadPlacements, rememberPlacement } from '../../ble/placements';
 import { identifyByTap, scanForSensors } from '../../ble/scan';
-import { BleError, type BleTransport } from '../../ble/transport';
+import type { BleTransport } from '../../ble/transport';
 import { defaultDataDir } from '../../storage/data-dir';
 import { CliError, parseCommandArgs, write, type Command } from '../command';
 
@@ -35,51 +35,47 @@ export function createScanCommand(loadTransport: () => Promise<BleTransport> = l
           }, usage);
       const o = parsed.values;
       const seconds = Number(o.seconds);
-      if (!(seconds > 0 && seconds <= 600)) throw new CliError(`--seconds must be between 0 and 600 (got ${o.seconds})`, 2);
+      if (!(seconds > 0 && seconds <= 600)) throw new CliError('HINGE_ERR_USAGE', `--seconds must be between 0 and 600 (got ${o.seconds})`);
       if (o.identify !== undefined && o.identify !== 'sacrum' && o.identify !== 'thoracic') {
-        throw new CliError(`--identify takes sacrum or thoracic (got ${o.identify})`, 2);
+        throw new CliError('HINGE_ERR_USAGE', `--identify takes sacrum or thoracic (got ${o.identify})`);
       }
       const dataDir = o['data-dir'] ?? defaultDataDir();
 
-      try {
-        const transport = await loadTransport();
-        const found = await scanForSensors(transport, { durationMs: seconds * 1000, readBattery: !o['no-battery'] });
-        const memory = loadPlacements(dataDir);
-        if (memory.warning) io.err.write(`warning: ${memory.warning}\n`);
-        const shown = found.filter((f) => o.all || f.model !== null || f.refusal?.startsWith('MetaWear'));
-        const rows = shown.map((f) => [
-          f.name || '-',
-          f.model ?? `- (${f.refusal})`,
-          f.address || '(hidden)',
-          `${f.rssiDbm}`,
-          f.batteryPct === null ? '-' : `${f.batteryPct}%`,
-          memory.sensors[f.address]?.placement ?? '-',
-        ]);
-        const header = ['NAME', 'MODEL', 'ADDRESS', 'RSSI', 'BATTERY', 'PLACEMENT'];
-        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-        const format = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
-        await write(io.out, format(header));
-        for (const r of rows) await write(io.out, format(r));
-        if (shown.length === 0) io.err.write(`no sensors found in ${seconds} s: switch them on (a shake wakes most), bring them closer, and make sure no phone app is connected to them\n`);
+      // Bluetooth failures are a BleError with its HINGE_ERR_BLE_ code, printed by main.ts.
+      const transport = await loadTransport();
+      const found = await scanForSensors(transport, { durationMs: seconds * 1000, readBattery: !o['no-battery'] });
+      const memory = loadPlacements(dataDir);
+      if (memory.warning) io.err.write(`warning: ${memory.warning}\n`);
+      const shown = found.filter((f) => o.all || f.model !== null || f.refusal?.startsWith('MetaWear'));
+      const rows = shown.map((f) => [
+        f.name || '-',
+        f.model ?? `- (${f.refusal})`,
+        f.address || '(hidden)',
+        `${f.rssiDbm}`,
+        f.batteryPct === null ? '-' : `${f.batteryPct}%`,
+        memory.sensors[f.address]?.placement ?? '-',
+      ]);
+      const header = ['NAME', 'MODEL', 'ADDRESS', 'RSSI', 'BATTERY', 'PLACEMENT'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      const format = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+      await write(io.out, format(header));
+      for (const r of rows) await write(io.out, format(r));
+      if (shown.length === 0) io.err.write(`no sensors found in ${seconds} s: switch them on (a shake wakes most), bring them closer, and make sure no phone app is connected to them\n`);
 
-        if (!o.identify) return 0;
-        const candidates = found.filter((f) => f.model !== null && f.refusal === null && f.address !== '');
-        if (candidates.length === 0) throw new CliError('no supported sensor to identify');
-        const address = await identifyByTap(transport, candidates, {
-          timeoutMs: 60_000,
-          interrupted: io.interrupted,
-          onReady: () => io.err.write(`streaming from ${candidates.length} sensor(s): tap the one on the ${o.identify} firmly\n`),
-        });
-        if (!address) throw new CliError('no tap seen within 60 s; nothing remembered');
-        const sensor = candidates.find((c) => c.address === address)!;
-        const previous = addressFor(memory, o.identify);
-        rememberPlacement(dataDir, address, { placement: o.identify, model: sensor.model!, name: sensor.name });
-        await write(io.out, `tapped: ${sensor.name || sensor.model} ${address} is now the ${o.identify} sensor${previous && previous !== address ? ` (was ${previous})` : ''}\n`);
-        return 0;
-      } catch (error) {
-        if (error instanceof BleError) throw new CliError(error.message);
-        throw error;
-      }
+      if (!o.identify) return 0;
+      const candidates = found.filter((f) => f.model !== null && f.refusal === null && f.address !== '');
+      if (candidates.length === 0) throw new CliError('HINGE_ERR_BLE_SENSOR_NOT_FOUND', 'no supported sensor to identify');
+      const address = await identifyByTap(transport, candidates, {
+        timeoutMs: 60_000,
+        interrupted: io.interrupted,
+        onReady: () => io.err.write(`streaming from ${candidates.length} sensor(s): tap the one on the ${o.identify} firmly\n`),
+      });
+      if (!address) throw new CliError('HINGE_ERR_BLE_NO_TAP', 'no tap seen within 60 s; nothing remembered');
+      const sensor = candidates.find((c) => c.address === address)!;
+      const previous = addressFor(memory, o.identify);
+      rememberPlacement(dataDir, address, { placement: o.identify, model: sensor.model!, name: sensor.name });
+      await write(io.out, `tapped: ${sensor.name || sensor.model} ${address} is now the ${o.identify} sensor${previous && previous !== address ? ` (was ${previous})` : ''}\n`);
+      return 0;
     },
   };
 }

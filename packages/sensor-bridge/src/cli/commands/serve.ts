@@ -5,12 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { SourceSpec } from '@hinge/protocol';
 import { buildApp } from '../../server/app';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from '../../server/logger';
 import { defaultDataDir } from '../../storage/data-dir';
-import { CliError, type Command } from '../command';
+import { CliError, parseCommandArgs, requireFile, type Command } from '../command';
 import { CLINIC_OPTIONS_USAGE, clinicDatabaseUrl, redactedUrl } from '../clinic-options';
 import { startDemoAutopilot } from '../demo-autopilot';
 import type { SessionHub } from '../../server/session-hub';
@@ -61,7 +60,7 @@ ${CLINIC_OPTIONS_USAGE}`;
 function numberOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CliError(`--${name} must be a positive number, not "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CliError('HINGE_ERR_USAGE', `--${name} must be a positive number, not "${value}"`);
   return n;
 }
 
@@ -69,14 +68,13 @@ function numberOption(value: string | undefined, name: string, fallback: number)
 export function portOption(value: string | undefined): number {
   if (value === undefined) return DEFAULT_PORT;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--port must be a whole number from 1 to 65535 (0: any free port), not "${value}"`, 2);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new CliError('HINGE_ERR_USAGE', `--port must be a whole number from 1 to 65535 (0: any free port), not "${value}"`);
   return n;
 }
 
 function existingRecording(replay: string): string {
-  const file = path.resolve(replay);
-  if (!existsSync(file)) throw new CliError(`no such recording: ${replay}`);
-  return file;
+  requireFile(replay, 'recording');
+  return path.resolve(replay);
 }
 
 /** What feeds the first session, from the options; null when none should start; 'demo' for the demo. */
@@ -90,7 +88,7 @@ function sourceFromOptions(values: Record<string, string | boolean | string[] | 
   const sacrum = values.sacrum as string | undefined;
   const thoracic = values.thoracic as string | undefined;
   if (sacrum !== undefined || thoracic !== undefined) {
-    if (!sacrum || !thoracic) throw new CliError('live sensors need both --sacrum ADDR and --thoracic ADDR');
+    if (!sacrum || !thoracic) throw new CliError('HINGE_ERR_USAGE', 'live sensors need both --sacrum ADDR and --thoracic ADDR');
     return { kind: 'ble', sacrum, thoracic };
   }
   if (values.simulate) {
@@ -123,43 +121,37 @@ async function startDemoSession(hub: SessionHub, patientId: string, log: (messag
 export const serveCommand: Command = {
   usage,
   async run(args, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        options: {
-          port: { type: 'string' },
-          host: { type: 'string' },
-          replay: { type: 'string' },
-          speed: { type: 'string' },
-          loop: { type: 'boolean' },
-          simulate: { type: 'boolean' },
-          seed: { type: 'string' },
-          sacrum: { type: 'string' },
-          thoracic: { type: 'string' },
-          'data-dir': { type: 'string' },
-          dashboard: { type: 'string' },
-          'allow-origin': { type: 'string', multiple: true },
-          'allowed-host': { type: 'string', multiple: true },
-          'no-session': { type: 'boolean' },
-          'log-level': { type: 'string' },
-          station: { type: 'string' },
-          review: { type: 'boolean' },
-          'database-file': { type: 'string' },
-          'database-url': { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-    } catch (error) {
-      throw new CliError(`${(error as Error).message}\n\n${usage}`, 2);
-    }
-    const { values } = parsed;
+    const { values } = parseCommandArgs(
+      args,
+      {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        replay: { type: 'string' },
+        speed: { type: 'string' },
+        loop: { type: 'boolean' },
+        simulate: { type: 'boolean' },
+        seed: { type: 'string' },
+        sacrum: { type: 'string' },
+        thoracic: { type: 'string' },
+        'data-dir': { type: 'string' },
+        dashboard: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'allowed-host': { type: 'string', multiple: true },
+        'no-session': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        station: { type: 'string' },
+        review: { type: 'boolean' },
+        'database-file': { type: 'string' },
+        'database-url': { type: 'string' },
+      },
+      usage,
+      false,
+    );
     if (values['database-url'] !== undefined) {
-      throw new CliError('the connection string is not taken from the command line (ps shows it to everyone); use --database-file FILE or HINGE_DATABASE_URL', 2);
+      throw new CliError('HINGE_ERR_USAGE', 'the connection string is not taken from the command line (ps shows it to everyone); use --database-file FILE or HINGE_DATABASE_URL');
     }
     const clinicUrl = clinicDatabaseUrl(values['database-file']);
-    if (values.review && !clinicUrl) throw new CliError('--review needs the clinic database: --database-file FILE or HINGE_DATABASE_URL', 2);
+    if (values.review && !clinicUrl) throw new CliError('HINGE_ERR_USAGE', '--review needs the clinic database: --database-file FILE or HINGE_DATABASE_URL');
     if (values.review) values['no-session'] = true;
     const port = portOption(values.port);
     const host = values.host ?? '127.0.0.1';
@@ -170,7 +162,7 @@ export const serveCommand: Command = {
     const dashboardDir = values.dashboard ? path.resolve(values.dashboard) : path.join(repoRoot, 'packages/dashboard/dist');
 
     const level = values['log-level'] ?? DEFAULT_LOG_LEVEL;
-    if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError('HINGE_ERR_USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
 
     const app = await buildApp({
       dataDir,
@@ -191,10 +183,10 @@ export const serveCommand: Command = {
     } catch (error) {
       await app.close();
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use (another hinge serve?); stop it or choose another with --port`);
-      if (code === 'EACCES') throw new CliError(`not allowed to listen on ${host}:${port} (ports below 1024 need root); choose another with --port`);
-      if (code === 'EADDRNOTAVAIL') throw new CliError(`${host} is not an address of this computer; use --host 127.0.0.1 or 0.0.0.0`);
-      throw new CliError(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
+      if (code === 'EADDRINUSE') throw new CliError('HINGE_ERR_CANNOT_LISTEN', `port ${port} on ${host} is already in use (another hinge serve?); stop it or choose another with --port`);
+      if (code === 'EACCES') throw new CliError('HINGE_ERR_CANNOT_LISTEN', `not allowed to listen on ${host}:${port} (ports below 1024 need root); choose another with --port`);
+      if (code === 'EADDRNOTAVAIL') throw new CliError('HINGE_ERR_CANNOT_LISTEN', `${host} is not an address of this computer; use --host 127.0.0.1 or 0.0.0.0`);
+      throw new CliError('HINGE_ERR_CANNOT_LISTEN', `cannot listen on ${host}:${port}: ${(error as Error).message}`);
     }
     for (const id of bridge.recovered) io.err.write(`session ${id} had been interrupted; it is closed and marked interrupted\n`);
     let closing = false;

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { simulateCommand } from './simulate';
-import { CliError } from '../command';
 import { readRecording } from '../../recording/reader';
 import { randomSession, simulateSession } from '@hinge/simulator';
 import { capturedIO } from '../../../test/captured-io';
@@ -52,8 +51,7 @@ describe('hinge simulate', () => {
       [['--duration=-5'], /--duration must be more than 0/],
       [['--script', join(dir, 'missing.json')], /cannot read script/],
     ] as const) {
-      await expect(run([...args])).rejects.toThrow(CliError);
-      await expect(run([...args])).rejects.toThrow(message);
+      await expect(run([...args])).rejects.toMatchObject({ code: expect.stringMatching(/^HINGE_ERR_[A-Z_]+$/), message: expect.stringMatching(message) });
     }
   });
 });

@@ -22,7 +22,7 @@ export const tokenCommand: Command = {
   usage,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { 'data-dir': { type: 'string' } }, usage);
-    if (positionals.length !== 1 || positionals[0] !== 'rotate') throw new CliError(`give the action: rotate\n\n${usage}`, 2);
+    if (positionals.length !== 1 || positionals[0] !== 'rotate') throw new CliError('HINGE_ERR_USAGE', `give the action: rotate\n\n${usage}`);
     const root = values['data-dir'] ?? defaultDataDir();
     let step = 'opening the data directory';
     let store: Store | null = null;
