@@ -217,21 +217,10 @@ interface Bridge {
 async function bundleBridgeChild(): Promise<string> {
   const packageDir = path.join(repoRoot, 'packages/sensor-bridge');
   const { build } = createRequire(path.join(packageDir, 'package.json'))('esbuild') as { build: (options: object) => Promise<unknown> };
-  const pkg = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { dependencies?: object; optionalDependencies?: object };
-  const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})].filter((d) => !d.startsWith('@hinge/'));
+  const { CLI_ENTRY_POINTS, bundleOptions } = (await import(path.join(packageDir, 'bin/bundle-options.mjs'))) as { CLI_ENTRY_POINTS: Record<string, string>; bundleOptions: (entries: object, outdir: string) => { external: string[] } };
   const outdir = path.join(packageDir, 'dist', `bench-long-export-${process.pid}`);
-  await build({
-    entryPoints: { 'long-export': fileURLToPath(import.meta.url), 'export-worker': path.join(packageDir, 'src/server/export-worker.ts') },
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    external: [...external, ...external.map((d) => `${d}/*`), 'esbuild'],
-    logLevel: 'error',
-  });
+  const options = bundleOptions({ 'long-export': fileURLToPath(import.meta.url), 'export-worker': CLI_ENTRY_POINTS['export-worker'] }, outdir);
+  await build({ ...options, external: [...options.external, 'esbuild'] });
   process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
   return path.join(outdir, 'long-export.mjs');
 }

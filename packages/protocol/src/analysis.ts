@@ -5,9 +5,8 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { Nullable, StringEnum } from './schema';
 import { PatientSettingsSchema, SettingsChange } from './settings';
 import { Annotation } from './annotation';
+import { FAULTS } from './faults';
 
-export const FAULTS = ['lumbar-rounding', 'knee-dominant', 'too-fast'] as const;
-export type Fault = (typeof FAULTS)[number];
 
 const FaultSchema = StringEnum(FAULTS);
 const NullableNumber = (description: string) => Nullable(Type.Number(), { description });

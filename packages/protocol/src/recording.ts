@@ -2,7 +2,7 @@
 // The contract is documented in docs/recording-format.md. Reading and writing files (I/O) lives in
 // packages/sensor-bridge/src/recording; this module only turns one parsed JSON value into a typed
 // line or a reason why it cannot be used.
-import { settingsProblems, type PatientSettings } from './settings';
+import { settingsProblems, type PatientSettings } from './settings-bounds';
 
 export type Vec3 = [number, number, number];
 /** Unit quaternion [w, x, y, z]. */

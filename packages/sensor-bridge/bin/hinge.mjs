@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CLI_ENTRY_POINTS, bundleOptions } from './bundle-options.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packagesDir = resolve(here, '../..');
@@ -31,23 +32,8 @@ function newestSourceMtimeMs(dir) {
 
 async function build() {
   const { build: esbuild } = await import('esbuild');
-  const pkg = JSON.parse((await import('node:fs')).readFileSync(resolve(here, '../package.json'), 'utf8'));
-  // npm dependencies stay external (native addons, optional Bluetooth); only our own TypeScript is bundled.
-  const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})].filter((d) => !d.startsWith('@hinge/'));
   const name = `build-${Date.now()}-${process.pid}`;
-  await esbuild({
-    // The export worker (src/server/export-jobs.ts) is an entry of its own, beside the chunks that start it.
-    entryPoints: { main: resolve(here, '../src/cli/main.ts'), 'export-worker': resolve(here, '../src/server/export-worker.ts') },
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outdir: join(distDir, name),
-    outExtension: { '.js': '.mjs' },
-    external: [...external, ...external.map((d) => `${d}/*`)],
-    logLevel: 'error',
-  });
+  await esbuild(bundleOptions(CLI_ENTRY_POINTS, join(distDir, name)));
   const tmp = `${bundle}.${process.pid}.tmp`;
   writeFileSync(tmp, `export * from './${name}/main.mjs';\n`);
   renameSync(tmp, bundle); // atomic, so concurrent launchers never run a half-written bundle

@@ -1,7 +1,8 @@
 // The heavy part of an export of a stored session: the offline analysis of its recording and, for the
-// angle series and MCAP, writing the export into the job's folder (the route then streams that file).
-// With the real analysis it runs in a worker thread (runExportInWorker), one per export:
-// - the live sessions' event loop is not shared with it;
+// angle series, MCAP and the report PDF, writing the export into the job's folder (the route then
+// streams that file). With the real analysis it runs in a worker thread (runExportInWorker), one per export:
+// - the live sessions' event loop is not shared with it (the report's PDF alone, pdfkit with its
+//   embedded fonts, held the loop 120-450 ms when it ran there);
 // - its heap is its own and capped. The analysis keeps each sample for some
 //   seconds of recording time, long enough to be promoted to the old generation, where it dies; with the
 //   bridge's default heap V8 let that garbage grow to ~4x the live set before collecting it (a 4-hour
@@ -9,17 +10,20 @@
 //   collected before it grows, and the worker's memory is returned when it exits;
 // - an export that runs out of memory fails alone (a 500 for that request), never the bridge.
 // A stand-in analysis (tests) runs in-process: functions cannot be sent to a worker.
+// What only one kind of job needs (pdfkit and its fonts, the MCAP writer and zstd, csv-stringify) is
+// imported when a job of that kind runs: each costs a worker (and the bridge) several MB at load, pdfkit 25.
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { AnalysisDocument, AngleSample, AngleSeries, PatientSettings, RepRecord } from '@hinge/protocol';
+import type { AnalysisDocument, AngleSample, PatientSettings, RepRecord } from '@hinge/protocol';
 import { RecordingLineError, openRecording } from '../recording/reader';
-import { anglesCsv, type CsvFormat } from './exports';
-import { writeMcap } from './mcap-export';
+import type { ReportInput, ReportOptions } from '../report/report-pdf';
+import type { CsvFormat } from './exports';
 import { legacySettings } from './recovery';
 import { AnalysisAborted, AngleFileSink, ThinnedAngles, analyzeStoredRecording, readAngleFile, type OfflinePassFactory } from './stored-analysis';
 
@@ -32,27 +36,40 @@ import { AnalysisAborted, AngleFileSink, ThinnedAngles, analyzeStoredRecording, 
  */
 export const EXPORT_WORKER_OLD_HEAP_MB = 32;
 export const EXPORT_WORKER_YOUNG_HEAP_MB = 8;
+/**
+ * Old-generation limit of a report job, MB: the PDF (pdfkit, its fonts, the rep table and charts) is
+ * alive beside the analysis. With 32, a 4-hour recording and 1000 reps took 28 s instead of 14
+ * (collecting all the time) and 3000 reps ran out of memory; with 64 they took 16 and 21 s (peak +77 MB).
+ */
+export const REPORT_WORKER_OLD_HEAP_MB = 64;
 
-interface JobBase {
-  /** The recording (this station's file or a reassembled copy). */
+/** Points of the report's angle chart (a thinned series; the chart draws at most 800). */
+const REPORT_CHART_POINTS = 800;
+
+/** A session's recording (this station's file or a reassembled copy), and the settings it is analysed with. */
+export interface RecordingRef {
   file: string;
   /** The session's stored settings: they apply to recordings whose header has none (legacySettings). */
   rowSettings: PatientSettings;
 }
-export type ExportJob = JobBase &
-  (
-    | { kind: 'analysis' }
-    /** A thinned angle series (at most 2 x maxPoints samples) for a chart. */
-    | { kind: 'chart'; maxPoints: number }
-    /** The angle series as the JSON of an AngleSeries, to `out`. */
-    | { kind: 'angles-json'; out: string }
-    | { kind: 'angles-csv'; out: string; format: CsvFormat }
-    | { kind: 'mcap'; out: string; reps: RepRecord[]; session: { id: string; settings: PatientSettings } }
-  );
+export type ExportJob =
+  | (RecordingRef &
+      (
+        | { kind: 'analysis' }
+        /** The angle series as the JSON of an AngleSeries, to `out`. */
+        | { kind: 'angles-json'; out: string }
+        | { kind: 'angles-csv'; out: string; format: CsvFormat }
+        | { kind: 'mcap'; out: string; reps: RepRecord[]; session: { id: string; settings: PatientSettings } }
+      ))
+  /**
+   * The report PDF, to `out`; its angle chart, settings changes and notes come from the recording
+   * (none when the session has no recording: the report says so).
+   */
+  | { kind: 'report-pdf'; out: string; recording: RecordingRef | null; report: Pick<ReportInput, 'patient' | 'session' | 'reps'>; options: ReportOptions };
+
+/** What an export job gives back besides its file: the analysis of the recording (null: the job had none). */
 export interface ExportResult {
-  doc: AnalysisDocument;
-  /** kind 'chart' only. */
-  series?: AngleSeries;
+  doc: AnalysisDocument | null;
 }
 
 /** The angle file as the JSON of an AngleSeries (`{"t":[...],"pelvisDeg":[...],...}`), one column after the other. */
@@ -72,24 +89,30 @@ async function* angleSeriesJson(file: string): AsyncGenerator<string> {
 
 /** Runs an export job in this thread. `signal` stops it (AnalysisAborted). */
 export async function runExportJob(job: ExportJob, createPass: OfflinePassFactory, signal?: AbortSignal): Promise<ExportResult> {
-  const analyze = (angles?: AngleFileSink | ThinnedAngles) =>
-    analyzeStoredRecording(job.file, (header) => legacySettings(header, { settings: job.rowSettings }), createPass, { ...(signal ? { signal } : {}), ...(angles ? { angles } : {}) });
-  if (job.kind === 'analysis') return { doc: (await analyze()).doc };
-  if (job.kind === 'chart') {
-    const chart = new ThinnedAngles(job.maxPoints);
-    const { doc } = await analyze(chart);
-    return { doc, series: chart.series };
+  const analyze = async (recording: RecordingRef, angles?: AngleFileSink | ThinnedAngles) =>
+    (await analyzeStoredRecording(recording.file, (header) => legacySettings(header, { settings: recording.rowSettings }), createPass, { ...(signal ? { signal } : {}), ...(angles ? { angles } : {}) })).doc;
+  if (job.kind === 'report-pdf') {
+    const chart = new ThinnedAngles(REPORT_CHART_POINTS);
+    const doc = job.recording ? await analyze(job.recording, chart) : null;
+    const input: ReportInput = { ...job.report, angles: doc ? chart.series : null, settingsChanges: doc ? (doc.settingsChanges ?? []) : null, annotations: doc ? (doc.annotations ?? []) : null };
+    const { writeReportPdf } = await import('../report/report-pdf');
+    await writeFile(job.out, await writeReportPdf(input, job.options), { mode: 0o600, ...(signal ? { signal } : {}) });
+    return { doc };
   }
+  if (job.kind === 'analysis') return { doc: await analyze(job) };
   const sink = new AngleFileSink(`${job.out}.angles`);
   let doc: AnalysisDocument;
   try {
-    doc = (await analyze(sink)).doc;
+    doc = await analyze(job, sink);
   } finally {
     await sink.close();
   }
   if (job.kind === 'angles-json') await pipeline(Readable.from(angleSeriesJson(sink.file)), createWriteStream(job.out, { mode: 0o600 }), ...(signal ? [{ signal }] : []));
-  else if (job.kind === 'angles-csv') await pipeline(anglesCsv(readAngleFile(sink.file), job.format), createWriteStream(job.out, { mode: 0o600 }), ...(signal ? [{ signal }] : []));
-  else {
+  else if (job.kind === 'angles-csv') {
+    const { anglesCsv } = await import('./exports');
+    await pipeline(anglesCsv(readAngleFile(sink.file), job.format), createWriteStream(job.out, { mode: 0o600 }), ...(signal ? [{ signal }] : []));
+  } else {
+    const { writeMcap } = await import('./mcap-export');
     const recording = await openRecording(job.file, { mode: 'lenient' });
     await writeMcap(job.out, { header: recording.header, lines: recording.batches, angles: readAngleFile(sink.file), reps: job.reps, session: job.session });
   }
@@ -120,7 +143,8 @@ const here = import.meta.url;
 
 /** The worker: the bundle's export-worker.mjs beside this chunk, or (sources run by tsx: dev, tests, benches) the .ts with tsx registered first. */
 function startWorker(job: ExportJob): Worker {
-  const options = { workerData: job, resourceLimits: { maxOldGenerationSizeMb: EXPORT_WORKER_OLD_HEAP_MB, maxYoungGenerationSizeMb: EXPORT_WORKER_YOUNG_HEAP_MB } };
+  const maxOldGenerationSizeMb = job.kind === 'report-pdf' ? REPORT_WORKER_OLD_HEAP_MB : EXPORT_WORKER_OLD_HEAP_MB;
+  const options = { workerData: job, resourceLimits: { maxOldGenerationSizeMb, maxYoungGenerationSizeMb: EXPORT_WORKER_YOUNG_HEAP_MB } };
   if (!here.endsWith('.ts')) return new Worker(new URL('./export-worker.mjs', here), options);
   // tsx's ESM API (its package's own exports map), registered in the worker before the .ts entry loads.
   const require = createRequire(fileURLToPath(here));

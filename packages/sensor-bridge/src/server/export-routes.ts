@@ -10,21 +10,25 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis, type Annotation, type SettingsChange } from '@hinge/protocol';
+import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis } from '@hinge/protocol';
 import type { SessionRow } from '../storage/store';
-import { writeReportPdf } from '../report/report-pdf';
 import { bridgeTimeZone } from '../report/local-time';
 import { HingeError } from './errors';
 import { ANGLE_CSV_COLUMNS, CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, repsCsv } from './exports';
-import type { ExportJob } from './export-jobs';
+import type { ExportJob, RecordingRef } from './export-jobs';
 import { sessionBundle } from './fhir';
 import { CsvSidecar, ERROR_RESPONSES, fileResponse } from './route-schemas';
 
-/** What a route asks of an export job; the recording and settings are the job's. */
-type ExportJobSpec = ExportJob extends infer J ? (J extends ExportJob ? Omit<J, 'file' | 'rowSettings'> : never) : never;
+/** What an export job's work is given: the session, its recording, a private folder, and the signal that stops it. */
+interface JobContext<Recording> {
+  row: SessionRow;
+  recording: Recording;
+  dir: string;
+  signal: AbortSignal;
+}
 
-/** Points of the report's angle chart (a thinned series; the chart draws at most 800). */
-const REPORT_CHART_POINTS = 800;
+/** What a route asks of an export job of the recording; the recording and settings are the job's. */
+type RecordingJobSpec = Exclude<ExportJob, { kind: 'report-pdf' }> extends infer J ? (J extends ExportJob ? Omit<J, keyof RecordingRef> : never) : never;
 
 function isTimeZone(timeZone: string): boolean {
   try {
@@ -44,11 +48,11 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
 
   /**
    * Runs an export's heavy work in an export slot, with the session's recording (this station's file,
-   * or reassembled from the clinic database) and a private temporary folder. The slot is given back
-   * when the work is done; the folder when the response has been sent (or the client went away), which
-   * also stops the work.
+   * or reassembled from the clinic database; null when it has none) and a private temporary folder. The
+   * slot is given back when the work is done; the folder when the response has been sent (or the client
+   * went away), which also stops the work.
    */
-  async function exportJob<T>(request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply, work: (job: { row: SessionRow; file: string; dir: string; signal: AbortSignal }) => Promise<T>): Promise<T> {
+  async function inExportSlot<T>(request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply, work: (job: JobContext<RecordingRef | null>) => Promise<T>): Promise<T> {
     const row = await hub.sessionRow(request.params.id);
     const release = exportSlots.take();
     const abort = new AbortController();
@@ -60,13 +64,12 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
     reply.raw.once('close', cleanUp);
     try {
       const copy = await archive.recording(row);
-      if (!copy) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
       try {
         dir = await mkdtemp(path.join(tmpdir(), 'hinge-export-'));
         if (abort.signal.aborted) cleanUp();
-        return await work({ row, file: copy.file, dir, signal: abort.signal });
+        return await work({ row, recording: copy ? { file: copy.file, rowSettings: row.settings } : null, dir, signal: abort.signal });
       } finally {
-        await copy.release();
+        await copy?.release();
       }
     } catch (error) {
       cleanUp();
@@ -76,12 +79,18 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
     }
   }
 
+  /** Export work that needs the recording: 404 HINGE_ERR_RECORDING_MISSING without one. */
+  const exportJob = <T>(request: FastifyRequest<{ Params: IdParams }>, reply: FastifyReply, work: (job: JobContext<RecordingRef>) => Promise<T>) =>
+    inExportSlot(request, reply, ({ recording, ...job }) => {
+      if (!recording) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
+      return work({ ...job, recording });
+    });
+
   /** An export job of the session's recording (export-jobs.ts), its output in the job's folder. */
-  const run = (job: { row: SessionRow; file: string; signal: AbortSignal }, spec: ExportJobSpec) =>
-    app.bridge.runExport({ ...spec, file: job.file, rowSettings: job.row.settings } as ExportJob, job.signal);
+  const run = (job: JobContext<RecordingRef>, spec: RecordingJobSpec) => app.bridge.runExport({ ...spec, ...job.recording } as ExportJob, job.signal);
 
   app.get('/sessions/:id/analysis', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(SessionAnalysis) } }, async (request, reply) =>
-    (await exportJob(request, reply, (job) => run(job, { kind: 'analysis' }))).doc,
+    (await exportJob(request, reply, (job) => run(job, { kind: 'analysis' }))).doc!,
   );
 
   app.get('/sessions/:id/angles', { preHandler: clinician, schema: { tags, params: IdParams, response: ok(AngleSeries) } }, async (request, reply) => {
@@ -168,23 +177,15 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
       const timeZone = request.query.tz ?? bridgeTimeZone();
       if (!isTimeZone(timeZone)) throw new HingeError('HINGE_ERR_BAD_TIME_ZONE', 400, timeZone);
       const session = await hub.sessionState(request.params.id);
-      const reps = await archive.listReps(session.id);
-      // The angle chart and the settings changes need the recording (a thinned series is enough); without
-      // one the report says the rest.
-      let angles: AngleSeries | null = null;
-      let settingsChanges: SettingsChange[] | null = null;
-      let annotations: Annotation[] | null = null;
-      try {
-        ({ angles, settingsChanges, annotations } = await exportJob(request, reply, async (job) => {
-          const { doc, series } = await run(job, { kind: 'chart', maxPoints: REPORT_CHART_POINTS });
-          return { angles: series ?? null, settingsChanges: doc.settingsChanges ?? [], annotations: doc.annotations ?? [] };
-        }));
-      } catch (error) {
-        if (!(error instanceof HingeError && error.code === 'HINGE_ERR_RECORDING_MISSING')) throw error;
-      }
-      const patient = await hub.patient(session.patientId);
-      const pdf = await writeReportPdf({ patient, session, reps, angles, settingsChanges, annotations }, { language: request.query.lang ?? 'en', timeZone });
-      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${session.id}-report.pdf"`).send(pdf);
+      const report = { patient: await hub.patient(session.patientId), session, reps: await archive.listReps(session.id) };
+      const options = { language: request.query.lang ?? 'en', timeZone };
+      // The PDF is written in the export job (off the event loop); without a recording the report says so.
+      const pdf = await inExportSlot(request, reply, async (job) => {
+        const out = path.join(job.dir, 'report.pdf');
+        await app.bridge.runExport({ kind: 'report-pdf', out, recording: job.recording, report, options }, job.signal);
+        return out;
+      });
+      return reply.type('application/pdf').header('content-disposition', `attachment; filename="${session.id}-report.pdf"`).send(createReadStream(pdf));
     },
   );
 

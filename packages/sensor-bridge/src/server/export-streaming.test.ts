@@ -18,6 +18,7 @@ import { CSV_DECIMAL_COMMA } from './exports';
 import { readFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { standinAnalysis } from '../../test/standin-analysis';
+import { pdfText } from '../../test/pdf-text';
 import { CLIENT_HEADER } from './request-guard';
 
 let dir: string;
@@ -103,22 +104,35 @@ describe('the streamed stored analysis', () => {
 
 describe('export jobs in a worker thread (the real analysis)', () => {
   const rowSettings = realAnalysis.defaultSettings;
-  it('give what they give in this thread: the document, the chart, and the CSV, JSON and MCAP files', async () => {
+  it('give what they give in this thread: the document, and the CSV, JSON, MCAP and report PDF files', async () => {
     const file = recordings.uncalibrated!.file;
+    const createdAt = '2026-12-05T09:00:00.000Z';
+    const report = {
+      patient: { id: 'p_1', name: 'Łukasz Żółć', clinicId: null, notes: '', createdAt },
+      session: { id: 's_1', patientId: 'p_1', label: 'week 1', status: 'stopped', createdAt, startedAt: createdAt, endedAt: '2026-12-05T09:05:00.000Z', settings: rowSettings, sets: [], summary: null },
+      reps: [],
+    } as unknown as Extract<ExportJob, { kind: 'report-pdf' }>['report'];
+    const options = { language: 'en' as const, timeZone: 'Europe/Berlin', now: new Date(createdAt) };
     const jobs: ExportJob[] = [
       { kind: 'analysis', file, rowSettings },
-      { kind: 'chart', file, rowSettings, maxPoints: 50 },
       { kind: 'angles-csv', file, rowSettings, out: path.join(dir, 'a.csv'), format: CSV_DECIMAL_COMMA },
       { kind: 'angles-json', file, rowSettings, out: path.join(dir, 'a.json') },
       { kind: 'mcap', file, rowSettings, out: path.join(dir, 'a.mcap'), reps: [], session: { id: 's_1', settings: rowSettings } },
+      { kind: 'report-pdf', out: path.join(dir, 'a.pdf'), recording: { file, rowSettings }, report, options },
+      { kind: 'report-pdf', out: path.join(dir, 'b.pdf'), recording: null, report, options },
     ];
+    // A PDF carries the time it was made (pdfkit's CreationDate): its text is compared, not its bytes.
+    const content = async (out: string) => (out.endsWith('.pdf') ? (await pdfText(readFileSync(out))).pages : readFileSync(out));
     for (const job of jobs) {
       const here = await runExportJob(job, realOfflinePass);
-      const hereFile = 'out' in job ? readFileSync(job.out) : null;
+      const hereFile = 'out' in job ? await content(job.out) : null;
       const inWorker = await runExportInWorker(job);
       expect(inWorker).toEqual(here);
-      if ('out' in job) expect(readFileSync(job.out).equals(hereFile!)).toBe(true);
+      if ('out' in job) expect(await content(job.out)).toEqual(hereFile);
     }
+    const [withRecording, without] = [await pdfText(readFileSync(path.join(dir, 'a.pdf'))), await pdfText(readFileSync(path.join(dir, 'b.pdf')))];
+    expect(withRecording.pages.join('\n')).toContain('Łukasz Żółć');
+    expect(withRecording.pages.join('\n')).not.toEqual(without.pages.join('\n')); // the chart's axis labels and the missing-recording note
     expect(threadId).toBe(0); // nothing above ran a worker's code in this thread by mistake
   }, 180_000); // each worker loads the TypeScript sources through tsx (the bundle loads in a blink)
 
