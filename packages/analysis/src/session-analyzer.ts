@@ -147,6 +147,7 @@ export function createSessionAnalyzer(
   let finished: AnalysisDocument | null = null;
 
   function emitBodyMessages(): void {
+    if (body.messages.length === 0) return; // most frames
     for (const m of body.messages) {
       if (m.kind === 'calibrated' && m.calibration) {
         events.push({ type: 'calibrated', t: m.t, ...calibrationWindow(m.calibration), final: m.final ?? false });

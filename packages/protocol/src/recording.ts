@@ -128,6 +128,9 @@ export function validateHeader(value: unknown): LineResult<RecordingHeader> {
   return { ok: true, value: value as RecordingHeader };
 }
 
+/** A sample's vector fields and their lengths (one list for every line, not one per line). */
+const VECTOR_FIELDS = [['acc', 3], ['gyr', 3], ['mag', 3], ['quat', 4]] as const;
+
 function checkVector(line: Record<string, unknown>, key: string, length: number): string | undefined {
   const v = line[key];
   if (v === undefined) return undefined;
@@ -175,7 +178,7 @@ export function createLineValidator(header: RecordingHeader, options: { order?: 
       if (typeof sensor !== 'string') return fail('line has neither "sensor" nor "event"');
       const previous = lastT.get(sensor);
       if (previous === undefined) return fail(`unknown sensor id ${JSON.stringify(sensor)}`);
-      for (const [key, n] of [['acc', 3], ['gyr', 3], ['mag', 3], ['quat', 4]] as const) {
+      for (const [key, n] of VECTOR_FIELDS) {
         const problem = checkVector(value, key, n);
         if (problem) return fail(problem);
       }

@@ -103,14 +103,19 @@ export function createTimeOrder(header: RecordingHeader): TimeOrder {
         return;
       }
       const referenceT = previousT === -Infinity ? latestT : previousT;
-      const entry: Held = { line, at, suspect: referenceT !== -Infinity && t - referenceT > SPIKE_JUMP_S, dropped: false, referenceT };
-      if (entry.suspect) suspects.set(sensor, entry);
-      else {
+      const isSuspect = referenceT !== -Infinity && t - referenceT > SPIKE_JUMP_S;
+      if (!isSuspect) {
         lastT.set(sensor, t);
         latestT = Math.max(latestT, t);
+        // The common case: nothing waiting, the line goes straight out (no entry made for it).
+        if (held.length === 0) {
+          released.push(line);
+          return;
+        }
       }
-      if (held.length === 0 && !entry.suspect) released.push(line);
-      else hold(entry, released);
+      const entry: Held = { line, at, suspect: isSuspect, dropped: false, referenceT };
+      if (isSuspect) suspects.set(sensor, entry);
+      hold(entry, released);
     },
     end(released) {
       for (const [sensor, suspect] of suspects) keepSuspect(sensor, suspect);

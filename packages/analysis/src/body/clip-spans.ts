@@ -14,12 +14,14 @@ export interface ClipSpans {
   open: Record<SegmentName, ClipSpan | null>;
 }
 
+const SEGMENTS = ['pelvis', 'trunk'] as const;
+
 export function createClipSpans(): ClipSpans {
   return { spans: [], open: { pelvis: null, trunk: null } };
 }
 
 export function updateClipSpans(c: ClipSpans, frame: GridFrame): void {
-  for (const segment of ['pelvis', 'trunk'] as const) {
+  for (const segment of SEGMENTS) {
     const clipped = frame[segment]?.clipped ?? false;
     const open = c.open[segment];
     if (clipped && open) open.end = frame.t;
@@ -33,7 +35,7 @@ export function updateClipSpans(c: ClipSpans, frame: GridFrame): void {
 
 /** All spans, in time order, the open ones closed. */
 export function finishClipSpans(c: ClipSpans): ClipSpan[] {
-  for (const segment of ['pelvis', 'trunk'] as const) {
+  for (const segment of SEGMENTS) {
     const open = c.open[segment];
     if (open) c.spans.push(open);
     c.open[segment] = null;

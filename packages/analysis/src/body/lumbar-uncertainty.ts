@@ -124,7 +124,11 @@ function updateWobble(trail: UncertaintyTrail): void {
   const first = trail.count - 1 - 2 * h;
   if (first < 0) return;
   let fit = 0;
-  for (let j = 0; j <= 2 * h; j++) fit += SG_WEIGHTS[j]! * trail.lumbarDeg[(first + j) % n]!;
+  let i = first % n; // the ring slot of frame first + j (stepped, not a remainder per term)
+  for (let j = 0; j <= 2 * h; j++) {
+    fit += SG_WEIGHTS[j]! * trail.lumbarDeg[i]!;
+    i = i + 1 === n ? 0 : i + 1;
+  }
   const centre = (first + h) % n;
   trail.wobbleDeg2[centre] = (trail.lumbarDeg[centre]! - fit) ** 2;
 }

@@ -112,7 +112,8 @@ export function correctSlip(s: SlipTracker, frame: BodyFrame, calibrations: numb
   if (s.pelvis.offsetDeg === 0 && s.trunk.offsetDeg === 0) return frame;
   const pelvisDeg = frame.pelvisDeg - s.pelvis.offsetDeg;
   const trunkDeg = frame.trunkDeg - s.trunk.offsetDeg;
-  return { ...frame, pelvisDeg, trunkDeg, lumbarDeg: trunkDeg - pelvisDeg };
+  // Written out, not spread: this runs for every frame once a slip is followed, and a spread copy costs about twice as much.
+  return { t: frame.t, pelvisDeg, trunkDeg, lumbarDeg: trunkDeg - pelvisDeg, trunkSideDeg: frame.trunkSideDeg, still: frame.still, sacrumVertAccMS2: frame.sacrumVertAccMS2 };
 }
 
 /**

@@ -44,8 +44,19 @@ export const MAX_EMPTY_SPAN_S = 60;
 
 export const DEFAULT_GRID_OPTIONS: TimeGridOptions = { periodS: 0.01, maxInterpGapS: 0.12, waitS: 1.0 };
 
+/** Samples the grid has passed are dropped from a lane once this many have gathered (one splice, not one per frame). */
+const DROP_PASSED = 64;
+
 interface Lane {
+  /** The sensor's samples, oldest first; those before `first` have been passed by the grid. */
   samples: SegmentSample[];
+  /**
+   * Their times on the grid, s: each sample's stamp minus the lane's shiftS, moved with every later shift.
+   * Kept beside the samples, so a shift costs no copy of them.
+   */
+  times: number[];
+  /** Index of the oldest sample still needed: the last one at or before the next frame's time. */
+  first: number;
   latestT: number;
   /** Subtracted from this sensor's timestamps: the lag of its clock behind the other's, s (lag-estimator.ts). */
   shiftS: number;
@@ -58,21 +69,26 @@ export interface TimeGrid {
   nextIndex: number;
 }
 
+function createLane(): Lane {
+  return { samples: [], times: [], first: 0, latestT: -Infinity, shiftS: 0 };
+}
+
 export function createTimeGrid(options: Partial<TimeGridOptions> = {}): TimeGrid {
   return {
     options: { ...DEFAULT_GRID_OPTIONS, ...options },
-    lanes: { pelvis: { samples: [], latestT: -Infinity, shiftS: 0 }, trunk: { samples: [], latestT: -Infinity, shiftS: 0 } },
+    lanes: { pelvis: createLane(), trunk: createLane() },
     nextIndex: NaN,
   };
 }
 
 export function pushSegmentSample(grid: TimeGrid, segment: SegmentName, segmentSample: SegmentSample): void {
   const lane = grid.lanes[segment];
-  const sample = lane.shiftS === 0 ? segmentSample : { ...segmentSample, t: segmentSample.t - lane.shiftS };
-  if (sample.t <= lane.latestT) return; // only right after a larger correction: those instants are already on the grid
-  lane.samples.push(sample);
-  lane.latestT = sample.t;
-  if (Number.isNaN(grid.nextIndex)) grid.nextIndex = Math.ceil(sample.t / grid.options.periodS - 1e-9);
+  const t = segmentSample.t - lane.shiftS;
+  if (t <= lane.latestT) return; // only right after a larger correction: those instants are already on the grid
+  lane.samples.push(segmentSample);
+  lane.times.push(t);
+  lane.latestT = t;
+  if (Number.isNaN(grid.nextIndex)) grid.nextIndex = Math.ceil(t / grid.options.periodS - 1e-9);
 }
 
 /**
@@ -83,7 +99,7 @@ export function setLaneShift(grid: TimeGrid, segment: SegmentName, shiftS: numbe
   const lane = grid.lanes[segment];
   const deltaS = shiftS - lane.shiftS;
   lane.shiftS = shiftS;
-  lane.samples = lane.samples.map((s) => ({ ...s, t: s.t - deltaS }));
+  for (let i = lane.first; i < lane.times.length; i++) lane.times[i] = lane.times[i]! - deltaS;
   lane.latestT -= deltaS;
 }
 
@@ -92,17 +108,22 @@ function lerp3(a: Vec3, b: Vec3, u: number): Vec3 {
 }
 
 function valueAt(lane: Lane, t: number, maxGapS: number): SegmentAtTime | null {
-  const s = lane.samples;
-  // Drop samples no longer needed: keep the last one at or before t.
-  let k = 0;
-  while (k + 1 < s.length && s[k + 1]!.t <= t) k++;
-  if (k > 0) s.splice(0, k);
-  const a = s[0];
-  if (!a || a.t > t) return null;
-  if (a.t === t) return { upS: a.upS, accS: a.accS, still: a.still, rateRadS: a.rateRadS, clipped: a.clipped, bridgeSigmaDeg: a.bridgeSigmaDeg };
-  const b = s[1];
-  if (!b || b.t - a.t > maxGapS) return null;
-  const u = (t - a.t) / (b.t - a.t);
+  const { samples, times } = lane;
+  // Pass samples no longer needed: keep the last one at or before t.
+  let k = lane.first;
+  while (k + 1 < times.length && times[k + 1]! <= t) k++;
+  if (k >= DROP_PASSED) {
+    samples.splice(0, k);
+    times.splice(0, k);
+    k = 0;
+  }
+  lane.first = k;
+  const a = samples[k], aT = times[k]!;
+  if (!a || aT > t) return null;
+  if (aT === t) return { upS: a.upS, accS: a.accS, still: a.still, rateRadS: a.rateRadS, clipped: a.clipped, bridgeSigmaDeg: a.bridgeSigmaDeg };
+  const b = samples[k + 1], bT = times[k + 1]!;
+  if (!b || bT - aT > maxGapS) return null;
+  const u = (t - aT) / (bT - aT);
   const up = lerp3(a.upS, b.upS, u);
   const n = Math.hypot(up[0], up[1], up[2]) || 1;
   return {
@@ -138,8 +159,8 @@ export function drainFrames(grid: TimeGrid, final = false): GridFrame[] {
   return frames;
 }
 
-/** The time of a lane's first sample after t (valueAt has dropped those before), or Infinity. */
+/** The time of a lane's first sample after t (valueAt has passed those before), or Infinity. */
 function nextSampleT(lane: Lane, t: number): number {
-  for (const s of lane.samples) if (s.t > t) return s.t;
+  for (let i = lane.first; i < lane.times.length; i++) if (lane.times[i]! > t) return lane.times[i]!;
   return Infinity;
 }

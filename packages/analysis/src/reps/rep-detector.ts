@@ -165,6 +165,11 @@ interface OpenRep {
   calibrationBend: boolean;
 }
 
+/** The detector's history: a rep trace's columns, and each frame's trunk speed (trunkSpeedDegS, for the quiet test), deg/s. */
+export interface DetectorHistory extends RepTrace {
+  trunkSpeedDegS: number[];
+}
+
 export interface RepDetector {
   readonly options: RepDetectorOptions;
   settings: PatientSettings;
@@ -173,7 +178,7 @@ export interface RepDetector {
   baselineDeg: number;
   current: OpenRep | null;
   lastPeakDeg: number | null;
-  readonly history: RepTrace;
+  readonly history: DetectorHistory;
   repCount: number;
   /**
    * Where sets come from: `events` (set-start / set-end lines of the recording) or `pauses` (a new set
@@ -234,7 +239,7 @@ export function createRepDetector(
     baselineDeg: 0,
     current: null,
     lastPeakDeg: null,
-    history: { t: [], trunkDeg: [], pelvisDeg: [], lumbarDeg: [], sacrumVertAccMS2: [] },
+    history: { t: [], trunkDeg: [], pelvisDeg: [], lumbarDeg: [], sacrumVertAccMS2: [], trunkSpeedDegS: [] },
     repCount: 0,
     setIndex: 0,
     setStartT: null,
@@ -267,7 +272,9 @@ function pushHistory(d: RepDetector, f: BodyFrame): number {
   h.pelvisDeg.push(f.pelvisDeg);
   h.lumbarDeg.push(f.lumbarDeg);
   h.sacrumVertAccMS2.push(f.sacrumVertAccMS2);
-  return h.t.length - 1;
+  const idx = h.t.length - 1;
+  h.trunkSpeedDegS.push(trunkSpeedDegS(h, idx));
+  return idx;
 }
 
 function trimHistory(d: RepDetector): void {
@@ -275,7 +282,7 @@ function trimHistory(d: RepDetector): void {
   const keep = Math.ceil(Math.max(d.options.preBufferS, d.options.quietLookbackS + 1) * 100) + 50;
   if (d.current || h.t.length < 4 * keep) return;
   const drop = h.t.length - keep;
-  for (const series of [h.t, h.trunkDeg, h.pelvisDeg, h.lumbarDeg, h.sacrumVertAccMS2] as unknown[][]) series.splice(0, drop);
+  for (const series of [h.t, h.trunkDeg, h.pelvisDeg, h.lumbarDeg, h.sacrumVertAccMS2, h.trunkSpeedDegS] as unknown[][]) series.splice(0, drop);
 }
 
 function setPhase(d: RepDetector, rep: OpenRep, phase: RepPhase, t: number): void {
@@ -552,7 +559,10 @@ function openCandidate(d: RepDetector, idx: number, driver: OpenRep['driver'], d
   };
 }
 
-/** The trunk's angular speed at history index i over the 0.1 s before it, deg/s (0 where unknown). */
+/**
+ * The trunk's angular speed at history index i over the 0.1 s before it, deg/s (0 where unknown). Taken once,
+ * as the frame joins the history (the frames before it never change; a trim keeps far more than 0.1 s).
+ */
 function trunkSpeedDegS(h: RepTrace, i: number): number {
   const j = Math.max(0, i - 10);
   const a = h.trunkDeg[j], b = h.trunkDeg[i];
@@ -573,7 +583,7 @@ function trackQuiet(d: RepDetector, f: BodyFrame, idx: number): void {
   let n = 0, acc2 = 0, speed2 = 0;
   for (let i = idx; i >= 0 && h.t[idx]! - h.t[i]! < o.quietWindowS; i--) {
     const ai = h.sacrumVertAccMS2[i] ?? 0;
-    const si = trunkSpeedDegS(h, i);
+    const si = h.trunkSpeedDegS[i]!;
     acc2 += ai * ai;
     speed2 += si * si;
     n++;

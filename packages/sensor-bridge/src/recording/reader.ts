@@ -176,8 +176,10 @@ export async function openRecording(file: string, options: ReadOptions = {}): Pr
         const result = validator.validate(json);
         if (result.ok) {
           order.push(result.value, number, out, dropped);
-          for (const d of dropped) badLine(d.at, d.reason, stats.lines + out.length);
-          dropped.length = 0;
+          if (dropped.length > 0) {
+            for (const d of dropped) badLine(d.at, d.reason, stats.lines + out.length);
+            dropped.length = 0;
+          }
           continue;
         }
         reason = result.reason;
