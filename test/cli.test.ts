@@ -202,6 +202,7 @@ describe('every failure is one coded line with its documented exit status (issue
       [['db', 'migrate'], 'HINGE_ERR_USAGE', /^no clinic database/],
       [['db', 'frobnicate', '--database-file', postgres], 'HINGE_ERR_USAGE', /^unknown action "frobnicate"$/],
       [['token'], 'HINGE_ERR_USAGE', /^give the action: rotate$/],
+      [['token', 'rotate', '--data-dir', clean], 'HINGE_ERR_STORAGE', /^cannot start on .*clean\.jsonl \(opening the data directory\): not a folder \(ENOTDIR\)$/],
     ];
     const databaseUrl = process.env.HINGE_DATABASE_URL;
     delete process.env.HINGE_DATABASE_URL;
