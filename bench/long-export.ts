@@ -13,6 +13,7 @@
 // line on disk). Targets: RSS <= 300 MB, p99 <= 10 ms, loss <= 1 s.
 //
 // Run: pnpm exec tsx bench/long-export.ts [--hours 4] [--sessions 4] [--only analysis,angles.csv] [--bridge bundle|tsx]
+// The bridge child tunes its heap as `hinge serve` does (src/server/bridge-heap.ts; BENCH_DEFAULT_HEAP=1: V8's default).
 // The bridge child runs bundled by default, as `hinge serve` does (--bridge tsx: under the TypeScript loader).
 // Not part of `pnpm bench` (it takes several minutes); results: docs/benchmarks.md.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,6 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { once } from 'node:events';
-import { get as httpGet, type IncomingMessage } from 'node:http';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { ServerMessage } from '@hinge/protocol';
 import { invokedDirectly, percentileSorted } from './stats';
@@ -88,6 +88,8 @@ async function longRecording(hours: number): Promise<string> {
 
 async function runBridgeChild(): Promise<void> {
   const { buildApp } = await import('../packages/sensor-bridge/src/server/app');
+  // As `hinge serve` does (BENCH_DEFAULT_HEAP=1: V8's default growth, to compare).
+  if (!process.env.BENCH_DEFAULT_HEAP) (await import('../packages/sensor-bridge/src/server/bridge-heap')).tuneBridgeHeap();
   const { createReplaySource } = await import('../packages/sensor-bridge/src/sources/replay');
   const dataDir = process.env.BENCH_DATA_DIR as string;
   const longFile = process.env.BENCH_LONG_FILE as string;
@@ -287,22 +289,40 @@ async function latenciesIn(bridge: Bridge, fromMs: number, toMs: number): Promis
   return out.sort((a, b) => a - b);
 }
 
-/** Downloads a URL to nowhere (node:http: no header timeout, an MCAP export answers when written), counting bytes, while sampling the child's RSS. */
+/**
+ * The download client, in a process of its own: it must not share the event loop of the WebSocket
+ * clients that time the live frames (receiving a 270 MB file at loopback speed held that loop, and the
+ * frames' arrival times with it, by ~25 ms). node:http: no header timeout (an MCAP export answers when
+ * written). Prints {status, bytes, retryAfter, code}.
+ */
+const DOWNLOADER = `
+import { get } from 'node:http';
+get(process.argv[1], async (res) => {
+  let bytes = 0;
+  let body = '';
+  for await (const chunk of res) {
+    bytes += chunk.byteLength;
+    if (res.statusCode !== 200) body += chunk.toString();
+  }
+  const code = res.statusCode !== 200 ? JSON.parse(body).code : undefined;
+  const retryAfter = res.headers['retry-after'] ?? null;
+  process.stdout.write(JSON.stringify({ status: res.statusCode, bytes, retryAfter, code }));
+}).on('error', (error) => { console.error(error.message); process.exit(1); });
+`;
+
+/** Downloads a URL to nowhere (in a child process, DOWNLOADER), counting bytes, while sampling the bridge's RSS. */
 async function download(url: string, pid: number): Promise<{ status: number; bytes: number; ms: number; peakRssMB: number; retryAfter: string | null; code?: string }> {
   let peakRssMB = rssMB(pid);
   const sampler = setInterval(() => (peakRssMB = Math.max(peakRssMB, rssMB(pid))), 20);
   const start = nowMs();
   try {
-    const res = await new Promise<IncomingMessage>((resolve, reject) => httpGet(url, resolve).on('error', reject));
-    let bytes = 0;
-    let body = '';
-    for await (const chunk of res as AsyncIterable<Buffer>) {
-      bytes += chunk.byteLength;
-      if (res.statusCode !== 200) body += chunk.toString();
-    }
-    const code = res.statusCode !== 200 ? (JSON.parse(body) as { code?: string }).code : undefined;
-    const retryAfter = res.headers['retry-after'];
-    return { status: res.statusCode ?? 0, bytes, ms: nowMs() - start, peakRssMB: Math.max(peakRssMB, rssMB(pid)), retryAfter: typeof retryAfter === 'string' ? retryAfter : null, ...(code ? { code } : {}) };
+    const client = spawn(process.execPath, ['--input-type=module', '-e', DOWNLOADER, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    client.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const [exitCode] = (await once(client, 'exit')) as [number | null];
+    if (exitCode !== 0) throw new Error(`download of ${url} failed`);
+    const result = JSON.parse(out) as { status: number; bytes: number; retryAfter: string | null; code?: string };
+    return { ...result, ms: nowMs() - start, peakRssMB: Math.max(peakRssMB, rssMB(pid)) };
   } finally {
     clearInterval(sampler);
   }

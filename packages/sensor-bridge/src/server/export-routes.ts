@@ -5,6 +5,7 @@
 // angle series, CSV or MCAP into a temporary folder; the route streams that file, and the folder is
 // removed when the response is done, so the bridge's memory does not grow with the recording.
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { AngleSeries, CsvQuery, IdParams, ReportQuery, SessionAnalysis } from '@
 import type { SessionRow } from '../storage/store';
 import { bridgeTimeZone } from '../report/local-time';
 import { HingeError } from './errors';
+import { FILE_DOWNLOAD_BYTES_PER_S, pacedStream } from './paced-stream';
 import { ANGLE_CSV_COLUMNS, CSV_COLUMN_UNITS, CSV_DECIMAL_COMMA, CSV_DEFAULT, REP_CSV_COLUMNS, repsCsv } from './exports';
 import type { ExportJob, RecordingRef } from './export-jobs';
 import { sessionBundle } from './fhir';
@@ -107,8 +109,9 @@ export async function exportRoutes(fastify: FastifyInstance, options: { clinicia
     const row = await hub.sessionRow(request.params.id);
     const copy = await archive.recording(row);
     if (!copy) throw new HingeError('HINGE_ERR_RECORDING_MISSING', 404);
-    const stream = createReadStream(copy.file);
-    stream.on('close', () => void copy.release());
+    const file = createReadStream(copy.file);
+    file.on('close', () => void copy.release());
+    const stream = pipeline(file, pacedStream(FILE_DOWNLOAD_BYTES_PER_S), () => undefined); // an error ends the response (fastify)
     const gzipped = copy.file.endsWith('.gz');
     return reply
       .type(gzipped ? 'application/gzip' : 'application/x-ndjson')

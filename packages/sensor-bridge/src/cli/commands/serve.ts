@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceSpec } from '@hinge/protocol';
 import { buildApp } from '../../server/app';
+import { tuneBridgeHeap } from '../../server/bridge-heap';
 import { DEFAULT_LOG_LEVEL, LOG_LEVELS, type LogLevel } from '../../server/logger';
 import { defaultDataDir } from '../../storage/data-dir';
 import { CliError, parseCommandArgs, requireFile, type Command } from '../command';
@@ -164,6 +165,7 @@ export const serveCommand: Command = {
     const level = values['log-level'] ?? DEFAULT_LOG_LEVEL;
     if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError('HINGE_ERR_USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${level}"`);
 
+    tuneBridgeHeap();
     const app = await buildApp({
       dataDir,
       host,
