@@ -203,7 +203,7 @@ describe('reader on damaged files', () => {
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 3, max: 30 }), fc.nat(), fc.double({ min: 1, max: MAX_RECORDING_T_S, noNaN: true }), fc.boolean(), async (samples, pick, t, gz) => {
           const lines = validText(samples).trimEnd().split('\n');
-          const at = 4 + (pick % (lines.length - 4)); // a sample after each sensor's first
+          const at = 2 + (pick % (lines.length - 2)); // any sample, the file's first and each sensor's first included
           const spiked = JSON.parse(lines[at]!) as { t: number; sensor: string };
           lines[at] = JSON.stringify({ ...spiked, t });
           const text = lines.join('\n') + '\n';

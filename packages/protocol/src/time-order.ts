@@ -5,10 +5,14 @@
 // are held until that sensor's next sample decides. If the next sample continues from the suspect's time
 // (t >= the suspect's), the jump was a real gap and the suspect is kept. If it returns to the old timeline
 // (previous <= t < the suspect's), the suspect was a spike: it alone is dropped. A next sample earlier than
-// the previous one is itself going backwards (dropped; the suspect still waits). At most
+// the previous one is itself going backwards (dropped; the suspect still waits). For a sensor's first
+// sample, "the old timeline" is within SPIKE_JUMP_S of the time it was judged against; a next sample
+// between that and the suspect keeps the suspect and is itself going backwards. At most
 // MAX_SPIKE_LOOKAHEAD_LINES lines are held: past that (a sensor gone quiet) the suspect is kept as a gap.
 // A sensor's first sample has no previous one of its own; all lines share one clock, so it is judged against
-// the latest sample time of the recording so far (a sensor that joins late starts near that time).
+// the latest sample time of the recording so far (a sensor that joins late starts near that time), and the
+// file's very first sample against t = 0, the header's startedAt (a file whose samples start later loses
+// nothing: its second sample continues from the first, which is then kept).
 import { backwardsReason, isEventLine, type RecordingHeader, type RecordingLine } from './recording';
 
 /** A sample this far (seconds) ahead of its sensor's previous one waits for the next to say spike or gap. */
@@ -39,10 +43,19 @@ interface Held {
   referenceT: number;
 }
 
+/**
+ * Whether a suspect's next sample (at `t`, earlier than the suspect) says the suspect was a spike: it is not
+ * earlier than the sensor's previous sample; for a sensor's first sample (no previous), it is back within
+ * SPIKE_JUMP_S of the time the suspect was judged against.
+ */
+function returnsToOldTimeline(t: number, previousT: number, referenceT: number): boolean {
+  return previousT === -Infinity ? t - referenceT <= SPIKE_JUMP_S : t >= previousT;
+}
+
 export function createTimeOrder(header: RecordingHeader): TimeOrder {
   const lastT = new Map<string, number>(header.sensors.map((s) => [s.id, -Infinity]));
-  /** The latest sample time accepted so far, of any sensor (the reference for a sensor's first sample). */
-  let latestT = -Infinity;
+  /** The latest sample time accepted so far, of any sensor (the reference for a sensor's first sample); 0 (startedAt) before any. */
+  let latestT = 0;
   const suspects = new Map<string, Held>();
   /** Lines after the first waiting suspect, in file order (that suspect first). */
   let held: Held[] = [];
@@ -84,7 +97,7 @@ export function createTimeOrder(header: RecordingHeader): TimeOrder {
       if (suspect) {
         const previousT = lastT.get(sensor)!;
         if (t >= suspect.line.t) keepSuspect(sensor, suspect);
-        else if (t >= previousT) {
+        else if (returnsToOldTimeline(t, previousT, suspect.referenceT)) {
           suspect.suspect = false;
           suspect.dropped = true;
           suspects.delete(sensor);
@@ -92,6 +105,8 @@ export function createTimeOrder(header: RecordingHeader): TimeOrder {
           const jumpS = Number((suspect.line.t - referenceT).toPrecision(6));
           const ahead = previousT === -Infinity ? `its first sample, ${jumpS} s ahead of the recording's latest time (${referenceT})` : `${jumpS} s ahead of its previous sample (${previousT})`;
           dropped.push({ at: suspect.at, reason: `t=${suspect.line.t} is a spike for sensor "${sensor}": ${ahead}, and its next sample returns to ${t}` });
+        } else if (previousT === -Infinity) {
+          keepSuspect(sensor, suspect); // its first sample stands; this one, earlier, goes backwards (below)
         } else {
           dropped.push({ at, reason: backwardsReason(sensor, t, previousT) });
           return;

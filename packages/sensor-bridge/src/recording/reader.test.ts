@@ -236,6 +236,16 @@ describe('recording reader: one sample whose time spikes ahead (issue #17)', () 
     expect((await lenient([...steady(1, 3), ...steady(1.03, 3, 'thoracic')])).r.stats.badLines).toBe(0);
   });
 
+  it("a spike in the file's first sample is judged against t = 0 (startedAt), and costs that line only", async () => {
+    const { f, r, warnings } = await lenient([sample(500000), ...steady(0.01, 3, 'thoracic'), ...steady(0.02, 3)]);
+    expect(r.lines.map((l) => [(l as { sensor: string }).sensor, l.t])).toEqual([
+      ['thoracic', 0.01], ['thoracic', 0.02], ['thoracic', 0.03], ['sacrum', 0.02], ['sacrum', 0.03], ['sacrum', 0.04],
+    ]);
+    expect(warnings).toEqual([`${f}:2: t=500000 is a spike for sensor "sacrum": its first sample, 500000 s ahead of the recording's latest time (0), and its next sample returns to 0.02 (skipped)`]);
+    // A file whose samples start late (its second sample continues from its first) loses nothing.
+    expect((await lenient([...steady(30, 3), ...steady(30.01, 3, 'thoracic')])).r.stats).toEqual({ lines: 6, badLines: 0, truncated: false });
+  });
+
   it('strict mode stops at the spike, naming its line', async () => {
     const f = file([JSON.stringify(header), ...steady(1, 3), sample(500000), ...steady(1.03, 3)]);
     expect(await firstError(f)).toMatch(new RegExp(`^${f.replace(/[.\\]/g, '\\$&')}:5: t=500000 is a spike for sensor "sacrum"`));
