@@ -45,7 +45,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const command = await entry.load();
     return await command.run(rest, io);
   } catch (error) {
-    const failure = describeFailure(error);
+    const failure = cliFailure(error);
     io.err.write(`hinge ${name}: ${failure.line}\n`);
     // The stack is for whoever debugs the command, not for its user (issue #17).
     if (!(error instanceof CliError) && process.env.HINGE_DEBUG && error instanceof Error && error.stack) io.err.write(`${error.stack}\n`);
@@ -59,7 +59,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
  * and exit 1; a full or read-only disk is HINGE_ERR_STORAGE with what happened and the system's code;
  * anything else is HINGE_ERR_INTERNAL. HINGE_DEBUG=1 adds the stack of any but a CliError.
  */
-export function describeFailure(error: unknown): { line: string; exitCode: number } {
+export function cliFailure(error: unknown): { line: string; exitCode: number } {
   if (error instanceof CliError) return { line: `${error.code}: ${error.message}`, exitCode: error.exitCode };
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);

@@ -6,8 +6,8 @@
 // for minutes before a full collection: during a sequence of exports of a 4-hour recording, the bridge's
 // main-thread heapUsed climbed 55 -> 104 MB, and its RSS with it (bench/long-export.ts, docs/benchmarks.md).
 // Letting the old generation grow only 30 % past what survived the last full collection keeps heapUsed
-// at 52-56 MB over the same sequence; the full collections it adds (every ~30 s at this rate, marked
-// incrementally) did not raise the live sample-to-client p99 (2.7-5.7 ms during the exports).
+// at 52-56 MB over the same sequence; the full collections it adds (marked incrementally) did not raise
+// the live sample-to-client p99 (2.7-5.7 ms during the exports).
 // V8's flag is read each time it sets the next limit, so setting it at start (node:v8 setFlagsFromString)
 // takes effect; the same flag on node's command line does the same.
 import { setFlagsFromString } from 'node:v8';

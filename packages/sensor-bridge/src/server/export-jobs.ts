@@ -63,7 +63,7 @@ export type ExportJob =
       ))
   /**
    * The report PDF, to `out`; its angle chart, settings changes and notes come from the recording
-   * (none when the session has no recording: the report says so).
+   * (left out when the session has no recording).
    */
   | { kind: 'report-pdf'; out: string; recording: RecordingRef | null; report: Pick<ReportInput, 'patient' | 'session' | 'reps'>; options: ReportOptions };
 

@@ -11,7 +11,7 @@ import { fakeDot, fakeMetaMotion, fakeThingy52, runFakeRadios } from '../../../t
 import { createNobleTransport, type NobleLike } from '../../ble/noble-transport';
 import { loadPlacements } from '../../ble/placements';
 import type { Command } from '../command';
-import { describeFailure } from '../main';
+import { cliFailure } from '../main';
 import { capturedIO } from '../../../test/captured-io';
 import { createRecordCommand } from './record';
 import { createScanCommand } from './scan';
@@ -39,7 +39,7 @@ async function run(command: Command, args: string[], interrupted: Promise<void> 
     return { code, out: captured.out(), err: captured.err() };
   } catch (error) {
     // As main.ts reports it: `CODE: message` and the exit code.
-    const failure = describeFailure(error);
+    const failure = cliFailure(error);
     return { code: failure.exitCode, out: captured.out(), err: captured.err() + failure.line };
   }
 }
